@@ -1,0 +1,189 @@
+//! GeoReport v2 read endpoints: `discovery`, `services`, `services/{code}`, `requests`,
+//! `requests/{id}`, in JSON and XML, for one jurisdiction at a time.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::error::document;
+use super::params::Params;
+use super::{AppState, GeoError};
+use crate::domain::{Discovery, DiscoveryEndpoint};
+use crate::registry::{Jurisdiction, WireFormat};
+use crate::wire::write;
+
+/// The GeoReport routes, global and per jurisdiction.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/open311/v2/{file}", get(top))
+        .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/jurisdictions/{jid}/open311/v2/{file}", get(scoped_top))
+        .route("/jurisdictions/{jid}/open311/v2/services/{file}", get(scoped_service_definition))
+        .route("/jurisdictions/{jid}/open311/v2/requests/{file}", get(scoped_one_request))
+}
+
+/// One GeoReport call: its format, parameters and (implied) jurisdiction.
+struct Call {
+    format: WireFormat,
+    params: Params,
+    scope: Option<String>,
+}
+
+impl Call {
+    fn new(file: &str, query: Option<String>, scope: Option<String>) -> (String, Call) {
+        let (name, format) = split_format(file);
+        (name, Call { format, params: Params::parse(query.as_deref()), scope })
+    }
+
+    /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
+    /// own upstream id when exactly one city uses it).
+    fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
+        let wanted = match (&self.scope, self.params.get("jurisdiction_id")) {
+            (Some(id), _) => id.as_str(),
+            (None, Some(id)) => id,
+            (None, None) => {
+                return Err(self.fail(GeoError::bad_request(
+                    "jurisdiction_id is required: see /api/v1/jurisdictions for the list".to_string(),
+                )));
+            }
+        };
+        find_jurisdiction(state, wanted)
+            .ok_or_else(|| self.fail(GeoError::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))
+    }
+
+    fn fail(&self, e: GeoError) -> GeoError {
+        e.in_format(self.format)
+    }
+}
+
+fn find_jurisdiction<'a>(state: &'a AppState, wanted: &str) -> Option<&'a Jurisdiction> {
+    state.registry.get(wanted).or_else(|| {
+        let mut upstream = state.registry.iter().filter(|j| j.config.upstream_jurisdiction_id.as_deref() == Some(wanted));
+        match (upstream.next(), upstream.next()) {
+            (Some(j), None) => Some(j),
+            _ => None,
+        }
+    })
+}
+
+/// `name.json` → (name, JSON); `name.xml` → (name, XML); anything else is JSON.
+fn split_format(file: &str) -> (String, WireFormat) {
+    match file.rsplit_once('.') {
+        Some((name, "json")) => (name.to_string(), WireFormat::Json),
+        Some((name, "xml")) => (name.to_string(), WireFormat::Xml),
+        _ => (file.to_string(), WireFormat::Json),
+    }
+}
+
+async fn top(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    dispatch_top(s, file, q, None, headers).await
+}
+
+async fn scoped_top(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    dispatch_top(s, file, q, Some(jid), headers).await
+}
+
+async fn service_definition(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let (code, call) = Call::new(&file, q, None);
+    respond(definition(&s, &call, code).await)
+}
+
+async fn scoped_service_definition(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+    let (code, call) = Call::new(&file, q, Some(jid));
+    respond(definition(&s, &call, code).await)
+}
+
+async fn one_request(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let (id, call) = Call::new(&file, q, None);
+    respond(request_by_id(&s, &call, id).await)
+}
+
+async fn scoped_one_request(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+    let (id, call) = Call::new(&file, q, Some(jid));
+    respond(request_by_id(&s, &call, id).await)
+}
+
+fn respond(result: Result<Response, GeoError>) -> Response {
+    result.unwrap_or_else(axum::response::IntoResponse::into_response)
+}
+
+async fn dispatch_top(s: AppState, file: String, q: Option<String>, scope: Option<String>, headers: HeaderMap) -> Response {
+    let (name, call) = Call::new(&file, q, scope);
+    respond(match name.as_str() {
+        "discovery" => Ok(discovery(&call, &headers)),
+        "services" => services(&s, &call).await,
+        "requests" => requests(&s, &call).await,
+        other => Err(call.fail(GeoError::not_found(format!("no GeoReport resource `{other}`")))),
+    })
+}
+
+async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let (store, id) = (s.store.clone(), j.id.clone());
+    let list = blocking(call, move || store.list_services(&id)).await?;
+    Ok(document(call.format, || write::services_json(&list), || write::services_xml(&list)))
+}
+
+async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let (store, id, c) = (s.store.clone(), j.id.clone(), code.clone());
+    match blocking(call, move || store.service_definition(&id, &c)).await? {
+        None => Err(call.fail(GeoError::not_found(format!("service_code `{code}` is unknown in {}", j.id)))),
+        Some(None) => Err(call.fail(GeoError::not_found(format!("service_code `{code}` has no service definition")))),
+        Some(Some(d)) => Ok(document(call.format, || write::definition_json(&d), || write::definition_xml(&d))),
+    }
+}
+
+async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let filter = call.params.request_filter(&j.timezone).map_err(|e| call.fail(e))?;
+    let (store, id) = (s.store.clone(), j.id.clone());
+    let rows = blocking(call, move || store.query_requests(&id, &filter)).await?;
+    let list = rows.iter().map(|r| &r.request);
+    Ok(document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone())))
+}
+
+async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let (store, id, w) = (s.store.clone(), j.id.clone(), wanted.clone());
+    match blocking(call, move || store.get_request(&id, &w)).await? {
+        None => Err(call.fail(GeoError::not_found(format!("service_request_id `{wanted}` not found in {}", j.id)))),
+        Some(row) => Ok(document(call.format, || write::requests_json([&row.request]), || write::requests_xml([&row.request]))),
+    }
+}
+
+/// fed311's own discovery: where its GeoReport base is and what it speaks.
+fn discovery(call: &Call, headers: &HeaderMap) -> Response {
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8311");
+    let base = match &call.scope {
+        Some(id) => format!("http://{host}/jurisdictions/{id}/open311/v2/"),
+        None => format!("http://{host}/open311/v2/"),
+    };
+    let d = Discovery {
+        changeset: Some(env!("CARGO_PKG_VERSION").to_string()),
+        contact: Some("fed311: one Open311 API for every city".to_string()),
+        key_service: Some("Reads need no key. Submissions need a fed311 key from the operator.".to_string()),
+        endpoints: vec![DiscoveryEndpoint {
+            specification: Some("http://wiki.open311.org/GeoReport_v2".to_string()),
+            url: Some(base),
+            changeset: Some(env!("CARGO_PKG_VERSION").to_string()),
+            endpoint_type: Some("production".to_string()),
+            formats: vec!["text/xml".to_string(), "application/json".to_string()],
+        }],
+    };
+    document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d))
+}
+
+async fn blocking<T: Send + 'static>(
+    call: &Call,
+    f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
+) -> Result<T, GeoError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(call.fail(GeoError::internal(&e))),
+        Err(e) => Err(call.fail(GeoError::internal(&e))),
+    }
+}

@@ -1,0 +1,141 @@
+//! Reading GeoReport query parameters: every bad value is a 400 that names the parameter.
+//! An empty parameter behaves as if absent, as the spec asks.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::GeoError;
+use crate::domain::Status;
+use crate::domain::time::parse_lenient;
+use crate::store::RequestFilter;
+
+/// Default and largest `page_size`.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+/// Largest `page_size` served.
+pub const MAX_PAGE_SIZE: u64 = 1000;
+
+/// Decoded query parameters, in order.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Decodes a raw query string (absent: none).
+    pub fn parse(query: Option<&str>) -> Params {
+        let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.trim().to_string()))
+            .collect();
+        Params(pairs)
+    }
+
+    /// The last non-empty value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// A comma list (`a,b`) or repeated parameter, trimmed, empties dropped.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// A datetime parameter; without a zone it is read in `zone`.
+    pub fn time(&self, name: &str, zone: &TimeZone) -> Result<Option<Timestamp>, GeoError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(text) => parse_lenient(text, zone).map(Some).ok_or_else(|| {
+                GeoError::bad_request(format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z"))
+            }),
+        }
+    }
+
+    /// A positive whole number within `1..=max`.
+    pub fn number(&self, name: &str, max: u64) -> Result<Option<u64>, GeoError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(GeoError::bad_request(format!("{name} `{text}` must be a whole number from 1 to {max}"))),
+            },
+        }
+    }
+
+    /// The spec's list filters plus the `updated_*` and paging extensions.
+    pub fn request_filter(&self, zone: &TimeZone) -> Result<RequestFilter, GeoError> {
+        let page_size = self.number("page_size", MAX_PAGE_SIZE)?.unwrap_or(DEFAULT_PAGE_SIZE);
+        let page = self.number("page", u64::from(u32::MAX))?.unwrap_or(1);
+        let ids = self.list("service_request_id");
+        if !ids.is_empty() {
+            // The spec: service_request_id overrides every other filter.
+            return Ok(RequestFilter { ids, limit: page_size, offset: (page - 1) * page_size, ..Default::default() });
+        }
+        let filter = RequestFilter {
+            ids,
+            service_codes: self.list("service_code"),
+            statuses: self.statuses()?,
+            start: self.time("start_date", zone)?,
+            end: self.time("end_date", zone)?,
+            updated_after: self.time("updated_after", zone)?,
+            updated_before: self.time("updated_before", zone)?,
+            offset: (page - 1) * page_size,
+            limit: page_size,
+        };
+        check_order(filter.start, filter.end, "start_date", "end_date")?;
+        check_order(filter.updated_after, filter.updated_before, "updated_after", "updated_before")?;
+        Ok(filter)
+    }
+
+    fn statuses(&self) -> Result<Vec<Status>, GeoError> {
+        self.list("status")
+            .iter()
+            .map(|word| {
+                Status::parse_spec(word)
+                    .ok_or_else(|| GeoError::bad_request(format!("status `{word}` must be open or closed")))
+            })
+            .collect()
+    }
+}
+
+fn check_order(from: Option<Timestamp>, to: Option<Timestamp>, from_name: &str, to_name: &str) -> Result<(), GeoError> {
+    match (from, to) {
+        (Some(a), Some(b)) if a > b => Err(GeoError::bad_request(format!("{from_name} is after {to_name}"))),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_values_are_absent_and_lists_split() {
+        let p = Params::parse(Some("status=&service_code=001,%20002&service_code=003"));
+        assert_eq!(p.get("status"), None);
+        assert_eq!(p.list("service_code"), vec!["001", "002", "003"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter() {
+        let zone = TimeZone::UTC;
+        let e = Params::parse(Some("start_date=yesterday")).request_filter(&zone).unwrap_err();
+        assert!(e.errors[0].1.contains("start_date"));
+        let e = Params::parse(Some("page_size=0")).request_filter(&zone).unwrap_err();
+        assert!(e.errors[0].1.contains("page_size"));
+        let e = Params::parse(Some("status=pending")).request_filter(&zone).unwrap_err();
+        assert!(e.errors[0].1.contains("status"));
+        let e = Params::parse(Some("start_date=2024-02-01&end_date=2024-01-01")).request_filter(&zone).unwrap_err();
+        assert!(e.errors[0].1.contains("after"));
+    }
+
+    #[test]
+    fn ids_override_other_filters() {
+        let f = Params::parse(Some("service_request_id=1,2&status=open&page_size=10&page=3")).request_filter(&TimeZone::UTC).unwrap();
+        assert_eq!(f.ids, vec!["1", "2"]);
+        assert!(f.statuses.is_empty());
+        assert_eq!((f.limit, f.offset), (10, 20));
+    }
+}

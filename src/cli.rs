@@ -1,0 +1,169 @@
+//! The `fed311` command line: `serve`, `harvest --once`, `check`. Global folders come from
+//! flags, then environment variables, then defaults beside the working directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use tokio::sync::watch;
+
+use crate::harvest::{self, Client};
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// One Open311 GeoReport v2 API for every city.
+#[derive(Debug, Parser)]
+#[command(name = "fed311", version, about)]
+pub struct Cli {
+    /// Folders fed311 works with.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command shares.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder of jurisdiction files (one TOML per city).
+    #[arg(long, global = true, env = "FED311_JURISDICTIONS", default_value = "./jurisdictions")]
+    pub jurisdictions: PathBuf,
+    /// Folder holding the SQLite store.
+    #[arg(long, global = true, env = "FED311_DATA", default_value = "./data")]
+    pub data: PathBuf,
+    /// Folder holding the search index.
+    #[arg(long, global = true, env = "FED311_INDEX", default_value = "./index")]
+    pub index: PathBuf,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API and the scheduled harvester together (the main job).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FED311_ADDR", default_value = crate::api::DEFAULT_ADDR)]
+        addr: String,
+        /// Serve what is stored without harvesting.
+        #[arg(long)]
+        no_harvest: bool,
+    },
+    /// Harvest every enabled city (or the ones named) once, then exit.
+    Harvest {
+        /// Run one pass and exit (required: scheduled harvesting runs in `serve`).
+        #[arg(long)]
+        once: bool,
+        /// Rescan everything from each city's backfill date.
+        #[arg(long)]
+        full: bool,
+        /// Only this jurisdiction (repeatable).
+        #[arg(long = "jurisdiction", value_name = "ID")]
+        only: Vec<String>,
+    },
+    /// Validate every jurisdiction file and print each problem with its file and key.
+    Check,
+}
+
+/// Runs the parsed command line; the exit code follows from the result.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Check => check(&cli.global),
+        Command::Harvest { once, full, only } => {
+            if !once {
+                bail!("`fed311 harvest` needs --once (scheduled harvesting runs inside `fed311 serve`)");
+            }
+            harvest_once(&cli.global, full, &only).await
+        }
+        Command::Serve { addr, no_harvest } => serve(&cli.global, &addr, no_harvest).await,
+    }
+}
+
+fn load_registry(global: &Global) -> Result<Registry> {
+    Registry::load(&global.jurisdictions).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        anyhow::anyhow!("{} problem(s) in {}:\n{}", errors.len(), global.jurisdictions.display(), lines.join("\n"))
+    })
+}
+
+fn check(global: &Global) -> Result<()> {
+    let registry = load_registry(global)?;
+    let enabled = registry.iter().filter(|j| j.enabled).count();
+    println!(
+        "{}: {} jurisdictions OK ({} enabled, {} disabled)",
+        global.jurisdictions.display(),
+        registry.len(),
+        enabled,
+        registry.len() - enabled
+    );
+    Ok(())
+}
+
+async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()> {
+    let registry = load_registry(global)?;
+    let cities: Vec<_> = harvest::select(&registry, only).map_err(anyhow::Error::msg)?.into_iter().cloned().collect();
+    let store = Store::open(&global.data).context("opening the store")?;
+    let client = Client::new().context("building the HTTP client")?;
+    let reports = harvest::harvest_once(&client, &store, cities, full).await;
+    println!("{}", harvest::summary_table(&reports));
+    let failed: Vec<&str> = reports.iter().filter(|r| !r.succeeded()).map(|r| r.jurisdiction_id.as_str()).collect();
+    if failed.is_empty() { Ok(()) } else { bail!("harvest failed for: {}", failed.join(", ")) }
+}
+
+async fn serve(global: &Global, addr: &str, no_harvest: bool) -> Result<()> {
+    let registry = Arc::new(load_registry(global)?);
+    let store = Store::open(&global.data).context("opening the store")?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, jurisdictions = registry.len(), "Serving");
+    let (stop, stopped) = watch::channel(false);
+    let scheduler = (!no_harvest).then(|| {
+        let cities = registry.iter().filter(|j| j.enabled).cloned().collect();
+        let client = Client::new().context("building the HTTP client");
+        client.map(|c| tokio::spawn(harvest::run_scheduler(c, store.clone(), cities, stopped.clone())))
+    });
+    let scheduler = scheduler.transpose()?;
+    let state = crate::api::AppState { store, registry };
+    let mut api_stop = stopped.clone();
+    let api = crate::api::serve(listener, state, async move {
+        let _ = api_stop.wait_for(|s| *s).await;
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("Shutting down: finishing work in hand");
+        let _ = stop.send(true);
+    });
+    api.await.context("serving the API")?;
+    if let Some(task) = scheduler {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,89 @@
+//! Lenient reading of the datetimes cities send, and the one form fed311 writes.
+//!
+//! Cities send W3C datetimes with or without a zone, with or without fractions, with a space
+//! instead of `T`, zones like `-05`, bare dates, and epoch zero for "blank". A value without a
+//! zone is read in the city's time zone; epoch zero and earlier mean "absent".
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+/// Instants at or before this (1971-01-01) are placeholders for "blank", not real times.
+const EARLIEST_REAL: i64 = 31_536_000;
+
+/// Reads a city's datetime text. `zone` is the city's time zone, used when the text has none.
+/// Returns `None` for empty text, placeholders and text that is not a date at all.
+pub fn parse_lenient(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let instant = parse_with_offset(text).or_else(|| parse_civil(text, zone))?;
+    (instant.as_second() > EARLIEST_REAL).then_some(instant)
+}
+
+/// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
+pub fn format_utc(instant: Timestamp) -> String {
+    instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn parse_with_offset(text: &str) -> Option<Timestamp> {
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| text.replacen(' ', "T", 1).parse::<Timestamp>().ok())
+}
+
+fn parse_civil(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let civil = text
+        .parse::<DateTime>()
+        .ok()
+        .or_else(|| text.replacen(' ', "T", 1).parse::<DateTime>().ok())
+        .or_else(|| text.parse::<Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())))?;
+    zone.to_timestamp(civil).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toronto() -> TimeZone {
+        TimeZone::get("America/Toronto").unwrap()
+    }
+
+    fn utc(text: &str) -> Option<String> {
+        parse_lenient(text, &toronto()).map(format_utc)
+    }
+
+    #[test]
+    fn reads_offsets_and_z() {
+        assert_eq!(utc("2018-07-30T00:01:00-04:00").as_deref(), Some("2018-07-30T04:01:00Z"));
+        assert_eq!(utc("2018-07-30T04:01:00Z").as_deref(), Some("2018-07-30T04:01:00Z"));
+        assert_eq!(utc("2012-09-18T15:37-05").as_deref(), Some("2012-09-18T20:37:00Z"));
+    }
+
+    #[test]
+    fn reads_fractional_seconds() {
+        assert_eq!(utc("2014-07-12T10:58:43.123-05:00").as_deref(), Some("2014-07-12T15:58:43Z"));
+        assert_eq!(utc("2014-07-12T10:58:43.123456789Z").as_deref(), Some("2014-07-12T10:58:43Z"));
+    }
+
+    #[test]
+    fn reads_zoneless_in_city_time() {
+        // July in Toronto is UTC-4 (daylight time); January is UTC-5.
+        assert_eq!(utc("2018-07-30T00:01:00").as_deref(), Some("2018-07-30T04:01:00Z"));
+        assert_eq!(utc("2011-02-03 14:18").as_deref(), Some("2011-02-03T19:18:00Z"));
+    }
+
+    #[test]
+    fn reads_date_only_as_local_midnight() {
+        assert_eq!(utc("2016-01-12").as_deref(), Some("2016-01-12T05:00:00Z"));
+    }
+
+    #[test]
+    fn blank_placeholders_and_garbage_are_absent() {
+        assert_eq!(utc(""), None);
+        assert_eq!(utc("   "), None);
+        assert_eq!(utc("1970-01-01T00:00:00Z"), None);
+        assert_eq!(utc("not a date"), None);
+    }
+}

@@ -1,0 +1,228 @@
+//! The one outbound HTTP client for cities, polite by construction: a User-Agent naming
+//! fed311, a per-host rate limit (governor) and one request in flight per host, timeouts, a
+//! body size cap, and retries with exponential backoff and jitter that honour `Retry-After`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::registry::RateLimit;
+
+/// Identifies us to every city.
+pub const USER_AGENT: &str = concat!("fed311/", env!("CARGO_PKG_VERSION"), " (Open311 aggregator)");
+/// Default budget per host when a city sets none.
+pub const DEFAULT_RATE: RateLimit = RateLimit { count: 4, per: Duration::from_secs(1) };
+/// Default budget for loopback hosts: fed311's own simulations and tests, not a city.
+const LOOPBACK_RATE: RateLimit = RateLimit { count: 10_000, per: Duration::from_secs(1) };
+/// Largest response body accepted.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Attempts per call, the first included.
+const ATTEMPTS: u32 = 5;
+/// Longest single wait, whatever `Retry-After` says.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// Why a call failed for good.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// Could not connect, timed out, or the body was cut, after every retry.
+    #[error("{url}: {message}")]
+    Transport {
+        /// What was asked.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The body was larger than we accept.
+    #[error("{url}: response larger than {MAX_BODY} bytes")]
+    TooLarge {
+        /// What was asked.
+        url: String,
+    },
+}
+
+/// A finished HTTP exchange (any status).
+#[derive(Debug)]
+pub struct Fetched {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+/// Per-host politeness: a rate limiter and a one-slot semaphore.
+struct Host {
+    limiter: DefaultDirectRateLimiter,
+    in_flight: Semaphore,
+}
+
+/// Shared HTTP client; clone freely.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    hosts: Arc<Mutex<HashMap<String, Arc<Host>>>>,
+    /// Multiplier on retry waits (tests shrink it).
+    backoff_unit: Duration,
+}
+
+impl Client {
+    /// Builds the client with production timeouts. `FED311_BACKOFF_MS` (default 1000) sets
+    /// the first retry wait; tests shrink it.
+    pub fn new() -> Result<Client, reqwest::Error> {
+        let unit = std::env::var("FED311_BACKOFF_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+        Self::with_backoff(Duration::from_millis(unit))
+    }
+
+    /// Builds the client with a custom base backoff (tests use milliseconds).
+    pub fn with_backoff(backoff_unit: Duration) -> Result<Client, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        Ok(Client { http, hosts: Arc::default(), backoff_unit })
+    }
+
+    /// GETs `url` with extra `headers`, politely, retrying what is worth retrying. Any HTTP
+    /// status is returned as is once retries are spent; only transport failures are errors.
+    pub async fn get(&self, url: &Url, headers: &BTreeMap<String, String>, rate: Option<RateLimit>) -> Result<Fetched, FetchError> {
+        let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
+        let headers = header_map(headers);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _slot = host.in_flight.acquire().await.ok();
+                host.limiter.until_ready().await;
+                self.once(url, &headers).await
+            };
+            let wait = match &outcome {
+                Ok((fetched, retry_after)) if is_retryable(fetched.status) => retry_after.unwrap_or_else(|| self.backoff(attempt)),
+                Ok(_) => Duration::ZERO,
+                Err(Attempt::Retryable(_)) => self.backoff(attempt),
+                Err(Attempt::Fatal(_)) => Duration::ZERO,
+            };
+            match outcome {
+                Ok((fetched, _)) if !is_retryable(fetched.status) || attempt >= ATTEMPTS => return Ok(fetched),
+                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Retryable(e)) if attempt >= ATTEMPTS => return Err(e),
+                _ => {
+                    tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, "Retrying");
+                    tokio::time::sleep(wait.min(MAX_WAIT)).await;
+                }
+            }
+        }
+    }
+
+    async fn once(&self, url: &Url, headers: &HeaderMap) -> Result<(Fetched, Option<Duration>), Attempt> {
+        let transport = |e: reqwest::Error| {
+            Attempt::Retryable(FetchError::Transport { url: url.to_string(), message: error_chain(&e) })
+        };
+        let mut response = self.http.get(url.clone()).headers(headers.clone()).send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(Attempt::Fatal(FetchError::TooLarge { url: url.to_string() }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((Fetched { status, body }, retry_after))
+    }
+
+    fn host(&self, url: &Url, rate: RateLimit) -> Arc<Host> {
+        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts.entry(key).or_insert_with(|| Arc::new(Host::new(rate))).clone()
+    }
+
+    /// Exponential backoff with jitter: unit × 2^(attempt-1), ±50%.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.backoff_unit.saturating_mul(1 << (attempt - 1).min(8));
+        base.mul_f64(0.5 + jitter())
+    }
+}
+
+impl Host {
+    fn new(rate: RateLimit) -> Host {
+        let count = NonZeroU32::new(rate.count).unwrap_or(NonZeroU32::MIN);
+        let period = rate.per / count.get();
+        let quota = Quota::with_period(period.max(Duration::from_micros(1)))
+            .unwrap_or_else(|| Quota::per_second(count))
+            .allow_burst(NonZeroU32::MIN);
+        Host { limiter: RateLimiter::direct(quota), in_flight: Semaphore::new(1) }
+    }
+}
+
+/// The default budget: polite for cities, unthrottled for this machine (tests, simulations).
+fn default_rate(url: &Url) -> RateLimit {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if loopback { LOOPBACK_RATE } else { DEFAULT_RATE }
+}
+
+enum Attempt {
+    Retryable(FetchError),
+    Fatal(FetchError),
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
+    let wait = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+fn header_map(headers: &BTreeMap<String, String>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            map.insert(n, v);
+        }
+    }
+    map
+}
+
+/// A value in [0, 1) that differs from call to call (jitter needs no cryptography).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The error and its causes on one line ("error sending request: connection refused").
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,89 @@
+//! Harvesting: from each city's GeoReport endpoint into the store. The loop is written once
+//! ([`city::CityPass`]); cities differ only by data (their file and what was learned).
+//! One city failing never stops the others.
+
+mod city;
+pub mod client;
+mod profile;
+mod report;
+mod schedule;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+pub use city::{CityError, CityPass, encode_segment};
+pub use client::Client;
+pub use profile::{Plan, Profile};
+pub use report::{CityReport, summary_table};
+pub use schedule::run_scheduler;
+
+use crate::registry::{Jurisdiction, Registry};
+use crate::store::Store;
+
+/// Cities harvested at the same time (each host is still limited on its own).
+const CITIES_AT_ONCE: usize = 8;
+
+/// What to harvest in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct PassOptions {
+    /// Rescan everything from `backfill_from`, not just what may have changed.
+    pub full: bool,
+    /// Only these jurisdictions (empty: every enabled one). Named ones run even if disabled.
+    pub only: Vec<String>,
+}
+
+/// Picks the jurisdictions a pass covers; unknown names are an error listing them.
+pub fn select<'a>(registry: &'a Registry, only: &[String]) -> Result<Vec<&'a Jurisdiction>, String> {
+    if only.is_empty() {
+        return Ok(registry.iter().filter(|j| j.enabled).collect());
+    }
+    let unknown: Vec<&str> = only.iter().filter(|id| registry.get(id).is_none()).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(format!("unknown jurisdiction: {}", unknown.join(", ")));
+    }
+    Ok(only.iter().filter_map(|id| registry.get(id)).collect())
+}
+
+/// Harvests each selected city once, concurrently, and reports on every one.
+pub async fn harvest_once(client: &Client, store: &Store, cities: Vec<Jurisdiction>, full: bool) -> Vec<CityReport> {
+    let gate = Arc::new(Semaphore::new(CITIES_AT_ONCE));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (order, city) in cities.into_iter().enumerate() {
+        let (client, store, gate) = (client.clone(), store.clone(), gate.clone());
+        tasks.spawn(async move {
+            let _slot = gate.acquire().await.ok();
+            (order, harvest_city(&client, &store, &city, full).await)
+        });
+    }
+    let mut reports = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(done) => reports.push(done),
+            Err(e) => tracing::error!(error = %e, "Harvest task died"),
+        }
+    }
+    reports.sort_by_key(|(order, _)| *order);
+    reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One city's pass, never failing: problems end up in the report.
+#[tracing::instrument(skip_all, fields(jurisdiction = %city.id))]
+pub async fn harvest_city(client: &Client, store: &Store, city: &Jurisdiction, full: bool) -> CityReport {
+    let mut pass = match CityPass::new(client, store, city) {
+        Ok(pass) => pass,
+        Err(e) => {
+            let mut report = CityReport::new(&city.id);
+            report.failure = Some(e.to_string());
+            return report;
+        }
+    };
+    if let Err(e) = pass.run(full).await {
+        tracing::warn!(error = %e, "City pass failed");
+        pass.report.failure = Some(e.to_string());
+    } else {
+        let c = pass.report.counts;
+        tracing::info!(calls = pass.report.calls, new = c.inserted, changed = c.changed, "City pass done");
+    }
+    pass.report
+}

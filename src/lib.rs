@@ -1,0 +1,19 @@
+//! fed311: one Open311 GeoReport v2 API for every city.
+//!
+//! # Layout
+//! The modules follow the data flow, and lower layers never import higher ones:
+//! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
+//! - [`domain`]: the shared types (services, requests, statuses, lenient time). No I/O.
+//! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
+//! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
+//! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
+//! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
+//! - [`cli`]: the `fed311` command line.
+
+pub mod api;
+pub mod cli;
+pub mod domain;
+pub mod harvest;
+pub mod registry;
+pub mod store;
+pub mod wire;

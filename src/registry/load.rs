@@ -1,0 +1,374 @@
+//! Loading and validating jurisdiction files. Every problem names the file and the key, and
+//! all problems are collected, so `fed311 check` shows them all at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use url::Url;
+
+use super::config::{DateStyle, JurisdictionFile, Paging, WireFormat};
+
+/// Harvesting starts here unless a file says otherwise.
+const DEFAULT_BACKFILL_FROM: Date = jiff::civil::date(2010, 1, 1);
+/// The spec's largest date window.
+const DEFAULT_WINDOW_DAYS: u32 = 90;
+/// Minutes between passes in `serve`.
+const DEFAULT_INTERVAL_MINUTES: u32 = 10;
+
+/// A problem with one jurisdiction file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryError {
+    /// The file at fault.
+    pub file: PathBuf,
+    /// The key at fault, when one is.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}: key `{}`: {}", self.file.display(), key, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+/// A request budget: at most `count` calls per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Calls allowed per period.
+    pub count: u32,
+    /// The period.
+    pub per: Duration,
+}
+
+impl RateLimit {
+    /// Parses `"20/min"`, `"2/s"`, `"500/hour"`.
+    pub fn parse(text: &str) -> Option<RateLimit> {
+        let (count, unit) = text.trim().split_once('/')?;
+        let count: u32 = count.trim().parse().ok().filter(|c| *c > 0)?;
+        let per = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "m" | "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            _ => return None,
+        };
+        Some(RateLimit { count, per })
+    }
+}
+
+/// A validated jurisdiction, ready for the harvester and the API.
+#[derive(Debug, Clone)]
+pub struct Jurisdiction {
+    /// Our `jurisdiction_id`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Base URL, ending in `/`.
+    pub endpoint: Url,
+    /// IANA name of the city's time zone.
+    pub timezone_name: String,
+    /// The city's time zone.
+    pub timezone: TimeZone,
+    /// Harvest from this date on.
+    pub backfill_from: Date,
+    /// Largest date window per call, in days.
+    pub window_days: u32,
+    /// Minutes between passes in `serve`.
+    pub interval_minutes: u32,
+    /// Whether it is harvested at all.
+    pub enabled: bool,
+    /// Rate limit, when configured.
+    pub rate_limit: Option<RateLimit>,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Everything as written in the file, for the optional overrides.
+    pub config: JurisdictionFile,
+}
+
+impl Jurisdiction {
+    /// Configured wire format, if any.
+    pub fn format(&self) -> Option<WireFormat> {
+        self.config.format
+    }
+    /// Configured paging style, if any.
+    pub fn paging(&self) -> Option<Paging> {
+        self.config.paging
+    }
+    /// Configured date style (UTC unless said otherwise).
+    pub fn date_style(&self) -> DateStyle {
+        self.config.date_style.unwrap_or(DateStyle::Utc)
+    }
+    /// Extra headers for this city.
+    pub fn headers(&self) -> BTreeMap<String, String> {
+        self.config.headers.clone().unwrap_or_default()
+    }
+    /// The boundary file, resolved against the jurisdiction file's folder.
+    pub fn boundary_path(&self) -> Option<PathBuf> {
+        let relative = self.config.boundary.as_ref()?;
+        Some(self.file.parent().unwrap_or(Path::new(".")).join(relative))
+    }
+}
+
+/// Every jurisdiction of a registry folder, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    by_id: BTreeMap<String, Jurisdiction>,
+}
+
+impl Registry {
+    /// Loads every `*.toml` in `dir`. Fails with every problem found, not just the first.
+    pub fn load(dir: &Path) -> Result<Registry, Vec<RegistryError>> {
+        let files = toml_files(dir).map_err(|e| vec![e])?;
+        let mut errors = Vec::new();
+        let mut by_id = BTreeMap::new();
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        for file in files {
+            match load_file(&file) {
+                Ok(j) => {
+                    if let Some(first) = seen.insert(j.id.clone(), file.clone()) {
+                        errors.push(key_error(&file, "id", format!("duplicate id `{}`, also in {}", j.id, first.display())));
+                    } else {
+                        by_id.insert(j.id.clone(), j);
+                    }
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() { Ok(Registry { by_id }) } else { Err(errors) }
+    }
+
+    /// Builds a registry from already validated jurisdictions (tests, simulations).
+    pub fn from_jurisdictions(list: impl IntoIterator<Item = Jurisdiction>) -> Registry {
+        Registry { by_id: list.into_iter().map(|j| (j.id.clone(), j)).collect() }
+    }
+
+    /// One jurisdiction by id.
+    pub fn get(&self, id: &str) -> Option<&Jurisdiction> {
+        self.by_id.get(id)
+    }
+
+    /// All jurisdictions, ordered by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Jurisdiction> {
+        self.by_id.values()
+    }
+
+    /// How many jurisdictions there are.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, RegistryError> {
+    let read = std::fs::read_dir(dir).map_err(|e| RegistryError {
+        file: dir.to_path_buf(),
+        key: None,
+        message: format!("cannot read the jurisdictions folder: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = read
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn key_error(file: &Path, key: &str, message: String) -> RegistryError {
+    RegistryError { file: file.to_path_buf(), key: Some(key.to_string()), message }
+}
+
+/// Reads and validates one file.
+pub fn load_file(file: &Path) -> Result<Jurisdiction, Vec<RegistryError>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| vec![RegistryError { file: file.to_path_buf(), key: None, message: format!("cannot read: {e}") }])?;
+    let raw: JurisdictionFile = toml::from_str(&text).map_err(|e| vec![toml_error(file, &e)])?;
+    validate(file, raw)
+}
+
+fn toml_error(file: &Path, e: &toml::de::Error) -> RegistryError {
+    let message = e.message().to_string();
+    let key = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_string);
+    let line = e.span().map(|span| format!(" (at byte {})", span.start)).unwrap_or_default();
+    RegistryError { file: file.to_path_buf(), key, message: format!("{message}{line}") }
+}
+
+fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<RegistryError>> {
+    let mut errors = Vec::new();
+    let mut fail = |key: &str, message: String| errors.push(key_error(file, key, message));
+    if !is_slug(&raw.id) {
+        fail("id", format!("`{}` must be a lowercase slug of a-z, 0-9, `-` and `_`", raw.id));
+    }
+    if raw.name.trim().is_empty() {
+        fail("name", "must not be empty".into());
+    }
+    let endpoint = check_endpoint(&raw.endpoint).map_err(|m| fail("endpoint", m)).ok();
+    let timezone = TimeZone::get(&raw.timezone)
+        .map_err(|_| fail("timezone", format!("`{}` is not an IANA time zone", raw.timezone)))
+        .ok();
+    let backfill_from = match &raw.backfill_from {
+        None => Some(DEFAULT_BACKFILL_FROM),
+        Some(d) => parse_date(d).ok_or_else(|| fail("backfill_from", format!("`{d}` is not a date like 2010-01-01"))).ok(),
+    };
+    let rate_limit = match &raw.rate_limit {
+        None => None,
+        Some(text) => {
+            let parsed = RateLimit::parse(text);
+            if parsed.is_none() {
+                fail("rate_limit", format!("`{text}` is not like \"20/min\", \"2/s\" or \"500/hour\""));
+            }
+            parsed
+        }
+    };
+    check_numbers(&raw, &mut fail);
+    if raw.enabled == Some(false) && raw.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        fail("note", "a disabled jurisdiction needs a note saying why".into());
+    }
+    if let Some(var) = &raw.api_key_env {
+        if var.is_empty() || !var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+            fail("api_key_env", format!("`{var}` must be an environment variable name like FED311_KEY_CITY"));
+        }
+    }
+    if let Some(path) = raw.boundary.as_ref() {
+        let resolved = file.parent().unwrap_or(Path::new(".")).join(path);
+        if !resolved.is_file() {
+            fail("boundary", format!("file {} not found", resolved.display()));
+        }
+    }
+    drop(fail);
+    match (endpoint, timezone, backfill_from) {
+        (Some(endpoint), Some(timezone), Some(backfill_from)) if errors.is_empty() => Ok(Jurisdiction {
+            id: raw.id.clone(),
+            name: raw.name.clone(),
+            endpoint,
+            timezone_name: raw.timezone.clone(),
+            timezone,
+            backfill_from,
+            window_days: raw.window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+            interval_minutes: raw.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES),
+            enabled: raw.enabled.unwrap_or(true),
+            rate_limit,
+            file: file.to_path_buf(),
+            config: raw,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn check_numbers(raw: &JurisdictionFile, fail: &mut impl FnMut(&str, String)) {
+    if raw.page_size == Some(0) {
+        fail("page_size", "must be at least 1".into());
+    }
+    if raw.window_days == Some(0) {
+        fail("window_days", "must be at least 1".into());
+    }
+    if raw.interval_minutes == Some(0) {
+        fail("interval_minutes", "must be at least 1".into());
+    }
+    if raw.first_page.is_some_and(|p| p > 1) {
+        fail("first_page", "must be 0 or 1".into());
+    }
+}
+
+fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn check_endpoint(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}` must be an http or https URL"));
+    }
+    if !url.path().ends_with('/') {
+        return Err(format!("`{text}` must end with `/` (the base, not a resource)"));
+    }
+    if url.query().is_some() {
+        return Err(format!("`{text}` must not carry a query string"));
+    }
+    Ok(url)
+}
+
+fn parse_date(value: &toml::value::Datetime) -> Option<Date> {
+    if value.time.is_some() || value.offset.is_some() {
+        return None;
+    }
+    let d = value.date?;
+    Date::new(i16::try_from(d.year).ok()?, i8::try_from(d.month).ok()?, i8::try_from(d.day).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const GOOD: &str = "id = \"toronto\"\nname = \"Toronto, ON\"\nendpoint = \"https://secure.toronto.ca/webwizard/ws/\"\ntimezone = \"America/Toronto\"\n";
+
+    #[test]
+    fn loads_a_minimal_file_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "toronto.toml", GOOD);
+        let registry = Registry::load(dir.path()).unwrap();
+        let toronto = registry.get("toronto").unwrap();
+        assert_eq!(toronto.backfill_from, jiff::civil::date(2010, 1, 1));
+        assert_eq!(toronto.window_days, 90);
+        assert!(toronto.enabled);
+    }
+
+    #[test]
+    fn names_file_and_key_for_each_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.toml", &format!("{GOOD}colour = \"red\"\n"));
+        write(dir.path(), "b.toml", &GOOD.replace("America/Toronto", "Mars/Olympus"));
+        write(dir.path(), "c.toml", &GOOD.replace("https://secure.toronto.ca/webwizard/ws/", "ftp://x/"));
+        write(dir.path(), "d.toml", &GOOD.replace("toronto\"", "other\"").replace("ws/", "ws"));
+        let errors = Registry::load(dir.path()).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 4, "{text:?}");
+        assert!(text[0].contains("a.toml") && errors[0].key.as_deref() == Some("colour"), "{text:?}");
+        assert!(text[1].contains("b.toml") && errors[1].key.as_deref() == Some("timezone"));
+        assert!(text[2].contains("c.toml") && errors[2].key.as_deref() == Some("endpoint"));
+        assert!(text[3].contains("d.toml") && errors[3].key.as_deref() == Some("endpoint"));
+    }
+
+    #[test]
+    fn rejects_duplicate_ids_and_silent_disables() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.toml", GOOD);
+        write(dir.path(), "b.toml", GOOD);
+        write(dir.path(), "c.toml", &format!("{}enabled = false\n", GOOD.replace("toronto\"", "gone\"")));
+        let errors = Registry::load(dir.path()).unwrap_err();
+        assert!(errors.iter().any(|e| e.key.as_deref() == Some("id") && e.message.contains("duplicate")));
+        assert!(errors.iter().any(|e| e.key.as_deref() == Some("note")));
+    }
+
+    #[test]
+    fn parses_rate_limits() {
+        assert_eq!(RateLimit::parse("20/min"), Some(RateLimit { count: 20, per: Duration::from_secs(60) }));
+        assert_eq!(RateLimit::parse("2/s").map(|r| r.count), Some(2));
+        assert_eq!(RateLimit::parse("0/s"), None);
+        assert_eq!(RateLimit::parse("fast"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! The city registry: one TOML file per jurisdiction in `jurisdictions/`, loaded and checked
+//! into [`Jurisdiction`]s. Cities are data: everything a city needs is here or learned at run
+//! time, never in code.
+
+mod config;
+mod load;
+
+pub use config::{DateStyle, JurisdictionFile, Paging, WireFormat};
+pub use load::{Jurisdiction, Registry, RegistryError, RateLimit};

@@ -1,0 +1,105 @@
+//! The store: SQLite, the source of truth. One file under the data folder, WAL mode,
+//! versioned migrations. Every insert or change of a request bumps its `seq`, so the search
+//! index can follow the store by tailing `seq`; every observed change is also appended to the
+//! request history. The store knows nothing of HTTP.
+//!
+//! rusqlite is synchronous: one writer connection (writes are serialized anyway) and a few
+//! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
+
+mod harvest_state;
+mod requests;
+mod schema;
+mod services;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use harvest_state::HarvestState;
+pub use requests::{RequestFilter, StoredRequest, UpsertCounts};
+
+/// The SQLite file inside the data folder.
+pub const DATABASE_FILE: &str = "fed311.sqlite";
+/// Reader connections kept open for the API.
+const READERS: usize = 4;
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A stored JSON column could not be read back.
+    #[error("stored JSON is unreadable: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The data folder is unusable.
+    #[error("cannot use data folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Short alias for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A cheap-to-clone handle on the SQLite store.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it to the latest schema.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::Folder { path: data_dir.to_path_buf(), source })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut writer = schema::connect(&path)?;
+        schema::migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| schema::connect(&path).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        let inner = Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) };
+        Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// Path of the SQLite file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let readers = &self.inner.readers;
+        for r in readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        readers[i].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Current time in unix seconds.
+pub(crate) fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}

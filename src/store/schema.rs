@@ -1,0 +1,31 @@
+//! Connection settings and the versioned migrations (`migrations/NNN_*.sql`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::Result;
+
+/// Every schema version, oldest first. Append only: never edit a released migration.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// Opens a connection with the settings every connection shares.
+pub(super) fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // WAL plus NORMAL survives process crashes (only an OS crash may lose the last commits).
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    Ok(conn)
+}
+
+/// Brings the schema to the latest version.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    let steps = MIGRATIONS.iter().map(|sql| M::up(sql)).collect();
+    Migrations::new(steps).to_latest(conn)?;
+    Ok(())
+}

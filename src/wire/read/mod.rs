@@ -1,0 +1,102 @@
+//! Reading what cities send: tolerant parsers for every GeoReport v2 document, in JSON or XML.
+//!
+//! This module owns the whole reading side of the wire format. The format is sniffed from the
+//! body (never the Content-Type), every field is read leniently (strings, numbers, `[x]`,
+//! `{}`, `null` …), known root wrappers are unwrapped and lone objects become lists of one.
+//! Records that cannot be used are dropped with a warning in [`Parsed::skipped`]; a body that
+//! is not data at all (empty, HTML, an `errors` document, garbage) is a [`WireError`].
+//!
+//! Layout: `sniff` (bytes → cleaned text + format), `lenient` and `many` (tolerant field
+//! types), `json` and `xml` (documents → records), `body` (the shared pipeline), then one
+//! module per document kind: `requests`, `services`, `discovery`, `receipts`, `errors`.
+
+mod body;
+mod definition;
+mod discovery;
+mod errors;
+mod json;
+mod lenient;
+mod many;
+mod receipts;
+mod requests;
+mod services;
+mod sniff;
+mod xml;
+
+use jiff::tz::TimeZone;
+
+use crate::domain::{Discovery, PostReceipt, Service, ServiceDefinition, ServiceRequest, UpstreamError};
+use crate::registry::WireFormat;
+
+use body::Body;
+
+/// A list document as read: the usable records, plus one warning per record dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    /// The records that could be read.
+    pub items: Vec<T>,
+    /// One human-readable warning per record dropped, e.g. "record 3 has no service_request_id".
+    pub skipped: Vec<String>,
+    /// The format the body turned out to be in.
+    pub format: WireFormat,
+}
+
+/// Why a body could not be read as the GeoReport document that was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// The body was empty or only whitespace.
+    #[error("empty response body")]
+    Empty,
+    /// An HTML page came back instead of data; carries its title or a short text snippet.
+    #[error("HTML page instead of GeoReport data: {0}")]
+    Html(String),
+    /// The city answered with a GeoReport `errors` document.
+    #[error("the city answered with an error: {}", errors::summary(.0))]
+    Upstream(Vec<UpstreamError>),
+    /// Neither valid JSON nor XML of the expected shape.
+    #[error("malformed {} body: {detail}", .format.extension())]
+    Malformed {
+        /// The format the body was sniffed as.
+        format: WireFormat,
+        /// The parser's message.
+        detail: String,
+    },
+}
+
+/// Reads a service list (`services.{fmt}`).
+pub fn parse_services(body: &[u8]) -> Result<Parsed<Service>, WireError> {
+    services::parse_list(&Body::read(body)?)
+}
+
+/// Reads a service definition (`services/{code}.{fmt}`).
+pub fn parse_service_definition(body: &[u8]) -> Result<ServiceDefinition, WireError> {
+    definition::parse(&Body::read(body)?)
+}
+
+/// Reads a request list (`requests.{fmt}` or `requests/{id}.{fmt}`). `zone` is the city's
+/// time zone, used for datetimes sent without one.
+pub fn parse_requests(body: &[u8], zone: &TimeZone) -> Result<Parsed<ServiceRequest>, WireError> {
+    requests::parse_list(&Body::read(body)?, zone)
+}
+
+/// Reads the answer to a POST of a request, or to `tokens/{token}.{fmt}`.
+pub fn parse_post_receipts(body: &[u8]) -> Result<Vec<PostReceipt>, WireError> {
+    receipts::parse_list(&Body::read(body)?)
+}
+
+/// Reads a GeoReport `errors` document, in any of the shapes cities send; `None` when the body
+/// is something else.
+pub fn parse_errors(body: &[u8]) -> Option<Vec<UpstreamError>> {
+    Body::read(body).ok()?.errors()
+}
+
+/// Reads a service discovery document (`discovery.{fmt}`).
+pub fn parse_discovery(body: &[u8]) -> Result<Discovery, WireError> {
+    discovery::parse(&Body::read(body)?)
+}
+
+/// The format a body is in, judged from its content after cleaning; `None` for empty bodies,
+/// HTML pages and text that is neither JSON nor XML.
+pub fn detect_format(body: &[u8]) -> Option<WireFormat> {
+    sniff::sniff(body).ok().map(|s| s.format)
+}

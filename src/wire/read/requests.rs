@@ -1,0 +1,130 @@
+//! Service requests (`requests.{fmt}`): the hot path. JSON records are deserialized straight
+//! from their borrowed text into [`RequestRecord`] (no value tree), XML records from their
+//! element value; both then go through the same field rules: old field names (Mark-a-Spot's
+//! `sevicerequest_id`, `address_string`, `status_note`; Klarschiff's `adress_id`), lenient
+//! datetimes in the city's zone, range-checked coordinates, and the city's status word kept
+//! beside the normalized one. Records without an id are skipped (Chicago lists requests that
+//! are still being processed without one).
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use super::body::{Body, Record, Shape};
+use super::lenient::{Num, Text};
+use super::{Parsed, WireError};
+use crate::domain::time::parse_lenient;
+use crate::domain::{ServiceRequest, Status};
+
+/// Where request lists live (also used for POST and token answers).
+pub(super) const REQUESTS: Shape = Shape {
+    json_wrappers: &["service_requests", "requests", "service-requests", "request", "service_request"],
+    xml_roots: &["service_requests", "requests", "servicerequests"],
+    xml_items: &["request", "service_request"],
+};
+
+/// One request as a city may send it, every field optional and lenient.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RequestRecord<'a> {
+    #[serde(borrow)]
+    service_request_id: Text<'a>,
+    #[serde(borrow)]
+    sevicerequest_id: Text<'a>,
+    #[serde(borrow)]
+    status: Text<'a>,
+    #[serde(borrow)]
+    status_notes: Text<'a>,
+    #[serde(borrow)]
+    status_note: Text<'a>,
+    #[serde(borrow)]
+    service_name: Text<'a>,
+    #[serde(borrow)]
+    service_code: Text<'a>,
+    #[serde(borrow)]
+    description: Text<'a>,
+    #[serde(borrow)]
+    agency_responsible: Text<'a>,
+    #[serde(borrow)]
+    service_notice: Text<'a>,
+    #[serde(borrow)]
+    requested_datetime: Text<'a>,
+    #[serde(borrow)]
+    updated_datetime: Text<'a>,
+    #[serde(borrow)]
+    expected_datetime: Text<'a>,
+    #[serde(borrow)]
+    address: Text<'a>,
+    #[serde(borrow)]
+    address_string: Text<'a>,
+    #[serde(borrow)]
+    address_id: Text<'a>,
+    #[serde(borrow)]
+    adress_id: Text<'a>,
+    #[serde(borrow)]
+    zipcode: Text<'a>,
+    lat: Num,
+    long: Num,
+    #[serde(borrow)]
+    media_url: Text<'a>,
+}
+
+/// Reads a request list.
+pub(super) fn parse_list(body: &Body<'_>, zone: &TimeZone) -> Result<Parsed<ServiceRequest>, WireError> {
+    body.parse_list(&REQUESTS, |record: RequestRecord, raw| record.into_request(raw, zone))
+}
+
+impl RequestRecord<'_> {
+    fn into_request(self, raw: Record<'_>, zone: &TimeZone) -> Result<ServiceRequest, String> {
+        let Some(id) = self.service_request_id.or(self.sevicerequest_id).owned() else {
+            return Err("has no service_request_id".to_owned());
+        };
+        let status_raw = self.status.owned();
+        let (requested_datetime, requested_text) = when(self.requested_datetime, zone);
+        let (updated_datetime, updated_text) = when(self.updated_datetime, zone);
+        let (expected_datetime, expected_text) = when(self.expected_datetime, zone);
+        let (lat, long) = coordinates(self.lat.0, self.long.0);
+        Ok(ServiceRequest {
+            service_request_id: id,
+            status: status_raw.as_deref().map_or(Status::Open, Status::from_raw),
+            status_raw,
+            status_notes: self.status_notes.or(self.status_note).owned(),
+            service_name: self.service_name.owned(),
+            service_code: self.service_code.owned(),
+            description: self.description.owned(),
+            agency_responsible: self.agency_responsible.owned(),
+            service_notice: self.service_notice.owned(),
+            requested_datetime,
+            updated_datetime,
+            expected_datetime,
+            requested_text,
+            updated_text,
+            expected_text,
+            address: self.address.or(self.address_string).owned(),
+            address_id: self.address_id.or(self.adress_id).owned(),
+            zipcode: self.zipcode.owned(),
+            lat,
+            long,
+            media_url: self.media_url.owned(),
+            raw: raw.raw(),
+        })
+    }
+}
+
+/// A datetime as an instant (read in the city's zone when it has none) and as sent.
+fn when(text: Text<'_>, zone: &TimeZone) -> (Option<Timestamp>, Option<String>) {
+    let instant = text.0.as_deref().and_then(|t| parse_lenient(t, zone));
+    (instant, text.owned())
+}
+
+/// WGS84 only: out-of-range values (eastings/northings) and the 0,0 placeholder drop both.
+pub(super) fn coordinates(lat: Option<f64>, long: Option<f64>) -> (Option<f64>, Option<f64>) {
+    match (lat, long) {
+        (Some(la), Some(lo))
+            if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) && (la, lo) != (0.0, 0.0) =>
+        {
+            (Some(la), Some(lo))
+        }
+        _ => (None, None),
+    }
+}

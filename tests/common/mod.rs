@@ -1,0 +1,103 @@
+//! Shared test helpers: real HTTP servers on 127.0.0.1 (fake cities and fed311 itself), a
+//! real SQLite store in a temporary folder, and the `fed311` binary.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fed311::api::{AppState, router};
+use fed311::registry::Registry;
+use fed311::store::Store;
+
+/// The shared recorded fixtures beside the checkout, when present.
+pub fn shared_fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: ../shared/fixtures not found");
+        None
+    }
+}
+
+/// Serves `app` on an ephemeral loopback port for the rest of the test.
+pub async fn spawn(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    addr
+}
+
+/// A static file server that ignores query strings, like a recorded city.
+pub async fn spawn_static(root: PathBuf) -> SocketAddr {
+    async fn serve_file(State(root): State<Arc<PathBuf>>, request: Request) -> Response {
+        let relative = request.uri().path().trim_start_matches('/');
+        if relative.contains("..") {
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+        match std::fs::read(root.join(relative)) {
+            Ok(bytes) => bytes.into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    spawn(Router::new().fallback(serve_file).with_state(Arc::new(root))).await
+}
+
+/// fed311's API over the store in `data` and the registry in `jurisdictions`.
+pub async fn spawn_fed311(jurisdictions: &Path, data: &Path) -> SocketAddr {
+    let registry = Registry::load(jurisdictions).expect("registry loads");
+    let store = Store::open(data).expect("store opens");
+    spawn(router(AppState { store, registry: Arc::new(registry) })).await
+}
+
+/// Writes a jurisdiction file.
+pub fn write_city(dir: &Path, id: &str, endpoint: &str, extra: &str) {
+    let text = format!(
+        "id = \"{id}\"\nname = \"{id} test city\"\nendpoint = \"{endpoint}\"\ntimezone = \"America/Toronto\"\n{extra}\n"
+    );
+    std::fs::write(dir.join(format!("{id}.toml")), text).unwrap();
+}
+
+/// Runs the real `fed311` binary with the given folders; returns (success, stdout, stderr).
+pub fn fed311(jurisdictions: &Path, data: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fed311"))
+        .arg("--jurisdictions")
+        .arg(jurisdictions)
+        .arg("--data")
+        .arg(data)
+        .arg("--index")
+        .arg(data.join("index"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env("FED311_BACKOFF_MS", "10")
+        .output()
+        .expect("fed311 runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// GETs a URL on loopback; returns status, content type and body.
+pub async fn get(url: &str) -> (u16, String, String) {
+    let response = reqwest::get(url).await.expect("request succeeds");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, content_type, response.text().await.unwrap())
+}
+
+/// GETs and parses JSON.
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let (status, _, body) = get(url).await;
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url} gave invalid JSON ({e}): {body}")))
+}

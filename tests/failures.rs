@@ -1,0 +1,98 @@
+//! Bad input gets a clear error and loses nothing: malformed jurisdiction files, unreachable
+//! cities and cities that answer garbage.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const TORONTO_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<service_requests><request><service_request_id>A-1</service_request_id><status>open</status>
+<service_code>007</service_code><requested_datetime>2024-03-01T10:00:00-05:00</requested_datetime>
+<lat>43.7</lat><long>-79.4</long></request></service_requests>"#;
+
+#[test]
+fn check_names_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_city(dir.path(), "good", "https://example.org/open311/v2/", "");
+    write_city(dir.path(), "typo", "https://example.org/open311/v2/", "page_sise = 50");
+    write_city(dir.path(), "zone", "https://example.org/open311/v2/", "");
+    let zone_file = dir.path().join("zone.toml");
+    let text = std::fs::read_to_string(&zone_file).unwrap().replace("America/Toronto", "Europe/Atlantis");
+    std::fs::write(&zone_file, text).unwrap();
+    let (ok, _, stderr) = fed311(dir.path(), dir.path(), &["check"]);
+    assert!(!ok);
+    assert!(stderr.contains("typo.toml") && stderr.contains("page_sise"), "{stderr}");
+    assert!(stderr.contains("zone.toml") && stderr.contains("timezone") && stderr.contains("Europe/Atlantis"), "{stderr}");
+    assert!(!stderr.contains("good.toml"), "{stderr}");
+}
+
+#[test]
+fn the_shipped_registry_passes_check() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("jurisdictions");
+    let scratch = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = fed311(&shipped, scratch.path(), &["check"]);
+    assert!(ok, "{stderr}");
+    let count: usize = stdout.split(": ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(count >= 60, "{stdout}");
+}
+
+/// Harvests one good answer, then breaks the city with `break_it`; the next harvest must fail
+/// naming the city, and what was stored must still be served.
+async fn harvest_then_break(break_it: impl FnOnce(&Path, &Path)) -> (String, String) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("requests.xml"), TORONTO_XML).unwrap();
+    std::fs::write(site.path().join("services.xml"), "<services></services>").unwrap();
+    let site_dir = site.path().to_path_buf();
+    let server = spawn_static(site_dir.clone()).await;
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "brittle", &format!("http://{server}/"), "format = \"xml\"");
+    let data = tempfile::tempdir().unwrap();
+    let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once"])).await.unwrap();
+    assert!(ok, "{stdout}{stderr}");
+
+    break_it(jurisdictions.path(), &site_dir);
+    let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once", "--full"])).await.unwrap();
+    assert!(!ok, "a broken city must fail the pass: {stdout}");
+    assert!(stdout.contains("brittle") && stdout.contains("FAILED"), "{stdout}");
+    assert!(stderr.contains("brittle"), "{stderr}");
+
+    let api = spawn_fed311(jurisdictions.path(), data.path()).await;
+    let (status, body) = get_json(&format!("http://{api}/open311/v2/requests.json?jurisdiction_id=brittle")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body[0]["service_request_id"], "A-1", "stored data survives");
+    assert_eq!(body[0]["service_code"], "007");
+    (stdout, stderr)
+}
+
+#[tokio::test]
+async fn an_unreachable_city_fails_clearly_and_loses_nothing() {
+    let (stdout, _) = harvest_then_break(|jurisdictions, _| {
+        write_city(jurisdictions, "brittle", "http://127.0.0.1:9/", "format = \"xml\"");
+    })
+    .await;
+    assert!(stdout.contains("127.0.0.1:9"), "the error names the endpoint: {stdout}");
+}
+
+#[tokio::test]
+async fn a_city_answering_garbage_fails_clearly_and_loses_nothing() {
+    let (stdout, _) = harvest_then_break(|_, site| {
+        std::fs::write(site.join("requests.xml"), "\u{1}\u{2}garbage that is no document").unwrap();
+        std::fs::write(site.join("services.xml"), "<services><service><unclosed>").unwrap();
+    })
+    .await;
+    assert!(stdout.contains("services"), "the error names what failed: {stdout}");
+}
+
+#[tokio::test]
+async fn an_html_error_page_is_reported_as_such() {
+    let (stdout, _) = harvest_then_break(|_, site| {
+        let page = "<!DOCTYPE html><html><head><title>ERROR: Missing jurisdiction_id</title></head><body></body></html>";
+        std::fs::write(site.join("services.xml"), page).unwrap();
+    })
+    .await;
+    assert!(stdout.contains("Missing jurisdiction_id"), "{stdout}");
+}

@@ -1,0 +1,455 @@
+//! Tests of the tolerant reading side of the wire format (`fed311::wire::read`): every
+//! recorded city response under `../shared/fixtures/` (skipped with a message when that
+//! folder is absent), then one test per quirk against the project's own fixtures in
+//! `tests/fixtures/wire/` and inline bodies, then an ignored throughput measurement.
+
+use std::path::{Path, PathBuf};
+
+use fed311::domain::Status;
+use fed311::domain::time::format_utc;
+use fed311::registry::WireFormat;
+use fed311::wire::read::*;
+use jiff::tz::TimeZone;
+
+fn zone(name: &str) -> TimeZone {
+    TimeZone::get(name).expect("known zone")
+}
+
+fn toronto() -> TimeZone {
+    zone("America/Toronto")
+}
+
+fn own(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wire").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The shared recorded fixtures, or `None` (with a printed reason) when they are absent.
+fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("skipping: ../shared/fixtures not found");
+        None
+    }
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn utc(t: Option<jiff::Timestamp>) -> Option<String> {
+    t.map(format_utc)
+}
+
+// ---------------------------------------------------------------- shared recorded fixtures
+
+#[test]
+fn shared_toronto_requests_many() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_requests(&read(&dir, "open311status/requests_many.xml"), &toronto()).unwrap();
+    assert_eq!(parsed.format, WireFormat::Xml);
+    assert!(parsed.skipped.is_empty(), "{:?}", parsed.skipped);
+    let ids: Vec<&str> = parsed.items.iter().map(|r| r.service_request_id.as_str()).collect();
+    assert_eq!(ids, ["101005420892", "101005420894"]);
+    let first = &parsed.items[0];
+    assert_eq!(first.lat, Some(43.691104288));
+    assert_eq!(first.long, Some(-79.272306875));
+    assert_eq!(utc(first.requested_datetime).as_deref(), Some("2018-07-30T04:01:00Z"));
+    assert_eq!(first.requested_text.as_deref(), Some("2018-07-30T00:01:00-04:00"));
+    assert_eq!(first.service_code.as_deref(), Some("CSROWR-12"));
+    assert_eq!(first.description, None, "self-closing <description/> is absent");
+    assert_eq!(first.updated_datetime, None);
+    assert_eq!(first.status, Status::Open);
+    assert_eq!(first.agency_responsible.as_deref(), Some("311 Toronto"));
+    assert_eq!(first.address_id.as_deref(), Some("13459430"));
+    let raw: serde_json::Value = serde_json::from_str(&first.raw).unwrap();
+    assert_eq!(raw["service_request_id"], "101005420892");
+    assert_eq!(raw["long"], "-79.272306875");
+}
+
+#[test]
+fn shared_toronto_request_single_is_a_list_of_one() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_requests(&read(&dir, "open311status/requests_single.xml"), &toronto()).unwrap();
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!(parsed.items[0].service_request_id, "101005420892");
+    assert_eq!(parsed.items[0].status_notes.as_deref(), Some("In progress - The request has been scheduled."));
+}
+
+#[test]
+fn shared_giessen_services() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_services(&read(&dir, "open311status/services_giessen.xml")).unwrap();
+    assert_eq!(parsed.items.len(), 8);
+    let roads = parsed.items.iter().find(|s| s.service_code == "011").unwrap();
+    assert_eq!(roads.service_name, "Straßen- und Gehwegschäden");
+    assert!(parsed.items.iter().any(|s| s.service_name == "Grünflächen und Spielplätze"));
+    assert_eq!(parsed.items[0].service_code, "015");
+    assert_eq!(parsed.items[0].keywords, None, "empty <keywords/>");
+    assert_eq!(parsed.items[0].description, None);
+    assert!(!parsed.items[0].metadata);
+    assert_eq!(parsed.items[0].service_type.as_deref(), Some("realtime"));
+}
+
+#[test]
+fn shared_chicago_requests_json() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_requests(&read(&dir, "open311status/service_requests.json"), &zone("America/Chicago")).unwrap();
+    assert_eq!(parsed.format, WireFormat::Json);
+    assert_eq!(parsed.items.len(), 2);
+    let codes: Vec<&str> = parsed.items.iter().filter_map(|r| r.service_code.as_deref()).collect();
+    assert_eq!(codes, ["4ffa9cad6018277d4000007b", "4fd3bd72e750846c530000cd"]);
+    assert!(codes.iter().all(|c| c.len() == 24 && c.bytes().all(|b| b.is_ascii_hexdigit())));
+    let first = &parsed.items[0];
+    assert_eq!(first.service_request_id, "14-01100669");
+    assert_eq!(first.lat, Some(41.858724777757864));
+    assert_eq!(first.long, Some(-87.66475146237676));
+    assert_eq!(first.status_notes, None);
+    assert_eq!(utc(first.updated_datetime).as_deref(), Some("2014-07-12T16:08:21Z"));
+    assert!(first.raw.starts_with("{\n    \"service_request_id\": \"14-01100669\""), "raw is the exact text");
+    assert_eq!(parsed.items[1].status_notes.as_deref(), Some("Locked"));
+}
+
+#[test]
+fn shared_spec_service_list_json() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_services(&read(&dir, "open311status/service_list.json")).unwrap();
+    let codes: Vec<&str> = parsed.items.iter().map(|s| s.service_code.as_str()).collect();
+    assert_eq!(codes, ["001", "002", "003"]);
+    assert!(parsed.items.iter().all(|s| s.metadata));
+    assert_eq!(parsed.items[1].group.as_deref(), Some("street"));
+    assert_eq!(parsed.items[0].keywords.as_deref(), Some("lorem, ipsum, dolor"));
+}
+
+#[test]
+fn shared_san_francisco_services() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_services(&read(&dir, "codeforamerica-open311/services.xml")).unwrap();
+    assert_eq!(parsed.items.len(), 36);
+    assert_eq!(parsed.items[0].service_code, "001");
+    assert_eq!(parsed.items[0].service_name, "Cans_Left_Out_24x7");
+    assert_eq!(parsed.items[0].group.as_deref(), Some("Litter Receptacles"));
+    assert!(parsed.items[..31].iter().all(|s| s.service_code.starts_with('0') && s.service_code.len() == 3));
+    assert_eq!(parsed.items[35].service_code, "379");
+    let text = parsed.items[1].description.as_deref().unwrap();
+    assert_eq!(text, "Metal construction plate covering the street or sidewalk has been moved.");
+}
+
+#[test]
+fn shared_service_definition_without_attributes_wrapper() {
+    let Some(dir) = shared() else { return };
+    let def = parse_service_definition(&read(&dir, "codeforamerica-open311/service_definition.xml")).unwrap();
+    assert_eq!(def.service_code, "DMV66");
+    assert_eq!(def.attributes.len(), 1);
+    let attr = &def.attributes[0];
+    assert_eq!((attr.code.as_str(), attr.datatype.as_str()), ("WHISHETN", "singlevaluelist"));
+    assert!(attr.variable && attr.required);
+    assert_eq!(attr.order, Some(1));
+    assert_eq!(attr.datatype_description, None);
+    let keys: Vec<(&str, &str)> = attr.values.iter().map(|v| (v.key.as_str(), v.name.as_str())).collect();
+    assert_eq!(keys, [("123", "Ford"), ("124", "Chrysler")]);
+}
+
+#[test]
+fn shared_spec_requests_with_tabs() {
+    let Some(dir) = shared() else { return };
+    let zone = zone("America/Los_Angeles");
+    for name in ["codeforamerica-open311/service_requests.xml", "codeforamerica-open311/get_service_request.xml"] {
+        let parsed = parse_requests(&read(&dir, name), &zone).unwrap();
+        let first = &parsed.items[0];
+        assert_eq!(first.service_request_id, "638344");
+        assert_eq!(first.status, Status::Closed);
+        assert_eq!(first.status_raw.as_deref(), Some("closed"));
+        assert_eq!(first.service_code.as_deref(), Some("006"));
+        assert_eq!(first.description, None);
+        assert_eq!(first.media_url.as_deref(), Some("http://open311.city.gov.s3.amazonaws.com/requests/media/638344.rss"));
+        assert_eq!(utc(first.expected_datetime).as_deref(), Some("2010-04-15T14:37:38Z"));
+    }
+    let many = parse_requests(&read(&dir, "codeforamerica-open311/service_requests.xml"), &zone).unwrap();
+    assert_eq!(many.items.len(), 2);
+    assert_eq!(many.items[1].status, Status::Open);
+    assert_eq!(many.items[1].status_notes, None);
+}
+
+#[test]
+fn shared_empty_request_list() {
+    let Some(dir) = shared() else { return };
+    let parsed = parse_requests(&read(&dir, "codeforamerica-open311/service_requests_empty.xml"), &toronto()).unwrap();
+    assert!(parsed.items.is_empty() && parsed.skipped.is_empty());
+}
+
+#[test]
+fn shared_not_found_is_an_errors_document() {
+    let Some(dir) = shared() else { return };
+    let body = read(&dir, "codeforamerica-open311/get_service_request_not_found.xml");
+    let errors = parse_errors(&body).unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, "404");
+    assert_eq!(errors[0].description, "Service request not found with id or token not-an-id");
+    match parse_requests(&body, &toronto()) {
+        Err(WireError::Upstream(e)) => assert_eq!(e[0].code, "404"),
+        other => panic!("expected Upstream, got {other:?}"),
+    }
+}
+
+#[test]
+fn shared_403_capture_with_status_line() {
+    let Some(dir) = shared() else { return };
+    let body = read(&dir, "codeforamerica-open311/403.xml");
+    assert_eq!(detect_format(&body), Some(WireFormat::Xml));
+    let expected = "Invalid api_key received -- can't proceed with create_request.";
+    match parse_post_receipts(&body) {
+        Err(WireError::Upstream(e)) => {
+            assert_eq!(e.len(), 1);
+            assert_eq!((e[0].code.as_str(), e[0].description.as_str()), ("403", expected));
+        }
+        other => panic!("expected Upstream, got {other:?}"),
+    }
+    assert_eq!(parse_errors(&body).unwrap()[0].code, "403");
+}
+
+#[test]
+fn shared_post_and_token_answers() {
+    let Some(dir) = shared() else { return };
+    let posted = parse_post_receipts(&read(&dir, "codeforamerica-open311/post_service_request.xml")).unwrap();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].service_request_id.as_deref(), Some("293944"));
+    assert_eq!(posted[0].account_id, None);
+    let notice = posted[0].service_notice.as_deref().unwrap();
+    assert!(notice.starts_with("The City will inspect") && notice.ends_with("Public Works Code"));
+    let token = parse_post_receipts(&read(&dir, "codeforamerica-open311/request_id_from_token.xml")).unwrap();
+    assert_eq!(token[0].service_request_id.as_deref(), Some("638344"));
+    assert_eq!(token[0].token.as_deref(), Some("12345"));
+}
+
+#[test]
+fn shared_every_file_parses() {
+    let Some(dir) = shared() else { return };
+    let mut seen = 0;
+    for group in ["codeforamerica-open311", "open311status", "r311"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(group)) else { continue };
+        for entry in entries.flatten() {
+            let name = format!("{group}/{}", entry.file_name().to_string_lossy());
+            let body = std::fs::read(entry.path()).unwrap();
+            let ok = match name.as_str() {
+                // Not GeoReport documents: a monitor's YAML registry and r311's endpoint list.
+                "open311status/cities.yml" | "r311/endpoints.json" => continue,
+                n if n.contains("service_definition") => parse_service_definition(&body).is_ok(),
+                n if n.contains("services") || n.contains("service_list") => parse_services(&body).is_ok(),
+                n if n.contains("post_") || n.contains("token") => parse_post_receipts(&body).is_ok(),
+                n if n.contains("not_found") || n.contains("403") => parse_errors(&body).is_some(),
+                _ => parse_requests(&body, &toronto()).is_ok_and(|p| p.skipped.is_empty()),
+            };
+            assert!(ok, "{name} did not parse");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 14, "every shared fixture but the two registries was read");
+}
+
+// ---------------------------------------------------------------- sniffing
+
+fn requests(body: &str) -> Parsed<fed311::domain::ServiceRequest> {
+    parse_requests(body.as_bytes(), &toronto()).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn sniff_strips_bom_controls_and_junk_before_the_document() {
+    let parsed = parse_requests(&own("klarschiff_requests.xml"), &zone("Europe/Berlin")).unwrap();
+    assert_eq!(parsed.format, WireFormat::Xml);
+    assert_eq!(parsed.items.len(), 1);
+    let description = parsed.items[0].description.as_deref().unwrap();
+    assert_eq!(description, "Erste Zeile\n\t\tZweite Zeile mit Steuerzeichen", "U+0010 removed, text trimmed");
+    let json = "\u{feff}Content is not allowed in prolog [{\"service_request_id\":\"1\"}]";
+    assert_eq!(requests(json).items[0].service_request_id, "1");
+}
+
+#[test]
+fn sniff_detects_format_from_content() {
+    assert_eq!(detect_format(b"  [ ]"), Some(WireFormat::Json));
+    assert_eq!(detect_format(b"\xef\xbb\xbf{\"a\":1}"), Some(WireFormat::Json));
+    assert_eq!(detect_format(b"<?xml version=\"1.0\"?><services/>"), Some(WireFormat::Xml));
+    assert_eq!(detect_format(b"HTTP/1.1 403 Forbidden\r\n\r\n<error>no</error>"), Some(WireFormat::Xml));
+    assert_eq!(detect_format(b"<!DOCTYPE html><html></html>"), None);
+    assert_eq!(detect_format(b" \n "), None);
+    assert_eq!(detect_format(b"Service Unavailable"), None);
+}
+
+#[test]
+fn sniff_html_page_is_an_html_error() {
+    match parse_requests(&own("ureport_error.html"), &toronto()) {
+        Err(WireError::Html(title)) => assert_eq!(title, "uReport - Internal Server Error"),
+        other => panic!("expected Html, got {other:?}"),
+    }
+    let untitled = b"<html><body><p>ERROR: Missing jurisdiction_id</p></body></html>";
+    match parse_services(untitled) {
+        Err(WireError::Html(text)) => assert_eq!(text, "ERROR: Missing jurisdiction_id"),
+        other => panic!("expected Html, got {other:?}"),
+    }
+}
+
+#[test]
+fn sniff_empty_and_garbage_bodies() {
+    assert!(matches!(parse_requests(b"", &toronto()), Err(WireError::Empty)));
+    assert!(matches!(parse_services(b" \r\n\t"), Err(WireError::Empty)));
+    match parse_requests(b"[{\"service_request_id\": 1,", &toronto()) {
+        Err(WireError::Malformed { format: WireFormat::Json, detail }) => assert!(detail.contains("EOF"), "{detail}"),
+        other => panic!("expected Malformed JSON, got {other:?}"),
+    }
+    let bad_xml = parse_requests(b"<service_requests><request></service_requests>", &toronto());
+    assert!(matches!(bad_xml, Err(WireError::Malformed { format: WireFormat::Xml, .. })), "{bad_xml:?}");
+    let wrong_root = parse_services(b"<foo><bar>1</bar><baz>2</baz></foo>");
+    assert!(matches!(wrong_root, Err(WireError::Malformed { format: WireFormat::Xml, .. })), "{wrong_root:?}");
+    assert!(matches!(parse_services(b"Internal Server Error"), Err(WireError::Malformed { .. })));
+}
+
+#[test]
+fn sniff_jsonp_padding_is_removed() {
+    let parsed = requests("callback([{\"service_request_id\":\"7\"}]);");
+    assert_eq!(parsed.items[0].service_request_id, "7");
+}
+
+// ---------------------------------------------------------------- JSON shapes
+
+#[test]
+fn json_valid_empty_lists_are_ok() {
+    for body in ["[]", "{\"service_requests\":[]}", "{\"requests\":null}"] {
+        let parsed = requests(body);
+        assert!(parsed.items.is_empty() && parsed.skipped.is_empty(), "{body}");
+    }
+    assert!(parse_services(b"{\"services\":[]}").unwrap().items.is_empty());
+}
+
+#[test]
+fn json_single_bare_object_is_a_list_of_one() {
+    let parsed = requests(r#"{"service_request_id":"42","status":"open"}"#);
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!(parsed.items[0].raw, r#"{"service_request_id":"42","status":"open"}"#);
+    let services = parse_services(br#"{"service_code":"A","service_name":"Alpha"}"#).unwrap();
+    assert_eq!(services.items[0].service_name, "Alpha");
+}
+
+#[test]
+fn json_wrapped_roots_are_unwrapped() {
+    assert_eq!(requests(r#"{"service_requests":[{"service_request_id":"1"}]}"#).items[0].service_request_id, "1");
+    assert_eq!(requests(r#"{"requests":[{"service_request_id":"2"}]}"#).items[0].service_request_id, "2");
+    assert_eq!(requests(r#"{"service_requests":{"request":{"service_request_id":"3"}}}"#).items.len(), 1);
+    let services = parse_services(br#"{"services":[{"service_code":"1","service_name":"x"}]}"#).unwrap();
+    assert_eq!(services.items[0].service_code, "1");
+    let def = parse_service_definition(br#"{"service_definition":{"service_code":"X","attributes":[]}}"#).unwrap();
+    assert_eq!(def.service_code, "X");
+    let disco = parse_discovery(br#"{"discovery":{"changeset":"2011-02-03 14:18","endpoints":[]}}"#).unwrap();
+    assert_eq!(disco.changeset.as_deref(), Some("2011-02-03 14:18"));
+    match parse_requests(br#"{"errors":[{"code":403,"description":"bad key"}]}"#, &toronto()) {
+        Err(WireError::Upstream(e)) => assert_eq!((e[0].code.as_str(), e[0].description.as_str()), ("403", "bad key")),
+        other => panic!("expected Upstream, got {other:?}"),
+    }
+}
+
+#[test]
+fn json_values_wrapped_in_arrays_and_recipients() {
+    let parsed = parse_requests(&own("zurich_wrapped.json"), &zone("Europe/Zurich")).unwrap();
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!(parsed.skipped, ["record 2 has no service_request_id"]);
+    let r = &parsed.items[0];
+    assert_eq!(r.service_request_id, "4711");
+    assert_eq!(r.service_code.as_deref(), Some("12"));
+    assert_eq!(r.status_raw.as_deref(), Some("fixed - council"));
+    assert_eq!(r.status, Status::Closed);
+    assert_eq!(r.agency_responsible.as_deref(), Some("Tiefbauamt, Stadtreinigung"));
+    assert_eq!(r.media_url.as_deref(), Some("https://www.zueriwieneu.ch/photo/4711.jpeg"));
+    assert_eq!((r.lat, r.long), (Some(47.3769), Some(8.5417)));
+    assert_eq!(utc(r.requested_datetime).as_deref(), Some("2015-06-01T08:00:00Z"));
+    assert_eq!((r.updated_datetime, r.updated_text.as_deref()), (None, None));
+}
+
+#[test]
+fn json_media_url_as_string_or_array() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","media_url":"http://a/1.jpg"},
+            {"service_request_id":"2","media_url":["","http://a/2.jpg"]},
+            {"service_request_id":"3","media_url":[]}]"#,
+    );
+    let urls: Vec<Option<&str>> = parsed.items.iter().map(|r| r.media_url.as_deref()).collect();
+    assert_eq!(urls, [Some("http://a/1.jpg"), Some("http://a/2.jpg"), None]);
+}
+
+#[test]
+fn json_lenient_booleans() {
+    let body = br#"[{"service_code":"a","service_name":"a","metadata":"false"},
+        {"service_code":"b","service_name":"b","metadata":"true"},
+        {"service_code":"c","service_name":"c","metadata":"0"},
+        {"service_code":"d","service_name":"d","metadata":"1"},
+        {"service_code":"e","service_name":"e","metadata":2},
+        {"service_code":"f","service_name":"f","metadata":0},
+        {"service_code":"g","service_name":"g","metadata":true}]"#;
+    let flags: Vec<bool> = parse_services(body).unwrap().items.iter().map(|s| s.metadata).collect();
+    assert_eq!(flags, [false, true, false, true, true, false, true]);
+}
+
+#[test]
+fn json_lat_long_as_numbers_or_strings() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","lat":43.5,"long":-79.25},
+            {"service_request_id":"2","lat":"43.5","long":" -79.25 "},
+            {"service_request_id":"3","lat":"","long":null}]"#,
+    );
+    let points: Vec<(Option<f64>, Option<f64>)> = parsed.items.iter().map(|r| (r.lat, r.long)).collect();
+    assert_eq!(points, [(Some(43.5), Some(-79.25)), (Some(43.5), Some(-79.25)), (None, None)]);
+}
+
+#[test]
+fn json_ids_and_codes_as_strings_or_numbers() {
+    let parsed = requests(
+        r#"[{"service_request_id":101005420892,"service_code":7},
+            {"service_request_id":"12-00677322","service_code":"001"},
+            {"service_request_id":"ISLANDTON-14CAP-00000-00070","address_id":545483}]"#,
+    );
+    let ids: Vec<&str> = parsed.items.iter().map(|r| r.service_request_id.as_str()).collect();
+    assert_eq!(ids, ["101005420892", "12-00677322", "ISLANDTON-14CAP-00000-00070"]);
+    assert_eq!(parsed.items[0].service_code.as_deref(), Some("7"));
+    assert_eq!(parsed.items[1].service_code.as_deref(), Some("001"));
+    assert_eq!(parsed.items[2].address_id.as_deref(), Some("545483"));
+    let services = parse_services(&own("services_lenient.json")).unwrap();
+    assert_eq!(services.items[0].service_code, "123");
+    assert_eq!(services.items[1].service_code, "001");
+}
+
+#[test]
+fn json_empty_null_missing_objects_and_arrays_are_absent() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","description":"","status_notes":null,"address":{},
+             "zipcode":[],"service_notice":"   ","agency_responsible":{"recipient":[]}}]"#,
+    );
+    let r = &parsed.items[0];
+    assert_eq!((&r.description, &r.status_notes, &r.address), (&None, &None, &None));
+    assert_eq!((&r.zipcode, &r.service_notice, &r.agency_responsible), (&None, &None, &None));
+    assert_eq!((&r.service_name, &r.media_url, &r.status_raw), (&None, &None, &None));
+    assert_eq!(r.status, Status::Open, "absent status is open");
+}
+
+#[test]
+fn json_discovery_endpoints_as_an_object() {
+    let disco = parse_discovery(&own("giessen_discovery.json")).unwrap();
+    assert_eq!(disco.changeset.as_deref(), Some("2012-09-18T15:37-05"));
+    assert_eq!(disco.contact.as_deref(), Some("Stadt Gießen"));
+    assert_eq!(disco.endpoints.len(), 2);
+    let production = &disco.endpoints[0];
+    assert_eq!(production.url.as_deref(), Some("https://maengelmelder.giessen.de/georeport/v2"));
+    assert_eq!(production.endpoint_type.as_deref(), Some("production"));
+    assert_eq!(production.formats, ["text/xml", "application/json"]);
+    assert_eq!(disco.endpoints[1].formats, ["text/xml"]);
+    let single = parse_discovery(br#"{"endpoints":{"url":"https://x/v2/","formats":"text/xml"}}"#).unwrap();
+    assert_eq!(single.endpoints[0].url.as_deref(), Some("https://x/v2/"));
+    assert_eq!(single.endpoints[0].formats, ["text/xml"]);
+}
+
+#[test]
+fn json_raw_is_the_exact_record_text() {
+    let body = "[ {\"service_request_id\" : \"1\",\n \"x_ext\": {\"ward\": 5}} ,{\"service_request_id\":\"2\"}]";
+    let parsed = requests(body);
+    assert_eq!(parsed.items[0].raw, "{\"service_request_id\" : \"1\",\n \"x_ext\": {\"ward\": 5}}");
+    assert_eq!(parsed.items[1].raw, "{\"service_request_id\":\"2\"}");
+}
