@@ -453,3 +453,260 @@ fn json_raw_is_the_exact_record_text() {
     assert_eq!(parsed.items[0].raw, "{\"service_request_id\" : \"1\",\n \"x_ext\": {\"ward\": 5}}");
     assert_eq!(parsed.items[1].raw, "{\"service_request_id\":\"2\"}");
 }
+
+// ---------------------------------------------------------------- XML shapes
+
+#[test]
+fn xml_self_closing_and_empty_elements_are_absent() {
+    let parsed = requests(
+        "<service_requests><request><service_request_id>1</service_request_id>\
+         <description/><status_notes></status_notes><zipcode>  </zipcode></request></service_requests>",
+    );
+    let r = &parsed.items[0];
+    assert_eq!((&r.description, &r.status_notes, &r.zipcode), (&None, &None, &None));
+}
+
+#[test]
+fn xml_root_attributes_and_namespaces_are_ignored() {
+    let body = br#"<?xml version="1.0"?><services is_array="true" xmlns:m="http://org/sfgov/sf311v2/services"
+        xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><service><service_code>001</service_code>
+        <service_name>Cans</service_name><metadata>false</metadata></service></services>"#;
+    let parsed = parse_services(body).unwrap();
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!((parsed.items[0].service_code.as_str(), parsed.items[0].metadata), ("001", false));
+}
+
+#[test]
+fn xml_klarschiff_root_and_drift() {
+    let parsed = parse_requests(&own("klarschiff_requests.xml"), &zone("Europe/Berlin")).unwrap();
+    let r = &parsed.items[0];
+    assert_eq!(r.service_request_id, "2017-0815");
+    assert_eq!(r.address_id.as_deref(), Some("HRO-123"), "adress_id");
+    assert_eq!(r.status_raw.as_deref(), Some("IN_BEARBEITUNG"));
+    assert_eq!(r.status, Status::Open);
+    assert_eq!((r.lat, r.long), (Some(54.0924), Some(12.0991)), "<long> before <lat>");
+    assert_eq!(utc(r.requested_datetime).as_deref(), Some("2017-08-15T07:30:00Z"), "zoneless → city zone");
+}
+
+#[test]
+fn xml_list_of_one_is_a_list() {
+    let parsed = requests("<service_requests><request><service_request_id>9</service_request_id></request></service_requests>");
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!(parsed.items[0].service_request_id, "9");
+    let services = parse_services(b"<services><service><service_code>1</service_code></service></services>").unwrap();
+    assert_eq!(services.items.len(), 1);
+    let token = parse_post_receipts(b"<service_requests><request><token>abc</token></request></service_requests>");
+    assert_eq!(token.unwrap()[0].token.as_deref(), Some("abc"));
+}
+
+#[test]
+fn xml_layouts_one_line_tabs_and_multiline_text() {
+    let one_line = "<service_requests><request><service_request_id>1</service_request_id><status>open</status></request><request><service_request_id>2</service_request_id></request></service_requests>";
+    assert_eq!(requests(one_line).items.len(), 2);
+    let tabbed = "<?xml version=\"1.0\"?>\r\n<service_requests>\r\n\t<request>\r\n\t\t<service_request_id>\r\n\t\t\t5\r\n\t\t</service_request_id>\r\n\t\t<service_notice>\r\n\t\t\tLine one.\r\n\t\t\tLine two.\r\n\t\t</service_notice>\r\n\t</request>\r\n</service_requests>";
+    let r = &requests(tabbed).items[0];
+    assert_eq!(r.service_request_id, "5");
+    assert_eq!(r.service_notice.as_deref(), Some("Line one.\n\t\t\tLine two."), "XML normalizes line ends");
+}
+
+#[test]
+fn xml_whitespace_only_list_is_empty() {
+    let parsed = requests("<service_requests>\n   \t\n</service_requests>");
+    assert!(parsed.items.is_empty() && parsed.skipped.is_empty());
+    assert!(requests("<service_requests/>").items.is_empty());
+    assert!(parse_services(b"<services>\n</services>").unwrap().items.is_empty());
+}
+
+#[test]
+fn xml_unknown_elements_are_ignored_and_kept_in_raw() {
+    let parsed = parse_requests(&own("klarschiff_requests.xml"), &zone("Europe/Berlin")).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&parsed.items[0].raw).unwrap();
+    assert_eq!(raw["service_request_id"], "2017-0815");
+    assert_eq!(raw["extended_attributes"]["title"], "Müll");
+    assert_eq!(raw["extended_attributes"]["votes"], "3");
+    assert_eq!(raw["media_url"], "");
+    assert!(!parsed.items[0].raw.contains('\n') || parsed.items[0].raw.contains("\\n"), "compact");
+    let notes = requests(
+        "<service_requests><request><service_request_id>1</service_request_id>\
+         <notes><note>a</note><note>b</note></notes></request></service_requests>",
+    );
+    let raw: serde_json::Value = serde_json::from_str(&notes.items[0].raw).unwrap();
+    assert_eq!(raw["notes"]["note"], serde_json::json!(["a", "b"]));
+}
+
+#[test]
+fn xml_agency_recipients_and_html_status_notes() {
+    let parsed = requests(
+        "<service_requests><request><service_request_id>1</service_request_id>\
+         <agency_responsible><recipient>Council</recipient><recipient>Highways</recipient></agency_responsible>\
+         </request></service_requests>",
+    );
+    assert_eq!(parsed.items[0].agency_responsible.as_deref(), Some("Council, Highways"));
+}
+
+// ---------------------------------------------------------------- fields
+
+#[test]
+fn field_name_drift_aliases() {
+    let parsed = parse_requests(&own("markaspot_drift.json"), &zone("Europe/Berlin")).unwrap();
+    let r = &parsed.items[0];
+    assert_eq!(r.service_request_id, "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "sevicerequest_id");
+    assert_eq!(r.address.as_deref(), Some("Rathausplatz 1, Bonn"), "address_string");
+    assert_eq!(r.status_notes.as_deref(), Some("<p>Wird geprüft</p>"), "status_note");
+    assert_eq!(r.address_id.as_deref(), Some("A-17"), "adress_id");
+    assert_eq!(r.zipcode.as_deref(), Some("53111"));
+    assert_eq!(r.service_code.as_deref(), Some("0042"));
+    let services = parse_services(&own("services_lenient.json")).unwrap();
+    let first = &services.items[0];
+    assert_eq!((first.service_type.as_deref(), first.group.as_deref()), (Some("batch"), Some("Streets")));
+    assert_eq!(first.keywords.as_deref(), Some("road"), "a keyword list keeps its first entry");
+    assert_eq!(services.items[2].group.as_deref(), Some("Parks, Green"), "FixMyStreet groups › group");
+    assert_eq!(services.skipped, ["record 3 has no service_code"]);
+}
+
+#[test]
+fn dates_are_lenient_and_their_text_is_kept() {
+    let parsed = parse_requests(&own("markaspot_drift.json"), &zone("Europe/Berlin")).unwrap();
+    let r = &parsed.items[0];
+    assert_eq!(utc(r.requested_datetime).as_deref(), Some("2016-01-11T23:00:00Z"), "date only");
+    assert_eq!(r.requested_text.as_deref(), Some("2016-01-12"));
+    assert_eq!(r.updated_datetime, None, "epoch 0 is absent");
+    assert_eq!(r.updated_text.as_deref(), Some("1970-01-01T00:00:00Z"));
+    assert_eq!((r.expected_datetime, r.expected_text.as_deref()), (None, None));
+    let chicago = requests(
+        r#"[{"service_request_id":"1","requested_datetime":"2014-07-12T10:58:43.123",
+             "updated_datetime":" 2012-09-18T15:37-05 ","expected_datetime":"2011-02-03 14:18"}]"#,
+    );
+    let c = &chicago.items[0];
+    assert_eq!(utc(c.requested_datetime).as_deref(), Some("2014-07-12T14:58:43Z"));
+    assert_eq!(utc(c.updated_datetime).as_deref(), Some("2012-09-18T20:37:00Z"));
+    assert_eq!(c.updated_text.as_deref(), Some("2012-09-18T15:37-05"), "trimmed");
+    assert_eq!(utc(c.expected_datetime).as_deref(), Some("2011-02-03T19:18:00Z"));
+}
+
+#[test]
+fn coordinates_are_range_checked() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","lat":"530123.5","long":"180456.2"},
+            {"service_request_id":"2","lat":0,"long":0},
+            {"service_request_id":"3","lat":91,"long":10},
+            {"service_request_id":"4","lat":10,"long":-181},
+            {"service_request_id":"5","lat":-90,"long":180},
+            {"service_request_id":"6","lat":51.5}]"#,
+    );
+    let points: Vec<(Option<f64>, Option<f64>)> = parsed.items.iter().map(|r| (r.lat, r.long)).collect();
+    let none = (None, None);
+    assert_eq!(points, [none, none, none, none, (Some(-90.0), Some(180.0)), none]);
+    let drift = parse_requests(&own("markaspot_drift.json"), &toronto()).unwrap();
+    assert_eq!((drift.items[1].lat, drift.items[1].long), (Some(51.5), Some(0.0)), "only 0,0 together is dropped");
+}
+
+#[test]
+fn status_keeps_the_city_word_and_normalizes() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","status":" Closed "},{"service_request_id":"2","status":"in_progress"},
+            {"service_request_id":"3","status":"Received"},{"service_request_id":"4"}]"#,
+    );
+    let got: Vec<(Option<&str>, Status)> = parsed.items.iter().map(|r| (r.status_raw.as_deref(), r.status)).collect();
+    assert_eq!(
+        got,
+        [(Some("Closed"), Status::Closed), (Some("in_progress"), Status::Open), (Some("Received"), Status::Open), (None, Status::Open)]
+    );
+}
+
+#[test]
+fn records_without_an_id_are_skipped_with_a_message() {
+    let parsed = parse_requests(&own("markaspot_drift.json"), &toronto()).unwrap();
+    assert_eq!(parsed.items.len(), 2);
+    assert_eq!(parsed.skipped, ["record 2 has no service_request_id"]);
+    let mixed = requests(r#"[{"status":"open"},{"service_request_id":"1"},"junk",{"service_request_id":null}]"#);
+    assert_eq!(mixed.items.len(), 1);
+    assert_eq!(mixed.skipped.len(), 3);
+    assert_eq!(mixed.skipped[0], "record 1 has no service_request_id");
+    assert!(mixed.skipped[1].starts_with("record 3 is unreadable"), "{}", mixed.skipped[1]);
+}
+
+#[test]
+fn attributes_are_lenient() {
+    let def = parse_service_definition(&own("definition_wrapped.json")).unwrap();
+    assert_eq!(def.service_code, "7");
+    let codes: Vec<&str> = def.attributes.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(codes, ["INFO", "KIND", "MULTI"], "an attribute without a code is dropped");
+    let info = &def.attributes[0];
+    assert_eq!((info.variable, info.required, info.order, info.datatype.as_str()), (false, false, Some(2), "text"));
+    let kind = &def.attributes[1];
+    assert_eq!((kind.variable, kind.required, kind.datatype.as_str()), (true, true, "singlevaluelist"));
+    assert_eq!((kind.values.len(), kind.values[0].key.as_str(), kind.values[0].name.as_str()), (1, "1", "Eins"));
+    let multi = &def.attributes[2];
+    assert_eq!((multi.variable, multi.required, multi.order), (true, false, None), "defaults");
+    assert_eq!((multi.values[1].key.as_str(), multi.values[1].name.as_str()), ("b", "b"));
+    let wrapped = b"<service_definition><service_code>X</service_code><attributes><attribute>\
+        <code>A</code><variable>0</variable><datatype>NUMBER</datatype></attribute></attributes></service_definition>";
+    let def = parse_service_definition(wrapped).unwrap();
+    assert_eq!((def.attributes[0].variable, def.attributes[0].datatype.as_str()), (false, "number"));
+}
+
+// ---------------------------------------------------------------- errors
+
+#[test]
+fn errors_in_every_shape() {
+    let cases: [(&str, &str, &str); 8] = [
+        ("<errors><error><code>400</code><description>bad</description></error></errors>", "400", "bad"),
+        ("<error>Invalid api_key</error>", "", "Invalid api_key"),
+        (r#"[{"code":404,"description":"not found"}]"#, "404", "not found"),
+        (r#"{"code":"500","message":"boom"}"#, "500", "boom"),
+        (r#"{"msg":"slow down"}"#, "", "slow down"),
+        (r#"{"error":"Missing jurisdiction_id"}"#, "", "Missing jurisdiction_id"),
+        (r#"{"faultstring":"SOAP fault"}"#, "", "SOAP fault"),
+        (r#"{"errors":{"code":403,"description":"no key"}}"#, "403", "no key"),
+    ];
+    for (body, code, description) in cases {
+        let errors = parse_errors(body.as_bytes()).unwrap_or_else(|| panic!("not errors: {body}"));
+        assert_eq!((errors[0].code.as_str(), errors[0].description.as_str()), (code, description), "{body}");
+        assert!(matches!(parse_requests(body.as_bytes(), &toronto()), Err(WireError::Upstream(_))), "{body}");
+    }
+    let two = parse_errors(b"<errors><error><code>1</code></error><error><code>2</code></error></errors>").unwrap();
+    assert_eq!(two.len(), 2);
+}
+
+#[test]
+fn data_is_not_mistaken_for_errors() {
+    assert_eq!(parse_errors(br#"[{"service_request_id":"1","description":"x"}]"#), None);
+    assert_eq!(parse_errors(br#"[{"service_code":"1","description":"x"}]"#), None);
+    assert_eq!(parse_errors(b"[]"), None);
+    assert_eq!(parse_errors(b"<service_requests/>"), None);
+    assert_eq!(parse_errors(b""), None);
+    let services = parse_services(br#"[{"service_code":"1","service_name":"a","description":"an error"}]"#).unwrap();
+    assert_eq!(services.items.len(), 1);
+    let err = WireError::Upstream(parse_errors(br#"[{"code":404,"description":"gone"}]"#).unwrap());
+    assert_eq!(err.to_string(), "the city answered with an error: 404: gone");
+}
+
+// ---------------------------------------------------------------- throughput
+
+/// Throughput of the JSON request path. Run with
+/// `cargo test --release --test wire_read -- --ignored --nocapture`; prints, never asserts.
+#[test]
+#[ignore]
+fn parse_speed() {
+    let records: Vec<String> = (0..100_000u64)
+        .map(|i| {
+            format!(
+                r#"{{"service_request_id":"14-{i:08}","status":"{}","status_notes":"Locked","service_name":"Alley Light Out","service_code":"4ffa9cad6018277d4000007b","description":"Light out in the alley behind the garage, reported by phone","agency_responsible":"Division of Electrical Operations CDOT","service_notice":"","requested_datetime":"2014-07-12T10:58:43-05:00","updated_datetime":"2014-07-12T11:08:21-05:00","expected_datetime":null,"address":"1540 W 17TH ST, CHICAGO, IL, 60608","address_id":"{i}","zipcode":"60608","lat":41.858724777757864,"long":-87.66475146237676,"media_url":"http://example.org/m/{i}.jpg"}}"#,
+                if i % 3 == 0 { "closed" } else { "open" }
+            )
+        })
+        .collect();
+    let body = format!("[{}]", records.join(","));
+    let zone = zone("America/Chicago");
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        let parsed = parse_requests(body.as_bytes(), &zone).unwrap();
+        best = best.min(start.elapsed().as_secs_f64());
+        assert_eq!(parsed.items.len(), 100_000);
+    }
+    let per_second = 100_000.0 / best;
+    let mb_per_second = body.len() as f64 / best / 1e6;
+    println!("parse_speed: {per_second:.0} records/s ({mb_per_second:.0} MB/s, {} bytes/record)", body.len() / 100_000);
+}

@@ -4,15 +4,19 @@
 
 mod city;
 pub mod client;
+mod fetch;
 mod profile;
+mod recheck;
 mod report;
 mod schedule;
+mod windows;
 
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-pub use city::{CityError, CityPass, encode_segment};
+pub use city::{CityError, CityPass};
+pub use fetch::encode_segment;
 pub use client::Client;
 pub use profile::{Plan, Profile};
 pub use report::{CityReport, summary_table};

@@ -7,11 +7,22 @@ use crate::registry::{Jurisdiction, Paging, WireFormat};
 
 /// Facts learned about one endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Profile {
     /// The format that worked.
     pub format: Option<WireFormat>,
-    /// The most records one call ever returned (a lower bound on the cap).
-    pub largest_answer: Option<u32>,
+    /// The answer size at which the server cuts lists (proven by a split).
+    pub cap: Option<u32>,
+    /// The largest answer proven whole (a split found nothing more).
+    pub complete_answer: Option<u32>,
+    /// The server silently answers only this many days of a date range.
+    pub max_window_days: Option<u32>,
+    /// Whether the date-range probe has been done.
+    pub window_checked: bool,
+    /// Whether the server ignores `start_date`/`end_date`.
+    pub ignores_dates: bool,
+    /// Whether a `service_request_id` list gets only its first id answered.
+    pub lists_only_first_id: bool,
     /// Whether a list query answered 404 for "nothing found".
     pub not_found_means_empty: bool,
 }
@@ -25,12 +36,6 @@ impl Profile {
     /// JSON for the store.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Notes the size of an answer.
-    pub fn saw_answer(&mut self, records: usize) {
-        let n = u32::try_from(records).unwrap_or(u32::MAX);
-        self.largest_answer = Some(self.largest_answer.map_or(n, |m| m.max(n)));
     }
 }
 

@@ -119,6 +119,16 @@ impl Store {
         Ok(stmt.query_row(params![jurisdiction_id, id], read_row).optional()?)
     }
 
+    /// Ids of the requests held as open in a jurisdiction.
+    pub fn open_request_ids(&self, jurisdiction_id: &str) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT service_request_id FROM requests WHERE jurisdiction_id = ?1 AND status = 'open' ORDER BY service_request_id",
+        )?;
+        let rows = stmt.query_map([jurisdiction_id], |r| r.get(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// How many requests a jurisdiction holds.
     pub fn count_requests(&self, jurisdiction_id: &str) -> Result<u64> {
         let conn = self.reader();
