@@ -64,6 +64,39 @@ pub enum Command {
     },
     /// Validate every jurisdiction file and print each problem with its file and key.
     Check,
+    /// Run simulated cities on 127.0.0.1 (no network needed) until Ctrl-C.
+    Simulate {
+        /// Requests per city.
+        #[arg(long, default_value_t = 2000)]
+        records: usize,
+        /// Seed of the generated data (same seed, same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Dialect of a city (repeatable): spec, connected-bits, mark-a-spot, ureport,
+        /// fixmystreet, seeclickfix, klarschiff, xml-only, capped-window.
+        #[arg(long = "city", value_name = "DIALECT")]
+        cities: Vec<String>,
+        /// Port of the first city (the others follow); 0 picks free ports.
+        #[arg(long, default_value_t = 8400)]
+        port: u16,
+        /// Write one jurisdiction file per simulated city into this folder.
+        #[arg(long, value_name = "DIR")]
+        write_jurisdictions: Option<PathBuf>,
+    },
+    /// Measure fed311 on this machine, over loopback only.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// End-to-end ingest from a simulated city: first harvest, then a full pass over
+    /// unchanged data.
+    Ingest(crate::bench::IngestArgs),
 }
 
 /// Runs the parsed command line; the exit code follows from the result.
@@ -77,6 +110,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             harvest_once(&cli.global, full, &only).await
         }
         Command::Serve { addr, no_harvest } => serve(&cli.global, &addr, no_harvest).await,
+        Command::Simulate { records, seed, cities, port, write_jurisdictions } => {
+            let args =
+                crate::simulate::SimulateArgs { seed, records, cities, port, jurisdictions_out: write_jurisdictions };
+            crate::simulate::run_simulate(args).await
+        }
+        Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
     }
 }
 
@@ -105,7 +144,8 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     let cities: Vec<_> = harvest::select(&registry, only).map_err(anyhow::Error::msg)?.into_iter().cloned().collect();
     let store = Store::open(&global.data).context("opening the store")?;
     let client = Client::new().context("building the HTTP client")?;
-    let reports = harvest::harvest_once(&client, &store, cities, full).await;
+    let bars = std::io::IsTerminal::is_terminal(&std::io::stdout()).then(indicatif::MultiProgress::new);
+    let reports = harvest::harvest_once(&client, &store, cities, full, bars.as_ref()).await;
     println!("{}", harvest::summary_table(&reports));
     let failed: Vec<&str> = reports.iter().filter(|r| !r.succeeded()).map(|r| r.jurisdiction_id.as_str()).collect();
     if failed.is_empty() { Ok(()) } else { bail!("harvest failed for: {}", failed.join(", ")) }

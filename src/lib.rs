@@ -8,12 +8,15 @@
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
 //! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
-//! - [`cli`]: the `fed311` command line.
+//! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
+//! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod domain;
 pub mod harvest;
 pub mod registry;
+pub mod simulate;
 pub mod store;
 pub mod wire;

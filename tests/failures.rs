@@ -24,7 +24,10 @@ fn check_names_file_and_key() {
     let (ok, _, stderr) = fed311(dir.path(), dir.path(), &["check"]);
     assert!(!ok);
     assert!(stderr.contains("typo.toml") && stderr.contains("page_sise"), "{stderr}");
-    assert!(stderr.contains("zone.toml") && stderr.contains("timezone") && stderr.contains("Europe/Atlantis"), "{stderr}");
+    assert!(
+        stderr.contains("zone.toml") && stderr.contains("timezone") && stderr.contains("Europe/Atlantis"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("good.toml"), "{stderr}");
 }
 
@@ -34,7 +37,8 @@ fn the_shipped_registry_passes_check() {
     let scratch = tempfile::tempdir().unwrap();
     let (ok, stdout, stderr) = fed311(&shipped, scratch.path(), &["check"]);
     assert!(ok, "{stderr}");
-    let count: usize = stdout.split(": ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let count: usize =
+        stdout.split(": ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
     assert!(count >= 60, "{stdout}");
 }
 
@@ -50,12 +54,14 @@ async fn harvest_then_break(break_it: impl FnOnce(&Path, &Path)) -> (String, Str
     write_city(jurisdictions.path(), "brittle", &format!("http://{server}/"), "format = \"xml\"");
     let data = tempfile::tempdir().unwrap();
     let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
-    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once"])).await.unwrap();
+    let (ok, stdout, stderr) =
+        tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once"])).await.unwrap();
     assert!(ok, "{stdout}{stderr}");
 
     break_it(jurisdictions.path(), &site_dir);
     let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
-    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once", "--full"])).await.unwrap();
+    let (ok, stdout, stderr) =
+        tokio::task::spawn_blocking(move || fed311(&j, &d, &["harvest", "--once", "--full"])).await.unwrap();
     assert!(!ok, "a broken city must fail the pass: {stdout}");
     assert!(stdout.contains("brittle") && stdout.contains("FAILED"), "{stdout}");
     assert!(stderr.contains("brittle"), "{stderr}");
@@ -90,7 +96,8 @@ async fn a_city_answering_garbage_fails_clearly_and_loses_nothing() {
 #[tokio::test]
 async fn an_html_error_page_is_reported_as_such() {
     let (stdout, _) = harvest_then_break(|_, site| {
-        let page = "<!DOCTYPE html><html><head><title>ERROR: Missing jurisdiction_id</title></head><body></body></html>";
+        let page =
+            "<!DOCTYPE html><html><head><title>ERROR: Missing jurisdiction_id</title></head><body></body></html>";
         std::fs::write(site.join("services.xml"), page).unwrap();
     })
     .await;

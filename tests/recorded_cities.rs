@@ -31,7 +31,8 @@ async fn harvested(fixtures: &Path) -> Setup {
     }
     let data = tempfile::tempdir().unwrap();
     let (dir, db) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
-    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || fed311(&dir, &db, &["harvest", "--once"])).await.unwrap();
+    let (ok, stdout, stderr) =
+        tokio::task::spawn_blocking(move || fed311(&dir, &db, &["harvest", "--once"])).await.unwrap();
     assert!(ok, "harvest failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("toronto") && stdout.contains("4 cities, 0 failed"), "{stdout}");
     Setup { jurisdictions, data }
@@ -46,7 +47,8 @@ async fn recorded_cities_are_reserved_as_harvested() {
 
     let (status, toronto) = get_json(&format!("{base}/requests.json?jurisdiction_id=toronto")).await;
     assert_eq!(status, 200);
-    let ids: Vec<&str> = toronto.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        toronto.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&"101005420892") && ids.contains(&"101005420894"));
     let first = toronto.as_array().unwrap().iter().find(|r| r["service_request_id"] == "101005420892").unwrap();
@@ -141,7 +143,8 @@ async fn a_second_harvest_of_unchanged_data_writes_nothing() {
     };
     let before = max_seq();
     let (dir, data) = (setup.jurisdictions.path().to_path_buf(), setup.data.path().to_path_buf());
-    let (ok, stdout, _) = tokio::task::spawn_blocking(move || fed311(&dir, &data, &["harvest", "--once", "--full"])).await.unwrap();
+    let (ok, stdout, _) =
+        tokio::task::spawn_blocking(move || fed311(&dir, &data, &["harvest", "--once", "--full"])).await.unwrap();
     assert!(ok, "{stdout}");
     assert_eq!(max_seq(), before, "no request row or history row was written");
     assert_eq!(before, (4, 4), "4 requests, each with its `created` history entry");

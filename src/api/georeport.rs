@@ -61,7 +61,8 @@ impl Call {
 
 fn find_jurisdiction<'a>(state: &'a AppState, wanted: &str) -> Option<&'a Jurisdiction> {
     state.registry.get(wanted).or_else(|| {
-        let mut upstream = state.registry.iter().filter(|j| j.config.upstream_jurisdiction_id.as_deref() == Some(wanted));
+        let mut upstream =
+            state.registry.iter().filter(|j| j.config.upstream_jurisdiction_id.as_deref() == Some(wanted));
         match (upstream.next(), upstream.next()) {
             (Some(j), None) => Some(j),
             _ => None,
@@ -78,11 +79,21 @@ fn split_format(file: &str) -> (String, WireFormat) {
     }
 }
 
-async fn top(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+async fn top(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     dispatch_top(s, file, q, None, headers).await
 }
 
-async fn scoped_top(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+async fn scoped_top(
+    State(s): State<AppState>,
+    Path((jid, file)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     dispatch_top(s, file, q, Some(jid), headers).await
 }
 
@@ -91,7 +102,11 @@ async fn service_definition(State(s): State<AppState>, Path(file): Path<String>,
     respond(definition(&s, &call, code).await)
 }
 
-async fn scoped_service_definition(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+async fn scoped_service_definition(
+    State(s): State<AppState>,
+    Path((jid, file)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let (code, call) = Call::new(&file, q, Some(jid));
     respond(definition(&s, &call, code).await)
 }
@@ -101,7 +116,11 @@ async fn one_request(State(s): State<AppState>, Path(file): Path<String>, RawQue
     respond(request_by_id(&s, &call, id).await)
 }
 
-async fn scoped_one_request(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+async fn scoped_one_request(
+    State(s): State<AppState>,
+    Path((jid, file)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let (id, call) = Call::new(&file, q, Some(jid));
     respond(request_by_id(&s, &call, id).await)
 }
@@ -110,7 +129,13 @@ fn respond(result: Result<Response, GeoError>) -> Response {
     result.unwrap_or_else(axum::response::IntoResponse::into_response)
 }
 
-async fn dispatch_top(s: AppState, file: String, q: Option<String>, scope: Option<String>, headers: HeaderMap) -> Response {
+async fn dispatch_top(
+    s: AppState,
+    file: String,
+    q: Option<String>,
+    scope: Option<String>,
+    headers: HeaderMap,
+) -> Response {
     let (name, call) = Call::new(&file, q, scope);
     respond(match name.as_str() {
         "discovery" => Ok(discovery(&call, &headers)),
@@ -151,7 +176,9 @@ async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Resp
     let (store, id, w) = (s.store.clone(), j.id.clone(), wanted.clone());
     match blocking(call, move || store.get_request(&id, &w)).await? {
         None => Err(call.fail(GeoError::not_found(format!("service_request_id `{wanted}` not found in {}", j.id)))),
-        Some(row) => Ok(document(call.format, || write::requests_json([&row.request]), || write::requests_xml([&row.request]))),
+        Some(row) => {
+            Ok(document(call.format, || write::requests_json([&row.request]), || write::requests_xml([&row.request])))
+        }
     }
 }
 

@@ -133,7 +133,9 @@ mod tests {
 
     #[test]
     fn ids_override_other_filters() {
-        let f = Params::parse(Some("service_request_id=1,2&status=open&page_size=10&page=3")).request_filter(&TimeZone::UTC).unwrap();
+        let f = Params::parse(Some("service_request_id=1,2&status=open&page_size=10&page=3"))
+            .request_filter(&TimeZone::UTC)
+            .unwrap();
         assert_eq!(f.ids, vec!["1", "2"]);
         assert!(f.statuses.is_empty());
         assert_eq!((f.limit, f.offset), (10, 20));

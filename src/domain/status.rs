@@ -38,9 +38,7 @@ impl Status {
     /// closed when the city says so in a word we recognise.
     pub fn from_raw(raw: &str) -> Status {
         let word = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        let closed = CLOSED_WORDS.iter().any(|w| word == *w)
-            || word.starts_with("closed")
-            || word.starts_with("fixed");
+        let closed = CLOSED_WORDS.iter().any(|w| word == *w) || word.starts_with("closed") || word.starts_with("fixed");
         if closed { Status::Closed } else { Status::Open }
     }
 

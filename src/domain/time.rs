@@ -4,9 +4,9 @@
 //! instead of `T`, zones like `-05`, bare dates, and epoch zero for "blank". A value without a
 //! zone is read in the city's time zone; epoch zero and earlier mean "absent".
 
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 
 /// Instants at or before this (1971-01-01) are placeholders for "blank", not real times.
 const EARLIEST_REAL: i64 = 31_536_000;
@@ -28,9 +28,7 @@ pub fn format_utc(instant: Timestamp) -> String {
 }
 
 fn parse_with_offset(text: &str) -> Option<Timestamp> {
-    text.parse::<Timestamp>()
-        .ok()
-        .or_else(|| text.replacen(' ', "T", 1).parse::<Timestamp>().ok())
+    text.parse::<Timestamp>().ok().or_else(|| text.replacen(' ', "T", 1).parse::<Timestamp>().ok())
 }
 
 fn parse_civil(text: &str, zone: &TimeZone) -> Option<Timestamp> {

@@ -50,6 +50,8 @@ pub struct CityPass<'a> {
     pub(super) lists_found: u32,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
     pub(super) seen_ids: Option<std::collections::HashSet<String>>,
+    /// A terminal progress line, when someone is watching.
+    pub progress: Option<indicatif::ProgressBar>,
     /// Counters for the summary.
     pub report: CityReport,
 }
@@ -60,7 +62,18 @@ impl<'a> CityPass<'a> {
         let state = store.harvest_state(&city.id)?;
         let profile = Profile::from_json(state.profile.as_deref());
         let plan = Plan::new(city, &profile);
-        Ok(CityPass { client, store, city, profile, plan, lists_missing: 0, lists_found: 0, seen_ids: None, report: CityReport::new(&city.id) })
+        Ok(CityPass {
+            client,
+            store,
+            city,
+            profile,
+            plan,
+            lists_missing: 0,
+            lists_found: 0,
+            seen_ids: None,
+            progress: None,
+            report: CityReport::new(&city.id),
+        })
     }
 
     /// Runs the pass: services, definitions, requests. `full` rescans from `backfill_from`.
@@ -68,7 +81,8 @@ impl<'a> CityPass<'a> {
         let started = Instant::now();
         let c = self.city;
         let store = self.store.clone();
-        let (id, name, endpoint, zone) = (c.id.clone(), c.name.clone(), c.endpoint.to_string(), c.timezone_name.clone());
+        let (id, name, endpoint, zone) =
+            (c.id.clone(), c.name.clone(), c.endpoint.to_string(), c.timezone_name.clone());
         blocking(move || {
             store.sync_jurisdiction(&id, &name, &endpoint, &zone)?;
             store.harvest_started(&id)
@@ -131,7 +145,22 @@ impl<'a> CityPass<'a> {
     }
 
     pub(super) fn backfill_origin(&self) -> Timestamp {
-        self.city.timezone.to_timestamp(self.city.backfill_from.to_datetime(jiff::civil::Time::midnight())).unwrap_or(Timestamp::UNIX_EPOCH)
+        self.city
+            .timezone
+            .to_timestamp(self.city.backfill_from.to_datetime(jiff::civil::Time::midnight()))
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// Refreshes the progress line, if any.
+    pub(super) fn show_progress(&self, stage: &str) {
+        if let Some(bar) = &self.progress {
+            let c = self.report.counts;
+            bar.set_message(format!(
+                "{stage}: {} calls, {} new, {} changed, {} unchanged",
+                self.report.calls, c.inserted, c.changed, c.unchanged
+            ));
+            bar.tick();
+        }
     }
 
     pub(super) fn warn_skipped(&mut self, skipped: &[String]) {
@@ -143,11 +172,12 @@ impl<'a> CityPass<'a> {
 }
 
 /// Runs store work off the async threads.
-pub(super) async fn blocking<T: Send + 'static, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, CityError>
+pub(super) async fn blocking<T: Send + 'static, E>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, CityError>
 where
     CityError: From<E>,
     E: Send + 'static,
 {
     Ok(tokio::task::spawn_blocking(f).await??)
 }
-

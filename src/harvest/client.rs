@@ -81,17 +81,27 @@ impl Client {
 
     /// Builds the client with a custom base backoff (tests use milliseconds).
     pub fn with_backoff(backoff_unit: Duration) -> Result<Client, reqwest::Error> {
+        Self::with_settings(backoff_unit, Duration::from_secs(120))
+    }
+
+    /// Builds the client with a custom base backoff and per-call timeout.
+    pub fn with_settings(backoff_unit: Duration, timeout: Duration) -> Result<Client, reqwest::Error> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(15).min(timeout))
+            .timeout(timeout)
             .build()?;
         Ok(Client { http, hosts: Arc::default(), backoff_unit })
     }
 
     /// GETs `url` with extra `headers`, politely, retrying what is worth retrying. Any HTTP
     /// status is returned as is once retries are spent; only transport failures are errors.
-    pub async fn get(&self, url: &Url, headers: &BTreeMap<String, String>, rate: Option<RateLimit>) -> Result<Fetched, FetchError> {
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: &BTreeMap<String, String>,
+        rate: Option<RateLimit>,
+    ) -> Result<Fetched, FetchError> {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
         let headers = header_map(headers);
         let mut attempt = 0;
@@ -103,7 +113,9 @@ impl Client {
                 self.once(url, &headers).await
             };
             let wait = match &outcome {
-                Ok((fetched, retry_after)) if is_retryable(fetched.status) => retry_after.unwrap_or_else(|| self.backoff(attempt)),
+                Ok((fetched, retry_after)) if is_retryable(fetched.status) => {
+                    retry_after.unwrap_or_else(|| self.backoff(attempt))
+                }
                 Ok(_) => Duration::ZERO,
                 Err(Attempt::Retryable(_)) => self.backoff(attempt),
                 Err(Attempt::Fatal(_)) => Duration::ZERO,

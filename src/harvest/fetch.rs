@@ -78,7 +78,9 @@ impl CityPass<'_> {
             return Ok(fetched.body);
         }
         let detail = match read::parse_errors(&fetched.body) {
-            Some(errors) => errors.iter().map(|e| format!("{} {}", e.code, e.description)).collect::<Vec<_>>().join("; "),
+            Some(errors) => {
+                errors.iter().map(|e| format!("{} {}", e.code, e.description)).collect::<Vec<_>>().join("; ")
+            }
             None => snippet(&fetched.body),
         };
         Err(CityError::Answer { url: self.url(resource, &[]).to_string(), status: fetched.status.as_u16(), detail })
@@ -109,10 +111,11 @@ impl CityPass<'_> {
     pub(super) fn format_time(&self, t: Timestamp) -> String {
         match self.city.date_style() {
             DateStyle::Utc => format_utc(t),
-            DateStyle::LocalNoZone => t.to_zoned_datetime(self.city.timezone.clone()).strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            DateStyle::LocalNoZone => {
+                t.to_zoned_datetime(self.city.timezone.clone()).strftime("%Y-%m-%dT%H:%M:%S").to_string()
+            }
         }
     }
-
 }
 
 pub(super) fn looks_like_html(body: &[u8]) -> bool {

@@ -13,11 +13,12 @@ mod windows;
 
 use std::sync::Arc;
 
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 pub use city::{CityError, CityPass};
-pub use fetch::encode_segment;
 pub use client::Client;
+pub use fetch::encode_segment;
 pub use profile::{Plan, Profile};
 pub use report::{CityReport, summary_table};
 pub use schedule::run_scheduler;
@@ -49,15 +50,27 @@ pub fn select<'a>(registry: &'a Registry, only: &[String]) -> Result<Vec<&'a Jur
     Ok(only.iter().filter_map(|id| registry.get(id)).collect())
 }
 
-/// Harvests each selected city once, concurrently, and reports on every one.
-pub async fn harvest_once(client: &Client, store: &Store, cities: Vec<Jurisdiction>, full: bool) -> Vec<CityReport> {
+/// Harvests each selected city once, concurrently, and reports on every one. With `bars`,
+/// each city shows a live progress line (for people at a terminal).
+pub async fn harvest_once(
+    client: &Client,
+    store: &Store,
+    cities: Vec<Jurisdiction>,
+    full: bool,
+    bars: Option<&MultiProgress>,
+) -> Vec<CityReport> {
     let gate = Arc::new(Semaphore::new(CITIES_AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();
     for (order, city) in cities.into_iter().enumerate() {
         let (client, store, gate) = (client.clone(), store.clone(), gate.clone());
+        let bar = bars.map(|m| m.add(city_bar(&city.id)));
         tasks.spawn(async move {
             let _slot = gate.acquire().await.ok();
-            (order, harvest_city(&client, &store, &city, full).await)
+            let report = harvest_city_with(&client, &store, &city, full, bar.clone()).await;
+            if let Some(bar) = bar {
+                bar.finish_with_message(report.failure.clone().map_or("done".to_string(), |f| format!("FAILED: {f}")));
+            }
+            (order, report)
         });
     }
     let mut reports = Vec::new();
@@ -71,9 +84,27 @@ pub async fn harvest_once(client: &Client, store: &Store, cities: Vec<Jurisdicti
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
+fn city_bar(id: &str) -> ProgressBar {
+    let style = ProgressStyle::with_template("{spinner} {prefix:<24} {elapsed:>4} {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let bar = ProgressBar::new_spinner().with_style(style).with_prefix(id.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(150));
+    bar
+}
+
 /// One city's pass, never failing: problems end up in the report.
-#[tracing::instrument(skip_all, fields(jurisdiction = %city.id))]
 pub async fn harvest_city(client: &Client, store: &Store, city: &Jurisdiction, full: bool) -> CityReport {
+    harvest_city_with(client, store, city, full, None).await
+}
+
+#[tracing::instrument(skip_all, fields(jurisdiction = %city.id))]
+async fn harvest_city_with(
+    client: &Client,
+    store: &Store,
+    city: &Jurisdiction,
+    full: bool,
+    bar: Option<ProgressBar>,
+) -> CityReport {
     let mut pass = match CityPass::new(client, store, city) {
         Ok(pass) => pass,
         Err(e) => {
@@ -82,6 +113,7 @@ pub async fn harvest_city(client: &Client, store: &Store, city: &Jurisdiction, f
             return report;
         }
     };
+    pass.progress = bar;
     if let Err(e) = pass.run(full).await {
         tracing::warn!(error = %e, "City pass failed");
         pass.report.failure = Some(e.to_string());

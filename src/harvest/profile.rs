@@ -50,7 +50,7 @@ pub struct Plan {
     pub paging: Paging,
     /// Records per page to ask for, and the cap that means "maybe more".
     pub page_size: u32,
-    /// Whether the page size is known (from the file) rather than assumed.
+    /// Whether the page size is known (from the file, or learned) rather than assumed.
     pub page_size_known: bool,
     /// First page number.
     pub first_page: u32,
@@ -67,8 +67,8 @@ impl Plan {
             format: c.format.or(learned.format).unwrap_or(WireFormat::Json),
             format_fixed: c.format.is_some(),
             paging: c.paging.unwrap_or(Paging::None),
-            page_size: c.page_size.unwrap_or(SPEC_CAP),
-            page_size_known: c.page_size.is_some(),
+            page_size: c.page_size.or(learned.cap).unwrap_or(SPEC_CAP),
+            page_size_known: c.page_size.or(learned.cap).is_some(),
             first_page: c.first_page.unwrap_or(1),
         }
     }

@@ -29,7 +29,8 @@ impl CityPass<'_> {
         if batch.len() > 1 && records.len() == 1 {
             tracing::info!(jurisdiction = %self.city.id, "Server answers only the first id of a list");
             self.profile.lists_only_first_id = true;
-            let missing: Vec<String> = batch.iter().filter(|id| **id != records[0].service_request_id).cloned().collect();
+            let missing: Vec<String> =
+                batch.iter().filter(|id| **id != records[0].service_request_id).cloned().collect();
             let mut rest = self.fetch_one_by_one(&missing).await?;
             rest.extend(records);
             return Ok(rest);

@@ -49,8 +49,14 @@ pub fn summary_table(reports: &[CityReport]) -> String {
         let _ = writeln!(
             out,
             "{:<width$}  {:>7}  {:>9}  {:>9}  {:>9}  {:>6}  {:>7.1}s  {}",
-            r.jurisdiction_id, r.calls, r.counts.inserted, r.counts.changed, r.counts.unchanged, errors,
-            r.elapsed.as_secs_f64(), result
+            r.jurisdiction_id,
+            r.calls,
+            r.counts.inserted,
+            r.counts.changed,
+            r.counts.unchanged,
+            errors,
+            r.elapsed.as_secs_f64(),
+            result
         );
     }
     let failed = reports.iter().filter(|r| !r.succeeded()).count();

@@ -25,7 +25,13 @@ pub async fn run_scheduler(client: Client, store: Store, cities: Vec<Jurisdictio
     while tasks.join_next().await.is_some() {}
 }
 
-async fn city_loop(client: Client, store: Store, city: Jurisdiction, first_delay: Duration, mut shutdown: watch::Receiver<bool>) {
+async fn city_loop(
+    client: Client,
+    store: Store,
+    city: Jurisdiction,
+    first_delay: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let interval = Duration::from_secs(60 * u64::from(city.interval_minutes));
     let mut failures: u32 = 0;
     let mut wait = first_delay;

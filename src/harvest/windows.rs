@@ -14,6 +14,7 @@ use super::fetch::Param;
 use super::profile::SPEC_CAP;
 use crate::domain::ServiceRequest;
 use crate::registry::Paging;
+use crate::store::{StoreError, UpsertCounts};
 
 /// Trailing span re-read on an incremental pass, to catch late additions near the edge.
 const TRAILING: SignedDuration = SignedDuration::from_hours(24 * 7);
@@ -43,6 +44,12 @@ pub(super) struct Answer {
     size: usize,
 }
 
+/// A store write under way.
+struct PendingStore {
+    task: tokio::task::JoinHandle<Result<UpsertCounts, StoreError>>,
+    backfilled_until: Option<Timestamp>,
+}
+
 enum Verdict {
     /// The answer is complete: store it.
     Keep(Vec<ServiceRequest>),
@@ -69,7 +76,12 @@ impl CityPass<'_> {
 
     /// What may have changed since the last pass: by `updated_after` where the city supports
     /// it, otherwise a trailing window plus a re-check of every request we hold as open.
-    async fn incremental(&mut self, done: Timestamp, newest: Option<Timestamp>, now: Timestamp) -> Result<(), CityError> {
+    async fn incremental(
+        &mut self,
+        done: Timestamp,
+        newest: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), CityError> {
         let trailing = (done - TRAILING).max(self.backfill_origin());
         if self.city.config.updated_after == Some(true) {
             let since = newest.unwrap_or(done) - UPDATED_MARGIN;
@@ -85,6 +97,8 @@ impl CityPass<'_> {
     pub(super) async fn sweep(&mut self, axis: Axis, start: Timestamp, end: Timestamp) -> Result<(), CityError> {
         let mut window = self.max_window();
         let mut from = start;
+        // The previous window is stored while the next one is fetched and parsed.
+        let mut storing: Option<PendingStore> = None;
         while from < end {
             let to = (from + window).min(end);
             let answer = self.fetch_window(axis, from, to).await?;
@@ -92,17 +106,24 @@ impl CityPass<'_> {
             match self.judge(axis, from, to, answer).await? {
                 Verdict::Narrow(narrower) => window = narrower.max(MIN_WINDOW),
                 Verdict::Keep(records) => {
-                    self.store_records(records, (axis == Axis::Requested).then_some(to)).await?;
+                    self.finish_store(storing.take()).await?;
+                    storing = Some(self.start_store(records, (axis == Axis::Requested).then_some(to)));
                     from = to;
                     window = self.next_window(window, size);
                 }
             }
         }
-        Ok(())
+        self.finish_store(storing).await
     }
 
     /// Decides whether a window's answer is complete, learning caps on the way.
-    async fn judge(&mut self, axis: Axis, from: Timestamp, to: Timestamp, answer: Answer) -> Result<Verdict, CityError> {
+    async fn judge(
+        &mut self,
+        axis: Axis,
+        from: Timestamp,
+        to: Timestamp,
+        answer: Answer,
+    ) -> Result<Verdict, CityError> {
         let span = to.duration_since(from);
         let windows_matter = self.plan.paging == Paging::None && !self.profile.ignores_dates && span > MIN_WINDOW;
         if windows_matter {
@@ -124,7 +145,13 @@ impl CityPass<'_> {
 
     /// Splits a suspicious answer in two: more records in the halves means the server caps
     /// answers at `answer.size` (learned); the same records mean the answer was whole.
-    async fn verify_complete(&mut self, axis: Axis, from: Timestamp, to: Timestamp, answer: &Answer) -> Result<bool, CityError> {
+    async fn verify_complete(
+        &mut self,
+        axis: Axis,
+        from: Timestamp,
+        to: Timestamp,
+        answer: &Answer,
+    ) -> Result<bool, CityError> {
         let mid = from + to.duration_since(from) / 2;
         let first = self.fetch_window(axis, from, mid).await?;
         let second = self.fetch_window(axis, mid, to).await?;
@@ -146,8 +173,14 @@ impl CityPass<'_> {
 
     /// Once per endpoint: is there data before the oldest record of a non-empty answer that
     /// the server left out? If so, it silently limits the date range; returns the limit.
-    async fn probe_range_limit(&mut self, from: Timestamp, to: Timestamp, answer: &Answer) -> Result<Option<SignedDuration>, CityError> {
-        let Some(oldest) = answer.records.iter().filter_map(|r| r.requested_datetime).filter(|t| *t >= from).min() else {
+    async fn probe_range_limit(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+        answer: &Answer,
+    ) -> Result<Option<SignedDuration>, CityError> {
+        let Some(oldest) = answer.records.iter().filter_map(|r| r.requested_datetime).filter(|t| *t >= from).min()
+        else {
             return Ok(None);
         };
         if oldest.duration_since(from) < GAP_WORTH_PROBING {
@@ -180,8 +213,17 @@ impl CityPass<'_> {
             let answer = self.fetch_answer(&params).await?;
             let page_ids: HashSet<String> = answer.records.iter().map(|r| r.service_request_id.clone()).collect();
             let replayed = !previous.is_empty() && page_ids.is_subset(&previous);
+            if replayed && page == 1 && all.size >= SMALLEST_CAP && !self.plan.page_size_known {
+                // Page 2 repeats page 1: paging is ignored here; narrow windows instead.
+                tracing::info!(jurisdiction = %self.city.id, "Server ignores paging, narrowing windows instead");
+                self.plan.paging = Paging::None;
+                return Ok(all);
+            }
             if answer.size == 0 || replayed {
                 break;
+            }
+            if page == 1 && !self.plan.page_size_known && all.size < self.plan.page_size as usize {
+                self.learn_page_cap(all.size);
             }
             let short = self.plan.page_size_known && answer.size < self.plan.page_size as usize;
             all.size += answer.size;
@@ -200,19 +242,38 @@ impl CityPass<'_> {
     }
 
     /// Upserts records; on the requested axis, also records how far the sweep got.
-    pub(super) async fn store_records(&mut self, records: Vec<ServiceRequest>, backfilled_until: Option<Timestamp>) -> Result<(), CityError> {
+    pub(super) async fn store_records(
+        &mut self,
+        records: Vec<ServiceRequest>,
+        backfilled_until: Option<Timestamp>,
+    ) -> Result<(), CityError> {
+        let pending = self.start_store(records, backfilled_until);
+        self.finish_store(Some(pending)).await
+    }
+
+    /// Starts storing records in the background (the progress mark is written with them, in
+    /// order, so a crash never records progress past what is stored).
+    fn start_store(&mut self, records: Vec<ServiceRequest>, backfilled_until: Option<Timestamp>) -> PendingStore {
         if let Some(seen) = self.seen_ids.as_mut() {
             seen.extend(records.iter().map(|r| r.service_request_id.clone()));
         }
         let newest = records.iter().filter_map(|r| r.updated_datetime).max().map(|t| t.as_second());
         let (store, id) = (self.store.clone(), self.city.id.clone());
-        let counts = blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let counts = store.upsert_requests(&id, &records)?;
             store.harvest_progress(&id, backfilled_until.map(|t| t.as_second()), newest)?;
-            Ok::<_, crate::store::StoreError>(counts)
-        })
-        .await?;
+            Ok(counts)
+        });
+        PendingStore { task, backfilled_until }
+    }
+
+    async fn finish_store(&mut self, pending: Option<PendingStore>) -> Result<(), CityError> {
+        let Some(pending) = pending else { return Ok(()) };
+        let counts = pending.task.await??;
         self.report.counts += counts;
+        let stage =
+            pending.backfilled_until.map_or("re-checking".to_string(), |t| format!("up to {}", t.strftime("%Y-%m-%d")));
+        self.show_progress(&stage);
         Ok(())
     }
 
@@ -231,8 +292,19 @@ impl CityPass<'_> {
             Paging::None => Vec::new(),
             Paging::PageSize => vec![("page", number), ("page_size", size)],
             Paging::Limit => vec![("page", number), ("limit", size)],
-            Paging::Offset => vec![("offset", (u64::from(page) * u64::from(self.plan.page_size)).to_string()), ("limit", size)],
+            Paging::Offset => {
+                vec![("offset", (u64::from(page) * u64::from(self.plan.page_size)).to_string()), ("limit", size)]
+            }
         }
+    }
+
+    /// Page 2 held more after a page 1 shorter than asked for: the server caps pages there.
+    fn learn_page_cap(&mut self, cap: usize) {
+        let cap = u32::try_from(cap).unwrap_or(u32::MAX);
+        tracing::info!(jurisdiction = %self.city.id, cap, "Learned the server's page size");
+        self.profile.cap = Some(cap);
+        self.plan.page_size = cap;
+        self.plan.page_size_known = true;
     }
 
     /// The cap, when the file says it or a split proved it.
@@ -241,9 +313,11 @@ impl CityPass<'_> {
         from_file.or(self.profile.cap).map(|c| c as usize)
     }
 
-    /// An answer is suspect when it is at least as large as any answer proven whole.
+    /// An answer is suspect when it is at least as large as any answer proven whole: a window
+    /// that held exactly the cap splits into halves with nothing more, yet the next window
+    /// of that size may well be cut.
     fn suspicious(&self, size: usize) -> bool {
-        size >= SMALLEST_CAP && self.profile.complete_answer.is_none_or(|n| size > n as usize)
+        size >= SMALLEST_CAP && self.profile.complete_answer.is_none_or(|n| size >= n as usize)
     }
 
     fn max_window(&self) -> SignedDuration {

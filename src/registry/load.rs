@@ -135,7 +135,11 @@ impl Registry {
             match load_file(&file) {
                 Ok(j) => {
                     if let Some(first) = seen.insert(j.id.clone(), file.clone()) {
-                        errors.push(key_error(&file, "id", format!("duplicate id `{}`, also in {}", j.id, first.display())));
+                        errors.push(key_error(
+                            &file,
+                            "id",
+                            format!("duplicate id `{}`, also in {}", j.id, first.display()),
+                        ));
                     } else {
                         by_id.insert(j.id.clone(), j);
                     }
@@ -192,8 +196,9 @@ fn key_error(file: &Path, key: &str, message: String) -> RegistryError {
 
 /// Reads and validates one file.
 pub fn load_file(file: &Path) -> Result<Jurisdiction, Vec<RegistryError>> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| vec![RegistryError { file: file.to_path_buf(), key: None, message: format!("cannot read: {e}") }])?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        vec![RegistryError { file: file.to_path_buf(), key: None, message: format!("cannot read: {e}") }]
+    })?;
     let raw: JurisdictionFile = toml::from_str(&text).map_err(|e| vec![toml_error(file, &e)])?;
     validate(file, raw)
 }
@@ -224,7 +229,9 @@ fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<Regi
         .ok();
     let backfill_from = match &raw.backfill_from {
         None => Some(DEFAULT_BACKFILL_FROM),
-        Some(d) => parse_date(d).ok_or_else(|| fail("backfill_from", format!("`{d}` is not a date like 2010-01-01"))).ok(),
+        Some(d) => {
+            parse_date(d).ok_or_else(|| fail("backfill_from", format!("`{d}` is not a date like 2010-01-01"))).ok()
+        }
     };
     let rate_limit = match &raw.rate_limit {
         None => None,

@@ -6,4 +6,4 @@ mod config;
 mod load;
 
 pub use config::{DateStyle, JurisdictionFile, Paging, WireFormat};
-pub use load::{Jurisdiction, Registry, RegistryError, RateLimit};
+pub use load::{Jurisdiction, RateLimit, Registry, RegistryError};

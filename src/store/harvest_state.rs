@@ -62,7 +62,12 @@ impl Store {
     }
 
     /// Records backfill progress and the newest updated time seen, as a pass goes.
-    pub fn harvest_progress(&self, jurisdiction_id: &str, backfilled_until: Option<i64>, newest_updated: Option<i64>) -> Result<()> {
+    pub fn harvest_progress(
+        &self,
+        jurisdiction_id: &str,
+        backfilled_until: Option<i64>,
+        newest_updated: Option<i64>,
+    ) -> Result<()> {
         self.writer().execute(
             "UPDATE harvest_state SET backfilled_until = COALESCE(?2, backfilled_until), \
                newest_updated = MAX(COALESCE(newest_updated, ?3), COALESCE(?3, newest_updated)) \

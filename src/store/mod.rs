@@ -71,9 +71,7 @@ impl Store {
         let path = data_dir.join(DATABASE_FILE);
         let mut writer = schema::connect(&path)?;
         schema::migrate(&mut writer)?;
-        let readers = (0..READERS)
-            .map(|_| schema::connect(&path).map(Mutex::new))
-            .collect::<Result<Vec<_>>>()?;
+        let readers = (0..READERS).map(|_| schema::connect(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let inner = Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) };
         Ok(Store { inner: Arc::new(inner) })
     }

@@ -132,12 +132,19 @@ impl Store {
     /// How many requests a jurisdiction holds.
     pub fn count_requests(&self, jurisdiction_id: &str) -> Result<u64> {
         let conn = self.reader();
-        let n: i64 = conn.query_row("SELECT COUNT(*) FROM requests WHERE jurisdiction_id = ?1", [jurisdiction_id], |r| r.get(0))?;
+        let n: i64 =
+            conn.query_row("SELECT COUNT(*) FROM requests WHERE jurisdiction_id = ?1", [jurisdiction_id], |r| {
+                r.get(0)
+            })?;
         Ok(n as u64)
     }
 
     /// The observed history of one request, oldest first: (seen at, change, status, notes).
-    pub fn request_history(&self, jurisdiction_id: &str, id: &str) -> Result<Vec<(Timestamp, String, Status, Option<String>)>> {
+    pub fn request_history(
+        &self,
+        jurisdiction_id: &str,
+        id: &str,
+    ) -> Result<Vec<(Timestamp, String, Status, Option<String>)>> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT seen_at, change, status, status_notes FROM request_history \
@@ -204,11 +211,33 @@ fn write_request(
            last_seen = excluded.last_seen",
     )?;
     stmt.execute(params![
-        jurisdiction_id, r.service_request_id, seq, r.status.as_str(), r.status_raw, r.status_notes,
-        r.service_name, r.service_code, r.description, r.agency_responsible, r.service_notice,
-        r.requested_datetime.map(|t| t.as_second()), updated_at, r.expected_datetime.map(|t| t.as_second()),
-        r.requested_text, r.updated_text, r.expected_text, r.address, r.address_id, r.zipcode, r.lat, r.long,
-        r.media_url, r.raw, hash, closed_at, seen_at,
+        jurisdiction_id,
+        r.service_request_id,
+        seq,
+        r.status.as_str(),
+        r.status_raw,
+        r.status_notes,
+        r.service_name,
+        r.service_code,
+        r.description,
+        r.agency_responsible,
+        r.service_notice,
+        r.requested_datetime.map(|t| t.as_second()),
+        updated_at,
+        r.expected_datetime.map(|t| t.as_second()),
+        r.requested_text,
+        r.updated_text,
+        r.expected_text,
+        r.address,
+        r.address_id,
+        r.zipcode,
+        r.lat,
+        r.long,
+        r.media_url,
+        r.raw,
+        hash,
+        closed_at,
+        seen_at,
     ])?;
     if let Some(change) = change {
         append_history(tx, jurisdiction_id, r, &change, updated_at, seen_at)?;
@@ -245,14 +274,28 @@ fn changed_fields(old: &Tracked, r: &ServiceRequest, updated_at: Option<i64>) ->
     (!fields.is_empty()).then(|| fields.join(","))
 }
 
-fn append_history(tx: &Transaction<'_>, jurisdiction_id: &str, r: &ServiceRequest, change: &str, updated_at: Option<i64>, seen_at: i64) -> Result<()> {
+fn append_history(
+    tx: &Transaction<'_>,
+    jurisdiction_id: &str,
+    r: &ServiceRequest,
+    change: &str,
+    updated_at: Option<i64>,
+    seen_at: i64,
+) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO request_history (jurisdiction_id, service_request_id, seen_at, change, status, status_raw, \
            status_notes, updated_at, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     stmt.execute(params![
-        jurisdiction_id, r.service_request_id, seen_at, change, r.status.as_str(), r.status_raw,
-        r.status_notes, updated_at, r.description,
+        jurisdiction_id,
+        r.service_request_id,
+        seen_at,
+        change,
+        r.status.as_str(),
+        r.status_raw,
+        r.status_notes,
+        updated_at,
+        r.description,
     ])?;
     Ok(())
 }

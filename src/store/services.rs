@@ -43,8 +43,15 @@ impl Store {
             )?;
             for s in services {
                 written += upsert.execute(params![
-                    jurisdiction_id, s.service_code, s.service_name, s.description, s.metadata,
-                    s.service_type, s.keywords, s.group, seen,
+                    jurisdiction_id,
+                    s.service_code,
+                    s.service_name,
+                    s.description,
+                    s.metadata,
+                    s.service_type,
+                    s.keywords,
+                    s.group,
+                    seen,
                 ])?;
             }
             let codes: Vec<&str> = services.iter().map(|s| s.service_code.as_str()).collect();
@@ -95,9 +102,8 @@ impl Store {
     /// no stored definition.
     pub fn service_definition(&self, jurisdiction_id: &str, code: &str) -> Result<Option<Option<ServiceDefinition>>> {
         let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT definition FROM services WHERE jurisdiction_id = ?1 AND service_code = ?2",
-        )?;
+        let mut stmt =
+            conn.prepare_cached("SELECT definition FROM services WHERE jurisdiction_id = ?1 AND service_code = ?2")?;
         let found: Option<Option<String>> = stmt.query_row(params![jurisdiction_id, code], |r| r.get(0)).optional()?;
         match found {
             None => Ok(None),

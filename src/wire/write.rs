@@ -261,13 +261,17 @@ pub fn discovery_json(d: &Discovery) -> String {
         changeset: s(&d.changeset),
         contact: s(&d.contact),
         key_service: s(&d.key_service),
-        endpoints: d.endpoints.iter().map(|e| EndpointOut {
-            specification: s(&e.specification),
-            url: s(&e.url),
-            changeset: s(&e.changeset),
-            endpoint_type: s(&e.endpoint_type),
-            formats: &e.formats,
-        }).collect(),
+        endpoints: d
+            .endpoints
+            .iter()
+            .map(|e| EndpointOut {
+                specification: s(&e.specification),
+                url: s(&e.url),
+                changeset: s(&e.changeset),
+                endpoint_type: s(&e.endpoint_type),
+                formats: &e.formats,
+            })
+            .collect(),
     })
 }
 
@@ -404,6 +408,8 @@ mod tests {
     fn errors_have_numeric_codes() {
         let errors = vec![(400, "jurisdiction_id is required".to_string())];
         assert_eq!(errors_json(&errors), r#"[{"code":400,"description":"jurisdiction_id is required"}]"#);
-        assert!(errors_xml(&errors).contains("<errors><error><code>400</code><description>jurisdiction_id is required</description></error></errors>"));
+        assert!(errors_xml(&errors).contains(
+            "<errors><error><code>400</code><description>jurisdiction_id is required</description></error></errors>"
+        ));
     }
 }

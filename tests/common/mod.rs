@@ -80,19 +80,18 @@ pub fn fed311(jurisdictions: &Path, data: &Path, args: &[&str]) -> (bool, String
         .env("FED311_BACKOFF_MS", "10")
         .output()
         .expect("fed311 runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// GETs a URL on loopback; returns status, content type and body.
 pub async fn get(url: &str) -> (u16, String, String) {
     let response = reqwest::get(url).await.expect("request succeeds");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     (status, content_type, response.text().await.unwrap())
 }
 

@@ -56,10 +56,13 @@ impl<'a> Body<'a> {
     /// Sniffs `bytes`; for XML, parses the document (a parse error is `Malformed`).
     pub fn read(bytes: &'a [u8]) -> Result<Self, WireError> {
         let sniffed = sniff(bytes)?;
-        let xml = match (&sniffed.root, sniffed.format) {
-            (Some(root), WireFormat::Xml) => Some((root.clone(), xml::document(sniffed.doc()).map_err(malformed_xml)?)),
-            (None, WireFormat::Xml) => return Err(malformed_xml("no root element")),
-            _ => None,
+        let xml = match sniffed.format {
+            WireFormat::Xml => {
+                let value = xml::document(sniffed.doc()).map_err(malformed_xml)?;
+                let root = sniffed.root.clone().ok_or_else(|| malformed_xml("no root element"))?;
+                Some((root, value))
+            }
+            WireFormat::Json => None,
         };
         Ok(Body { sniffed, xml })
     }
@@ -125,7 +128,8 @@ impl<'a> Body<'a> {
         R: Deserialize<'b>,
     {
         let records = self.records(shape)?;
-        let mut parsed = Parsed { items: Vec::with_capacity(records.len()), skipped: Vec::new(), format: self.format() };
+        let mut parsed =
+            Parsed { items: Vec::with_capacity(records.len()), skipped: Vec::new(), format: self.format() };
         for (index, record) in records.iter().enumerate() {
             match record.parse::<R>().and_then(|r| convert(r, *record)) {
                 Ok(item) => parsed.items.push(item),

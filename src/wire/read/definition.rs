@@ -66,10 +66,10 @@ impl Item for ValueRecord<'_> {
 
 /// Reads a service definition.
 pub(super) fn parse(body: &Body<'_>) -> Result<ServiceDefinition, WireError> {
-    let record: DefinitionRecord = body
-        .single(&DEFINITION)?
-        .parse()
-        .map_err(|detail| WireError::Malformed { format: body.format(), detail: format!("service definition {detail}") })?;
+    let record: DefinitionRecord = body.single(&DEFINITION)?.parse().map_err(|detail| WireError::Malformed {
+        format: body.format(),
+        detail: format!("service definition {detail}"),
+    })?;
     let listed = record.attributes.0.into_iter().chain(record.attribute.0);
     Ok(ServiceDefinition {
         service_code: record.service_code.owned().unwrap_or_default(),

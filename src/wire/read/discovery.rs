@@ -11,11 +11,7 @@ use super::lenient::Text;
 use super::many::{Item, Many};
 use crate::domain::{Discovery, DiscoveryEndpoint};
 
-const DISCOVERY: Shape = Shape {
-    json_wrappers: &["discovery"],
-    xml_roots: &["discovery", "dicovery"],
-    xml_items: &[],
-};
+const DISCOVERY: Shape = Shape { json_wrappers: &["discovery"], xml_roots: &["discovery", "dicovery"], xml_items: &[] };
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

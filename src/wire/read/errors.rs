@@ -104,10 +104,9 @@ pub(super) fn from_xml(root: &str, value: &Value, status: Option<&str>) -> Optio
 /// `<error>text</error>` or `<error><code/><description/></error>`.
 fn xml_error(value: &Value, status: Option<&str>) -> Option<UpstreamError> {
     match value {
-        Value::String(text) => Some(UpstreamError {
-            code: status.unwrap_or_default().to_owned(),
-            description: text.clone(),
-        }),
+        Value::String(text) => {
+            Some(UpstreamError { code: status.unwrap_or_default().to_owned(), description: text.clone() })
+        }
         _ => ErrorRecord::deserialize(value).ok()?.into_error(status),
     }
 }

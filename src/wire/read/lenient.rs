@@ -43,6 +43,14 @@ impl<'a> Scalar<'a> {
         }
     }
 
+    /// Like `into_text`, but a list keeps all its entries, joined (`["a","b"]` → `a, b`).
+    fn into_joined(self) -> Option<Cow<'a, str>> {
+        match self {
+            Scalar::List(items) => Scalar::Map(items).into_text(),
+            other => other.into_text(),
+        }
+    }
+
     fn leaves(self, out: &mut Vec<Cow<'a, str>>) {
         match self {
             Scalar::List(items) | Scalar::Map(items) => items.into_iter().for_each(|i| i.leaves(out)),
@@ -223,6 +231,16 @@ lenient!(
     /// A whole number, from a JSON number or numeric text.
     Int, i64, Scalar::into_i64
 );
+
+/// Text where a list means all of its entries (keyword lists): `["a","b"]` → `a, b`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Joined<'a>(pub Text<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Joined<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Scalar::deserialize(d).map(|s| Joined(Text(s.into_joined())))
+    }
+}
 
 impl<'a> Text<'a> {
     /// The text as an owned string.

@@ -46,8 +46,7 @@ fn from_map<'a, T: Item + Deserialize<'a>>(mut map: Map<String, Value>) -> Vec<T
     }
     let numbered = map.keys().all(|k| k.parse::<u32>().is_ok()) && map.values().all(Value::is_object);
     if numbered {
-        let mut entries: Vec<(u32, Value)> =
-            map.into_iter().map(|(k, v)| (k.parse().unwrap_or(u32::MAX), v)).collect();
+        let mut entries: Vec<(u32, Value)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(u32::MAX), v)).collect();
         entries.sort_by_key(|(k, _)| *k);
         return entries.into_iter().filter_map(|(_, v)| item(v)).collect();
     }

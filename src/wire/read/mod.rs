@@ -21,6 +21,8 @@ mod receipts;
 mod requests;
 mod services;
 mod sniff;
+#[cfg(test)]
+mod tests;
 mod xml;
 
 use jiff::tz::TimeZone;

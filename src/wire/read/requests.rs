@@ -86,7 +86,7 @@ impl RequestRecord<'_> {
         let (lat, long) = coordinates(self.lat.0, self.long.0);
         Ok(ServiceRequest {
             service_request_id: id,
-            status: status_raw.as_deref().map_or(Status::Open, Status::from_raw),
+            status: status_raw.as_deref().map_or(Status::Open, status_of),
             status_raw,
             status_notes: self.status_notes.or(self.status_note).owned(),
             service_name: self.service_name.owned(),
@@ -108,6 +108,17 @@ impl RequestRecord<'_> {
             media_url: self.media_url.owned(),
             raw: raw.raw(),
         })
+    }
+}
+
+/// `Status::from_raw`, without its allocations for the two spec words (the hot path).
+fn status_of(word: &str) -> Status {
+    if word.eq_ignore_ascii_case("open") {
+        Status::Open
+    } else if word.eq_ignore_ascii_case("closed") {
+        Status::Closed
+    } else {
+        Status::from_raw(word)
     }
 }
 

@@ -1,20 +1,17 @@
 //! Service lists (`services.{fmt}`): codes stay strings (`001` keeps its zeros, a JSON number
 //! becomes its decimal text), `metadata` is read from `true`, `"false"`, `0`…, `type` is the
-//! service type, and FixMyStreet's `groups › group` counts as the group. Services without a
-//! code are skipped.
+//! service type, keyword and group lists are joined (FixMyStreet's `groups › group` counts as
+//! the group). Services without a code are skipped.
 
 use serde::Deserialize;
 
 use super::body::{Body, Shape};
-use super::lenient::{Flag, Text};
+use super::lenient::{Flag, Joined, Text};
 use super::{Parsed, WireError};
 use crate::domain::Service;
 
-const SERVICES: Shape = Shape {
-    json_wrappers: &["services", "service"],
-    xml_roots: &["services"],
-    xml_items: &["service"],
-};
+const SERVICES: Shape =
+    Shape { json_wrappers: &["services", "service"], xml_roots: &["services"], xml_items: &["service"] };
 
 /// One service as a city may send it.
 #[derive(Deserialize, Default)]
@@ -32,11 +29,11 @@ struct ServiceRecord<'a> {
     #[serde(borrow)]
     service_type: Text<'a>,
     #[serde(borrow)]
-    keywords: Text<'a>,
+    keywords: Joined<'a>,
     #[serde(borrow)]
     group: Text<'a>,
     #[serde(borrow)]
-    groups: Text<'a>,
+    groups: Joined<'a>,
 }
 
 /// Reads a service list.
@@ -56,8 +53,8 @@ impl ServiceRecord<'_> {
             description: self.description.owned(),
             metadata: self.metadata.0.unwrap_or(false),
             service_type: self.kind.or(self.service_type).owned(),
-            keywords: self.keywords.owned(),
-            group: self.group.or(self.groups).owned(),
+            keywords: self.keywords.0.owned(),
+            group: self.group.or(self.groups.0).owned(),
         })
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Parses a whole document into the value of its root element.
@@ -53,25 +53,37 @@ fn flatten(list: &Value) -> Vec<&Value> {
     }
 }
 
+/// Deeper nesting than this is refused (`Malformed`) instead of exhausting the stack.
+const MAX_DEPTH: usize = 64;
+
 /// The root element, read as a map of its children.
 struct Root(Value);
 
 impl<'de> Deserialize<'de> for Root {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ElementVisitor).map(Root)
+        d.deserialize_map(ElementVisitor { depth: 0 }).map(Root)
     }
 }
 
-/// Any element below the root.
-struct Element(Value);
+/// Any element below the root, at a known depth.
+struct Element {
+    depth: usize,
+}
 
-impl<'de> Deserialize<'de> for Element {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ElementVisitor).map(Element)
+impl<'de> DeserializeSeed<'de> for Element {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if self.depth > MAX_DEPTH {
+            return Err(de::Error::custom(format!("elements nested deeper than {MAX_DEPTH}")));
+        }
+        d.deserialize_any(ElementVisitor { depth: self.depth })
     }
 }
 
-struct ElementVisitor;
+struct ElementVisitor {
+    depth: usize,
+}
 
 impl<'de> Visitor<'de> for ElementVisitor {
     type Value = Value;
@@ -89,7 +101,7 @@ impl<'de> Visitor<'de> for ElementVisitor {
         let mut children = Map::new();
         let mut text = String::new();
         while let Some(key) = map.next_key::<String>()? {
-            let Element(value) = map.next_value()?;
+            let value = map.next_value_seed(Element { depth: self.depth + 1 })?;
             if key == "$text" || key == "$value" {
                 text.push_str(value.as_str().unwrap_or_default());
             } else if !key.starts_with('@') {

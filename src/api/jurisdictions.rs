@@ -1,0 +1,70 @@
+//! `GET /api/v1/jurisdictions` and `/api/v1/jurisdictions/{id}`: the registry with each city's
+//! health and freshness (last attempt and success, failures, last error, records held, newest
+//! updated time and lag) and what the harvester learned about its endpoint.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::problem::Problem;
+use crate::harvest::Profile;
+use crate::registry::Jurisdiction;
+use crate::store::Store;
+
+/// Every jurisdiction with its health.
+pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+    let (store, registry) = (s.store.clone(), s.registry.clone());
+    let all = tokio::task::spawn_blocking(move || {
+        registry.iter().map(|j| describe(&store, j)).collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Json(json!({ "jurisdictions": all })))
+}
+
+/// One jurisdiction with its health.
+pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let Some(j) = s.registry.get(&id).cloned() else {
+        return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));
+    };
+    let store = s.store.clone();
+    let value = tokio::task::spawn_blocking(move || describe(&store, &j))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(Json(value))
+}
+
+fn describe(store: &Store, j: &Jurisdiction) -> crate::store::Result<Value> {
+    let state = store.harvest_state(&j.id)?;
+    let records = store.count_requests(&j.id)?;
+    let instant =
+        |t: Option<i64>| t.and_then(|s| jiff::Timestamp::from_second(s).ok()).map(crate::domain::time::format_utc);
+    let lag = state.newest_updated.map(|t| jiff::Timestamp::now().as_second() - t);
+    let c = &j.config;
+    Ok(json!({
+        "id": j.id,
+        "name": j.name,
+        "endpoint": j.endpoint.as_str(),
+        "timezone": j.timezone_name,
+        "enabled": j.enabled,
+        "note": c.note,
+        "dialect": c.dialect,
+        "country": c.country,
+        "georeport_base": format!("/jurisdictions/{}/open311/v2/", j.id),
+        "health": {
+            "last_attempt": instant(state.last_attempt),
+            "last_success": instant(state.last_success),
+            "consecutive_failures": state.consecutive_failures,
+            "last_error": state.last_error,
+            "records": records,
+            "backfilled_until": instant(state.backfilled_until),
+            "newest_updated": instant(state.newest_updated),
+            "lag_seconds": lag,
+        },
+        "learned": Profile::from_json(state.profile.as_deref()),
+    }))
+}
