@@ -41,6 +41,8 @@ pub struct StoredRequest {
     pub first_seen: Timestamp,
     /// When fed311 last wrote it (first seen or changed).
     pub last_seen: Timestamp,
+    /// The canonical category, once classified.
+    pub category: Option<String>,
 }
 
 /// Filters of a request list. Empty lists mean "any".
@@ -117,6 +119,22 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM requests WHERE jurisdiction_id = ?1 AND service_request_id = ?2");
         let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params![jurisdiction_id, id], read_row).optional()?)
+    }
+
+    /// Requests written after `after_seq`, in seq order, at most `limit`: how the search index
+    /// follows the store.
+    pub fn requests_after_seq(&self, after_seq: i64, limit: usize) -> Result<Vec<StoredRequest>> {
+        let conn = self.reader();
+        let sql = format!("SELECT {COLUMNS} FROM requests WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![after_seq, limit as i64], read_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The newest `seq` in the store (0 when empty).
+    pub fn max_seq(&self) -> Result<i64> {
+        let conn = self.reader();
+        Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?)
     }
 
     /// Ids of the requests held as open in a jurisdiction.
@@ -320,7 +338,7 @@ fn content_hash(r: &ServiceRequest) -> i64 {
 const COLUMNS: &str = "jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, service_name, \
     service_code, description, agency_responsible, service_notice, requested_at, updated_at, expected_at, \
     requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, media_url, raw, \
-    closed_at, first_seen, last_seen";
+    closed_at, first_seen, last_seen, category";
 
 fn list_sql(jurisdiction_id: &str, f: &RequestFilter) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
@@ -394,5 +412,6 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<StoredRequest> {
         closed_at: at(24)?,
         first_seen: instant(r.get(25)?),
         last_seen: instant(r.get(26)?),
+        category: r.get(27)?,
     })
 }

@@ -9,7 +9,8 @@ use rusqlite_migration::{M, Migrations};
 use super::Result;
 
 /// Every schema version, oldest first. Append only: never edit a released migration.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_category.sql")];
 
 /// Opens a connection with the settings every connection shares.
 pub(super) fn connect(path: &Path) -> Result<Connection> {
