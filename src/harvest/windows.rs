@@ -326,13 +326,13 @@ impl CityPass<'_> {
     }
 
     /// The next window: as wide as allowed when paging; otherwise sized by the density just
-    /// seen so that an answer holds about 80% of the cap.
+    /// seen so that an answer holds about 90% of the cap.
     fn next_window(&self, window: SignedDuration, size: usize) -> SignedDuration {
         let max = self.max_window();
         if self.plan.paging != Paging::None || self.profile.ignores_dates {
             return max;
         }
-        let target = 0.8 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64;
+        let target = 0.9 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64;
         let factor = if size == 0 { 4.0 } else { (target / size as f64).clamp(0.25, 4.0) };
         window.mul_f64(factor).clamp(MIN_WINDOW, max)
     }

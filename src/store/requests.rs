@@ -1,6 +1,8 @@
 //! Requests: the upsert that writes only what changed (bumping `seq` and appending history),
 //! and the reads the API needs.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -88,17 +90,20 @@ impl Store {
         let mut counts = UpsertCounts::default();
         let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?;
         let seen_at = now();
+        let mut stored = tracked_batch(&tx, jurisdiction_id, requests)?;
         for request in requests {
             let hash = content_hash(request);
-            match tracked(&tx, jurisdiction_id, &request.service_request_id)? {
-                Some(old) if old.hash == hash => counts.unchanged += 1,
-                old => {
-                    seq += 1;
-                    let is_new = old.is_none();
-                    write_request(&tx, jurisdiction_id, request, hash, seq, seen_at, old)?;
-                    if is_new { counts.inserted += 1 } else { counts.changed += 1 }
-                }
+            let old = stored.remove(request.service_request_id.as_str());
+            if old.as_ref().is_some_and(|old| old.hash == hash) {
+                counts.unchanged += 1;
+                stored.extend(old.map(|old| (request.service_request_id.as_str(), old)));
+                continue;
             }
+            seq += 1;
+            let is_new = old.is_none();
+            let now_tracked = write_request(&tx, jurisdiction_id, request, hash, seq, seen_at, old)?;
+            stored.insert(request.service_request_id.as_str(), now_tracked);
+            if is_new { counts.inserted += 1 } else { counts.changed += 1 }
         }
         tx.commit()?;
         Ok(counts)
@@ -175,23 +180,36 @@ impl Store {
     }
 }
 
-fn tracked(tx: &Transaction<'_>, jurisdiction_id: &str, id: &str) -> Result<Option<Tracked>> {
+/// What is stored of a batch's requests, in one query.
+fn tracked_batch<'r>(tx: &Transaction<'_>, jurisdiction_id: &str, requests: &'r [ServiceRequest]) -> Result<HashMap<&'r str, Tracked>> {
+    let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
     let mut stmt = tx.prepare_cached(
-        "SELECT status, status_raw, status_notes, updated_at, description, closed_at, content_hash \
-         FROM requests WHERE jurisdiction_id = ?1 AND service_request_id = ?2",
+        "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash \
+         FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
     )?;
-    let row = stmt.query_row(params![jurisdiction_id, id], |r| {
-        Ok(Tracked {
-            status: r.get(0)?,
-            status_raw: r.get(1)?,
-            status_notes: r.get(2)?,
-            updated_at: r.get(3)?,
-            description: r.get(4)?,
-            closed_at: r.get(5)?,
-            hash: r.get(6)?,
-        })
-    });
-    Ok(row.optional()?)
+    let rows = stmt.query_map(params![jurisdiction_id, serde_json::to_string(&ids)?], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Tracked {
+                status: r.get(1)?,
+                status_raw: r.get(2)?,
+                status_notes: r.get(3)?,
+                updated_at: r.get(4)?,
+                description: r.get(5)?,
+                closed_at: r.get(6)?,
+                hash: r.get(7)?,
+            },
+        ))
+    })?;
+    let wanted: std::collections::HashSet<&'r str> = ids.iter().copied().collect();
+    let mut by_id = HashMap::with_capacity(ids.len());
+    for row in rows {
+        let (id, tracked) = row?;
+        if let Some(key) = wanted.get(id.as_str()) {
+            by_id.insert(*key, tracked);
+        }
+    }
+    Ok(by_id)
 }
 
 fn write_request(
@@ -202,7 +220,7 @@ fn write_request(
     seq: i64,
     seen_at: i64,
     old: Option<Tracked>,
-) -> Result<()> {
+) -> Result<Tracked> {
     let updated_at = r.updated_datetime.map(|t| t.as_second());
     let closed_at = closed_at(r, old.as_ref(), seen_at);
     let change = match &old {
@@ -260,7 +278,15 @@ fn write_request(
     if let Some(change) = change {
         append_history(tx, jurisdiction_id, r, &change, updated_at, seen_at)?;
     }
-    Ok(())
+    Ok(Tracked {
+        status: r.status.as_str().to_string(),
+        status_raw: r.status_raw.clone(),
+        status_notes: r.status_notes.clone(),
+        updated_at,
+        description: r.description.clone(),
+        closed_at,
+        hash,
+    })
 }
 
 /// When the request closed: kept while it stays closed, set on the closing change (the
@@ -318,19 +344,26 @@ fn append_history(
     Ok(())
 }
 
-/// FNV-1a over the raw record and the zone-dependent instants: stable across Rust releases,
-/// so an upgrade never rewrites unchanged data.
+/// A 64-bit hash of the raw record and the zone-dependent instants, eight bytes at a time.
+/// Written out here (not std's hasher) so it is stable across Rust releases: an upgrade
+/// never rewrites unchanged data.
 fn content_hash(r: &ServiceRequest) -> i64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+    let mut mix = |word: u64| {
+        hash = (hash ^ word).wrapping_mul(K);
+        hash ^= hash >> 29;
     };
-    feed(r.raw.as_bytes());
+    let bytes = r.raw.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        mix(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(u64::from_le_bytes(tail) ^ (bytes.len() as u64) << 56);
     for t in [r.requested_datetime, r.updated_datetime, r.expected_datetime] {
-        feed(&t.map_or(i64::MIN, |t| t.as_second()).to_le_bytes());
+        mix(t.map_or(i64::MIN, |t| t.as_second()) as u64);
     }
     hash as i64
 }
