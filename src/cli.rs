@@ -163,7 +163,14 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool) -> Result<()> {
         client.map(|c| tokio::spawn(harvest::run_scheduler(c, store.clone(), cities, stopped.clone())))
     });
     let scheduler = scheduler.transpose()?;
-    let state = crate::api::AppState { store, registry };
+    let state = crate::api::AppState::new(store, registry);
+    let forwarder = crate::submit::Forwarder {
+        client: Client::new().context("building the HTTP client")?,
+        store: state.store.clone(),
+        registry: state.registry.clone(),
+        wake: state.wake_forwarder.clone(),
+    };
+    let forwarding = tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone()));
     let mut api_stop = stopped.clone();
     let api = crate::api::serve(listener, state, async move {
         let _ = api_stop.wait_for(|s| *s).await;
@@ -177,6 +184,7 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool) -> Result<()> {
     if let Some(task) = scheduler {
         let _ = task.await;
     }
+    let _ = forwarding.await;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
 //! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
+//! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
 //! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
@@ -19,4 +20,5 @@ pub mod harvest;
 pub mod registry;
 pub mod simulate;
 pub mod store;
+pub mod submit;
 pub mod wire;

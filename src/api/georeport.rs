@@ -17,30 +17,32 @@ use crate::wire::write;
 /// The GeoReport routes, global and per jurisdiction.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{file}", get(top))
+        .route("/open311/v2/{file}", get(top).post(super::submit::post))
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(one_request))
-        .route("/jurisdictions/{jid}/open311/v2/{file}", get(scoped_top))
+        .route("/jurisdictions/{jid}/open311/v2/{file}", get(scoped_top).post(super::submit::scoped_post))
+        .route("/open311/v2/tokens/{file}", get(super::submit::token))
+        .route("/jurisdictions/{jid}/open311/v2/tokens/{file}", get(super::submit::scoped_token))
         .route("/jurisdictions/{jid}/open311/v2/services/{file}", get(scoped_service_definition))
         .route("/jurisdictions/{jid}/open311/v2/requests/{file}", get(scoped_one_request))
 }
 
 /// One GeoReport call: its format, parameters and (implied) jurisdiction.
-struct Call {
-    format: WireFormat,
-    params: Params,
-    scope: Option<String>,
+pub(super) struct Call {
+    pub(super) format: WireFormat,
+    pub(super) params: Params,
+    pub(super) scope: Option<String>,
 }
 
 impl Call {
-    fn new(file: &str, query: Option<String>, scope: Option<String>) -> (String, Call) {
+    pub(super) fn new(file: &str, query: Option<String>, scope: Option<String>) -> (String, Call) {
         let (name, format) = split_format(file);
         (name, Call { format, params: Params::parse(query.as_deref()), scope })
     }
 
     /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
     /// own upstream id when exactly one city uses it).
-    fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
+    pub(super) fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
         let wanted = match (&self.scope, self.params.get("jurisdiction_id")) {
             (Some(id), _) => id.as_str(),
             (None, Some(id)) => id,
@@ -54,12 +56,12 @@ impl Call {
             .ok_or_else(|| self.fail(GeoError::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))
     }
 
-    fn fail(&self, e: GeoError) -> GeoError {
+    pub(super) fn fail(&self, e: GeoError) -> GeoError {
         e.in_format(self.format)
     }
 }
 
-fn find_jurisdiction<'a>(state: &'a AppState, wanted: &str) -> Option<&'a Jurisdiction> {
+pub(super) fn find_jurisdiction<'a>(state: &'a AppState, wanted: &str) -> Option<&'a Jurisdiction> {
     state.registry.get(wanted).or_else(|| {
         let mut upstream =
             state.registry.iter().filter(|j| j.config.upstream_jurisdiction_id.as_deref() == Some(wanted));
@@ -125,7 +127,7 @@ async fn scoped_one_request(
     respond(request_by_id(&s, &call, id).await)
 }
 
-fn respond(result: Result<Response, GeoError>) -> Response {
+pub(super) fn respond(result: Result<Response, GeoError>) -> Response {
     result.unwrap_or_else(axum::response::IntoResponse::into_response)
 }
 
@@ -204,7 +206,7 @@ fn discovery(call: &Call, headers: &HeaderMap) -> Response {
     document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     call: &Call,
     f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T, GeoError> {

@@ -10,6 +10,7 @@ mod health;
 mod jurisdictions;
 mod params;
 mod problem;
+mod submit;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,6 +34,19 @@ pub struct AppState {
     pub store: Store,
     /// The jurisdictions served.
     pub registry: Arc<Registry>,
+    /// Keys clients must send to post (`FED311_API_KEYS`, a comma list).
+    pub api_keys: Arc<Vec<String>>,
+    /// Wakes the forwarder when a submission is accepted.
+    pub wake_forwarder: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// State over a store and registry, with client keys read from `FED311_API_KEYS`.
+    pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
+        let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
+        let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
+        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default() }
+    }
 }
 
 /// The whole router.

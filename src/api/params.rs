@@ -27,6 +27,16 @@ impl Params {
         Params(pairs)
     }
 
+    /// Adds pairs (e.g. from a form body) after the query's.
+    pub fn extend(&mut self, other: Params) {
+        self.0.extend(other.0);
+    }
+
+    /// Every pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The last non-empty value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str())

@@ -56,6 +56,17 @@ pub struct Fetched {
     pub body: Vec<u8>,
 }
 
+/// What became of one POST.
+#[derive(Debug)]
+pub enum Posted {
+    /// The city answered (any status).
+    Answered(Fetched),
+    /// Nothing reached the city (no connection): safe to send again.
+    NotSent(String),
+    /// The city may or may not have it (timeout or broken connection after sending).
+    Unknown(String),
+}
+
 /// Per-host politeness: a rate limiter and a one-slot semaphore.
 struct Host {
     limiter: DefaultDirectRateLimiter,
@@ -130,6 +141,43 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// POSTs a form once, without retrying: whoever posts owns retries, because only they can
+    /// tell whether a city may already have a submission.
+    pub async fn post_form(&self, url: &Url, form: &[(String, String)], headers: &BTreeMap<String, String>, rate: Option<RateLimit>) -> Posted {
+        let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
+        let _slot = host.in_flight.acquire().await.ok();
+        host.limiter.until_ready().await;
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let sent = self
+            .http
+            .post(url.clone())
+            .headers(header_map(headers))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Posted::NotSent(error_chain(&e)),
+            Err(e) => return Posted::Unknown(error_chain(&e)),
+        };
+        let status = response.status();
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_BODY => body.extend_from_slice(&chunk),
+                Ok(Some(_)) => return Posted::Unknown(format!("{url}: answer larger than {MAX_BODY} bytes")),
+                Ok(None) => return Posted::Answered(Fetched { status, body }),
+                Err(e) => return Posted::Unknown(error_chain(&e)),
+            }
+        }
+    }
+
+    /// The first retry wait (tests shrink it).
+    pub fn backoff_unit(&self) -> Duration {
+        self.backoff_unit
     }
 
     async fn once(&self, url: &Url, headers: &HeaderMap) -> Result<(Fetched, Option<Duration>), Attempt> {

@@ -17,7 +17,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 pub use city::{CityError, CityPass};
-pub use client::Client;
+pub use client::{Client, Posted};
 pub use fetch::encode_segment;
 pub use profile::{Plan, Profile};
 pub use report::{CityReport, summary_table};

@@ -7,6 +7,7 @@
 //! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
 
 mod harvest_state;
+mod outbox;
 mod requests;
 mod schema;
 mod services;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use harvest_state::HarvestState;
+pub use outbox::Submission;
 pub use requests::{RequestFilter, StoredRequest, UpsertCounts};
 
 /// The SQLite file inside the data folder.
@@ -37,6 +39,9 @@ pub enum StoreError {
     /// A stored JSON column could not be read back.
     #[error("stored JSON is unreadable: {0}")]
     Json(#[from] serde_json::Error),
+    /// A blocking store task died.
+    #[error("store task failed: {0}")]
+    Task(String),
     /// The data folder is unusable.
     #[error("cannot use data folder {path}: {source}")]
     Folder {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_city;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,7 +57,28 @@ pub async fn spawn_static(root: PathBuf) -> SocketAddr {
 pub async fn spawn_fed311(jurisdictions: &Path, data: &Path) -> SocketAddr {
     let registry = Registry::load(jurisdictions).expect("registry loads");
     let store = Store::open(data).expect("store opens");
-    spawn(router(AppState { store, registry: Arc::new(registry) })).await
+    spawn(router(AppState::new(store, Arc::new(registry)))).await
+}
+
+/// The client key the forwarding test servers accept.
+pub const TEST_KEY: &str = "test-key-1";
+
+/// fed311's API plus its forwarder (for submissions). Sending `true` on the returned channel
+/// stops the forwarder, as a restart would.
+pub async fn spawn_fed311_forwarding(jurisdictions: &Path, data: &Path) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
+    let registry = Arc::new(Registry::load(jurisdictions).expect("registry loads"));
+    let store = Store::open(data).expect("store opens");
+    let mut state = AppState::new(store, registry);
+    state.api_keys = Arc::new(vec![TEST_KEY.to_string()]);
+    let forwarder = fed311::submit::Forwarder {
+        client: fed311::harvest::Client::with_settings(std::time::Duration::from_millis(20), std::time::Duration::from_secs(2)).unwrap(),
+        store: state.store.clone(),
+        registry: state.registry.clone(),
+        wake: state.wake_forwarder.clone(),
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(fed311::submit::run_forwarder(forwarder, stopped));
+    (spawn(router(state)).await, stop)
 }
 
 /// Writes a jurisdiction file.

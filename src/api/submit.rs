@@ -1,0 +1,159 @@
+//! `POST requests` and `GET tokens/{token}`: submissions routed to the right city (by
+//! `jurisdiction_id`, or by the point's boundary), checked against the service definition,
+//! written to the durable outbox, then forwarded. The answer carries the city's id when the
+//! city answers within a few seconds, otherwise a fed311 token that resolves later.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::error::document;
+use super::georeport::{Call, blocking, find_jurisdiction, respond};
+use super::params::Params;
+use super::{AppState, GeoError};
+use crate::domain::PostReceipt;
+use crate::registry::Jurisdiction;
+use crate::store::Submission;
+use crate::submit::{new_token, validate_submission};
+use crate::wire::write;
+
+/// How long a client waits for the city's own id before getting a token.
+const WAIT_FOR_CITY: Duration = Duration::from_secs(5);
+
+/// `POST /open311/v2/requests.{fmt}`.
+pub async fn post(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    respond(submit(&s, &file, q, None, &body).await)
+}
+
+/// `POST /jurisdictions/{id}/open311/v2/requests.{fmt}`.
+pub async fn scoped_post(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    respond(submit(&s, &file, q, Some(jid), &body).await)
+}
+
+/// `GET /open311/v2/tokens/{token}.{fmt}`.
+pub async fn token(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let (token, call) = Call::new(&file, q, None);
+    respond(resolve_token(&s, &call, token).await)
+}
+
+/// `GET /jurisdictions/{id}/open311/v2/tokens/{token}.{fmt}`.
+pub async fn scoped_token(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+    let (token, call) = Call::new(&file, q, Some(jid));
+    respond(resolve_token(&s, &call, token).await)
+}
+
+async fn submit(s: &AppState, file: &str, query: Option<String>, scope: Option<String>, body: &[u8]) -> Result<Response, GeoError> {
+    let (name, mut call) = Call::new(file, query, scope);
+    if name != "requests" {
+        return Err(call.fail(GeoError::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to"))));
+    }
+    call.params.extend(Params::parse(std::str::from_utf8(body).ok()));
+    check_key(s, &call)?;
+    let city = route(s, &call)?;
+    let code = call.params.get("service_code").ok_or_else(|| call.fail(GeoError::bad_request("service_code is required")))?.to_string();
+    check_service(s, &call, city, &code).await?;
+    let form: Vec<(String, String)> =
+        call.params.pairs().iter().filter(|(k, _)| k != "api_key" && k != "jurisdiction_id").cloned().collect();
+    let token = new_token();
+    let (store, id, c, f, t) = (s.store.clone(), city.id.clone(), code.clone(), form.clone(), token.clone());
+    blocking(&call, move || store.enqueue(&t, &id, &c, &f)).await?;
+    tracing::info!(jurisdiction = %city.id, %token, service_code = %code, "Submission accepted");
+    s.wake_forwarder.notify_one();
+    let outcome = wait_for_city(s, &call, &token).await?;
+    answer(&call, city, outcome)
+}
+
+/// Clients post with a key from `FED311_API_KEYS`; the key is never echoed or logged.
+fn check_key(s: &AppState, call: &Call) -> Result<(), GeoError> {
+    let given = call.params.get("api_key").unwrap_or("");
+    if !given.is_empty() && s.api_keys.iter().any(|k| k == given) {
+        return Ok(());
+    }
+    Err(call.fail(GeoError::new(StatusCode::FORBIDDEN, "api_key is missing or not valid")))
+}
+
+/// The city: named by `jurisdiction_id` (or the path), else the one whose boundary holds
+/// `lat`/`long`. None or several is a 400 naming the candidates.
+fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError> {
+    if call.scope.is_some() || call.params.get("jurisdiction_id").is_some() {
+        return call.jurisdiction(s);
+    }
+    let (Some(lat), Some(long)) = (call.params.get("lat"), call.params.get("long")) else {
+        return Err(call.fail(GeoError::bad_request("jurisdiction_id is required, or lat and long to route by location")));
+    };
+    let (Ok(lat), Ok(long)) = (lat.parse::<f64>(), long.parse::<f64>()) else {
+        return Err(call.fail(GeoError::bad_request("lat and long must be numbers")));
+    };
+    let found = locate(s, lat, long);
+    match found.as_slice() {
+        [one] => find_jurisdiction(s, one).ok_or_else(|| call.fail(GeoError::not_found(format!("jurisdiction `{one}` is unknown")))),
+        [] => Err(call.fail(GeoError::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id")))),
+        many => Err(call.fail(GeoError::bad_request(format!(
+            "several jurisdictions cover {lat},{long}: {}; send jurisdiction_id",
+            many.join(", ")
+        )))),
+    }
+}
+
+/// Jurisdictions whose boundary holds the point.
+fn locate(_s: &AppState, _lat: f64, _long: f64) -> Vec<String> {
+    Vec::new()
+}
+
+async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<(), GeoError> {
+    let (store, id, c) = (s.store.clone(), city.id.clone(), code.to_string());
+    let definition = blocking(call, move || store.service_definition(&id, &c)).await?;
+    let Some(definition) = definition else {
+        return Err(call.fail(GeoError::bad_request(format!("service_code `{code}` is not offered by {}", city.id))));
+    };
+    validate_submission(call.params.pairs(), definition.as_ref()).map_err(|e| call.fail(GeoError::bad_request(e.0)))
+}
+
+/// Polls the outbox until the city answered, the first attempt failed, or time is up.
+async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submission, GeoError> {
+    let started = Instant::now();
+    loop {
+        let (store, t) = (s.store.clone(), token.to_string());
+        let row = blocking(call, move || store.submission(&t)).await?;
+        let row = row.ok_or_else(|| call.fail(GeoError::internal(&"submission vanished from the outbox")))?;
+        let settled = matches!(row.state.as_str(), "delivered" | "refused") || row.attempts > 0 && row.state != "sending";
+        if settled || started.elapsed() >= WAIT_FOR_CITY {
+            return Ok(row);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn answer(call: &Call, city: &Jurisdiction, row: Submission) -> Result<Response, GeoError> {
+    if row.state == "refused" {
+        return Err(call.fail(GeoError::bad_request(row.error.unwrap_or_else(|| "the city refused it".into()))));
+    }
+    let delivered = row.state == "delivered" && row.service_request_id.as_deref().is_some_and(|id| !id.is_empty());
+    let receipt = if delivered {
+        PostReceipt { service_request_id: row.service_request_id, service_notice: row.service_notice, ..Default::default() }
+    } else {
+        let notice = format!("Queued for delivery to {}; resolve the token for the city's id.", city.name);
+        PostReceipt { token: Some(row.token), service_notice: row.service_notice.or(Some(notice)), ..Default::default() }
+    };
+    let receipts = [receipt];
+    Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
+}
+
+async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Response, GeoError> {
+    let (store, t) = (s.store.clone(), token.clone());
+    let row = blocking(call, move || store.submission(&t)).await?;
+    let scoped_elsewhere = |row: &Submission| call.scope.as_ref().is_some_and(|j| *j != row.jurisdiction_id);
+    let row = match row {
+        Some(row) if !scoped_elsewhere(&row) => row,
+        _ => return Err(call.fail(GeoError::not_found(format!("token `{token}` is unknown")))),
+    };
+    if row.state == "refused" {
+        return Err(call.fail(GeoError::bad_request(row.error.unwrap_or_else(|| "the city refused it".into()))));
+    }
+    let id = row.service_request_id.filter(|id| !id.is_empty());
+    let receipts = [PostReceipt { service_request_id: id, token: Some(row.token), ..Default::default() }];
+    Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
+}

@@ -1,0 +1,184 @@
+//! The forwarder: one task that sends outbox submissions to their cities. It commits
+//! `sending` before each POST; a POST that certainly never left (no connection) goes back to
+//! `pending`, one whose fate is unknown (timeout, cut connection) stays `sending` and is
+//! looked for in the city's own list before it is ever sent again, so no city gets a
+//! submission twice. A city's refusal (4xx) is final and kept for the token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use url::Url;
+
+use crate::domain::time::format_utc;
+use crate::harvest::{Client, Posted, Profile};
+use crate::registry::{Jurisdiction, Registry, WireFormat};
+use crate::store::{Store, StoreError, Submission};
+use crate::wire::read;
+
+/// Longest wait between attempts, and between checks for due submissions.
+const MAX_WAIT_SECS: i64 = 3600;
+
+/// What the forwarder needs.
+#[derive(Clone)]
+pub struct Forwarder {
+    /// Outbound HTTP.
+    pub client: Client,
+    /// The outbox lives here.
+    pub store: Store,
+    /// Where each city is.
+    pub registry: Arc<Registry>,
+    /// Wakes the forwarder when a submission arrives.
+    pub wake: Arc<Notify>,
+}
+
+/// Runs until `shutdown`: delivers due submissions, then sleeps until the next is due.
+pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = fwd.deliver_due().await {
+            tracing::error!(error = %e, "Forwarder could not read the outbox");
+        }
+        let store = fwd.store.clone();
+        let due = tokio::task::spawn_blocking(move || store.next_submission_due()).await.ok().and_then(Result::ok).flatten();
+        let wait = Duration::from_secs(due.unwrap_or(MAX_WAIT_SECS).clamp(0, MAX_WAIT_SECS) as u64);
+        tokio::select! {
+            _ = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
+            _ = fwd.wake.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+impl Forwarder {
+    /// One round over everything due now.
+    pub async fn deliver_due(&self) -> Result<(), StoreError> {
+        let store = self.store.clone();
+        let due = tokio::task::spawn_blocking(move || store.due_submissions(64)).await.map_err(join_error)??;
+        for submission in due {
+            if let Err(e) = self.attempt(&submission).await {
+                tracing::error!(token = %submission.token, error = %e, "Outbox update failed");
+            }
+        }
+        Ok(())
+    }
+
+    async fn attempt(&self, s: &Submission) -> Result<(), StoreError> {
+        let Some(city) = self.registry.get(&s.jurisdiction_id) else {
+            return self.store.submission_refused(&s.token, "the jurisdiction is no longer served");
+        };
+        match s.state.as_str() {
+            "awaiting" => self.resolve_city_token(city, s).await,
+            "sending" => match self.find_delivered(city, s).await {
+                Some(id) => self.store.submission_delivered(&s.token, &id, None),
+                None => self.send(city, s).await,
+            },
+            _ => self.send(city, s).await,
+        }
+    }
+
+    async fn send(&self, city: &Jurisdiction, s: &Submission) -> Result<(), StoreError> {
+        self.store.submission_sending(&s.token)?;
+        let mut form = s.form.clone();
+        if let Some(upstream) = &city.config.upstream_jurisdiction_id {
+            form.push(("jurisdiction_id".into(), upstream.clone()));
+        }
+        if let Some(key) = city.config.api_key_env.as_ref().and_then(|var| std::env::var(var).ok()) {
+            form.push(("api_key".into(), key));
+        }
+        let url = resource(city, &self.format(city), "requests");
+        let retry_in = self.retry_in(s.attempts + 1);
+        match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
+            Posted::NotSent(e) => self.store.submission_retry(&s.token, "pending", retry_in, &e),
+            Posted::Unknown(e) => self.store.submission_retry(&s.token, "sending", retry_in, &e),
+            Posted::Answered(answer) if answer.status.is_success() => self.accepted(s, &answer.body, retry_in),
+            Posted::Answered(answer) if answer.status.as_u16() == 429 || answer.status.is_server_error() => {
+                let e = format!("city answered HTTP {}", answer.status.as_u16());
+                self.store.submission_retry(&s.token, "pending", retry_in, &e)
+            }
+            Posted::Answered(answer) => self.store.submission_refused(&s.token, &refusal(answer.status.as_u16(), &answer.body)),
+        }
+    }
+
+    fn accepted(&self, s: &Submission, body: &[u8], retry_in: i64) -> Result<(), StoreError> {
+        let receipt = read::parse_post_receipts(body).ok().and_then(|r| r.into_iter().next()).unwrap_or_default();
+        let notice = receipt.service_notice.as_deref();
+        match (receipt.service_request_id, receipt.token) {
+            (Some(id), _) => self.store.submission_delivered(&s.token, &id, notice),
+            (None, Some(city_token)) => self.store.submission_awaiting(&s.token, &city_token, notice, retry_in.min(60)),
+            // A blackbox service answers nothing: the city has it, under no id we can know.
+            (None, None) => self.store.submission_delivered(&s.token, "", notice),
+        }
+    }
+
+    async fn resolve_city_token(&self, city: &Jurisdiction, s: &Submission) -> Result<(), StoreError> {
+        let Some(city_token) = &s.city_token else { return self.send(city, s).await };
+        let url = resource(city, &self.format(city), &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
+        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
+        let id = answer.ok().and_then(|a| read::parse_post_receipts(&a.body).ok()).and_then(|r| r.into_iter().find_map(|r| r.service_request_id));
+        match id {
+            Some(id) => self.store.submission_delivered(&s.token, &id, None),
+            None => self.store.submission_awaiting(&s.token, city_token, None, self.retry_in(s.attempts + 1).min(600)),
+        }
+    }
+
+    /// After an attempt of unknown fate: is the submission in the city's list already?
+    /// Matched on service code, description and point, among requests made since it was
+    /// accepted (an hour of clock skew allowed).
+    async fn find_delivered(&self, city: &Jurisdiction, s: &Submission) -> Option<String> {
+        let field = |name: &str| s.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let since = jiff::Timestamp::from_second(s.created_at - 3600).ok()?;
+        let mut url = resource(city, &self.format(city), "requests");
+        url.query_pairs_mut()
+            .append_pair("service_code", &s.service_code)
+            .append_pair("start_date", &format_utc(since))
+            .append_pair("end_date", &format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)));
+        if let Some(upstream) = &city.config.upstream_jurisdiction_id {
+            url.query_pairs_mut().append_pair("jurisdiction_id", upstream);
+        }
+        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await.ok()?;
+        let listed = read::parse_requests(&answer.body, &city.timezone).ok()?.items;
+        let (description, lat) = (field("description"), field("lat").and_then(|v| v.parse::<f64>().ok()));
+        listed
+            .into_iter()
+            .find(|r| r.description == description && (lat.is_none() || r.lat.zip(lat).is_some_and(|(a, b)| (a - b).abs() < 1e-5)))
+            .map(|r| r.service_request_id)
+    }
+
+    fn format(&self, city: &Jurisdiction) -> WireFormat {
+        city.format().unwrap_or_else(|| {
+            let state = self.store.harvest_state(&city.id).ok();
+            Profile::from_json(state.as_ref().and_then(|s| s.profile.as_deref())).format.unwrap_or(WireFormat::Json)
+        })
+    }
+
+    /// Exponential backoff in seconds: 5 × 2^(attempt-1) backoff units, at most an hour.
+    fn retry_in(&self, attempt: i64) -> i64 {
+        let unit = self.client.backoff_unit().as_secs_f64();
+        let wait = 5.0 * unit * 2f64.powi((attempt - 1).clamp(0, 20) as i32);
+        (wait.ceil() as i64).clamp(0, MAX_WAIT_SECS)
+    }
+}
+
+fn resource(city: &Jurisdiction, format: &WireFormat, name: &str) -> Url {
+    let mut url = city.endpoint.clone();
+    url.set_path(&format!("{}{}.{}", city.endpoint.path(), name, format.extension()));
+    url
+}
+
+/// The city's own words for a refusal.
+fn refusal(status: u16, body: &[u8]) -> String {
+    match read::parse_errors(body) {
+        Some(errors) if !errors.is_empty() => {
+            let parts: Vec<String> = errors.iter().map(|e| format!("{} {}", e.code, e.description).trim().to_string()).collect();
+            format!("the city refused it (HTTP {status}): {}", parts.join("; "))
+        }
+        _ => format!("the city refused it (HTTP {status})"),
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Task(e.to_string())
+}

@@ -1,0 +1,197 @@
+//! Submissions through fed311: routed, validated against the service definition, kept in the
+//! durable outbox, delivered exactly once (even across a restart while the city is down, and
+//! after an answer that never came back), with a city's refusal surfaced on the token.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::fake_city::{FakeCity, Mode};
+use common::*;
+use fed311::harvest::{Client, harvest_city};
+use fed311::registry::Registry;
+use fed311::store::Store;
+
+struct Setup {
+    jurisdictions: tempfile::TempDir,
+    data: tempfile::TempDir,
+}
+
+/// A registry with the fake city at `city`, its services harvested into a fresh store.
+async fn setup(city: SocketAddr, serving: bool) -> Setup {
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "town", &format!("http://{city}/"), "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"");
+    let data = tempfile::tempdir().unwrap();
+    if serving {
+        let registry = Registry::load(jurisdictions.path()).unwrap();
+        let store = Store::open(data.path()).unwrap();
+        let client = Client::with_settings(Duration::from_millis(5), Duration::from_secs(2)).unwrap();
+        let report = harvest_city(&client, &store, registry.get("town").unwrap(), false).await;
+        assert!(report.succeeded(), "{:?}", report.failure);
+    }
+    Setup { jurisdictions, data }
+}
+
+async fn post(addr: SocketAddr, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn pothole<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("api_key", TEST_KEY),
+        ("jurisdiction_id", "town"),
+        ("service_code", "POT"),
+        ("lat", "43.65"),
+        ("long", "-79.38"),
+        ("description", "Deep pothole by the school"),
+        ("attribute[SIZE]", "large"),
+        ("attribute[WHERE][]", "lane"),
+        ("attribute[WHERE][]", "curb"),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+async fn wait_for_id(api: SocketAddr, token: &str) -> serde_json::Value {
+    let url = format!("http://{api}/open311/v2/tokens/{token}.json");
+    for _ in 0..400 {
+        let (status, body) = get_json(&url).await;
+        assert_eq!(status, 200, "{body}");
+        if body[0]["service_request_id"].is_string() {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("token {token} never resolved");
+}
+
+#[tokio::test]
+async fn a_submission_arrives_at_the_city_with_its_key_and_answers() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer[0]["service_request_id"], "C-1");
+    assert_eq!(answer[0]["service_notice"], "Thank you");
+    let posts = city.posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1);
+    let sent = &posts[0];
+    let has = |k: &str, v: &str| sent.iter().any(|(a, b)| a == k && b == v);
+    assert!(has("api_key", "fed311"), "the city's own key is sent: {sent:?}");
+    assert!(!has("api_key", TEST_KEY), "the client's key is never forwarded");
+    assert!(has("attribute[SIZE]", "large") && has("attribute[WHERE][]", "lane") && has("attribute[WHERE][]", "curb"));
+    assert!(has("description", "Deep pothole by the school"));
+
+    let (status, xml) = post(api, "/jurisdictions/town/open311/v2/requests.xml", &pothole(&[])[..1].iter().chain(&pothole(&[])[2..]).cloned().collect::<Vec<_>>()).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<service_request_id>C-2</service_request_id>"), "{xml}");
+}
+
+#[tokio::test]
+async fn bad_submissions_get_spec_errors_and_reach_nobody() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let without = |name: &str| pothole(&[]).into_iter().filter(|(k, _)| *k != name).collect::<Vec<_>>();
+    let replace = |name: &'static str, value: &'static str| {
+        let mut f = without(name);
+        f.push((name, value));
+        f
+    };
+    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+        (without("api_key"), 403, "api_key"),
+        (replace("api_key", "stolen"), 403, "api_key"),
+        (replace("service_code", "NOPE"), 400, "service_code"),
+        (without("service_code"), 400, "service_code"),
+        (without("attribute[SIZE]"), 400, "attribute[SIZE] is required"),
+        (replace("attribute[SIZE]", "huge"), 400, "not one of"),
+        (replace("lat", "north"), 400, "lat"),
+        (without("long"), 400, "lat and long"),
+        (replace("jurisdiction_id", "atlantis"), 404, "atlantis"),
+    ];
+    for (form, want, mentions) in cases {
+        let (status, body) = post(api, "/open311/v2/requests.json", &form).await;
+        assert_eq!(status, want, "{body}");
+        let errors: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("spec errors body: {body}"));
+        assert_eq!(errors[0]["code"], want);
+        assert!(errors[0]["description"].as_str().unwrap().contains(mentions), "{body}");
+    }
+    let (status, xml) = post(api, "/open311/v2/requests.xml", &without("api_key")).await;
+    assert_eq!(status, 403);
+    assert!(xml.contains("<errors><error><code>403</code>"), "{xml}");
+    assert_eq!(city.post_count(), 0, "nothing invalid reached the city");
+}
+
+#[tokio::test]
+async fn accepted_while_the_city_is_down_arrives_exactly_once_after_a_restart() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let up = FakeCity::new(Mode::Accept);
+    let first = up.serve("127.0.0.1:0".parse().unwrap()).await;
+    // Harvest services from a live copy, then point the registry at a port where nothing listens.
+    let s = setup(first, true).await;
+    write_city(s.jurisdictions.path(), "town", &format!("http://{port}/"), "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"");
+    let (api, stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = answer[0]["token"].as_str().expect("a token while the city is down").to_string();
+    let (_, pending) = get_json(&format!("http://{api}/open311/v2/tokens/{token}.json")).await;
+    assert!(pending[0]["service_request_id"].is_null());
+    stop.send(true).unwrap();
+
+    let city = FakeCity::new(Mode::Accept);
+    city.serve(port).await;
+    let (restarted, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let resolved = wait_for_id(restarted, &token).await;
+    assert_eq!(resolved[0]["service_request_id"], "C-1");
+    assert_eq!(resolved[0]["token"], token.as_str());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(city.post_count(), 1, "delivered exactly once");
+    let _: PathBuf = s.data.path().to_path_buf();
+}
+
+#[tokio::test]
+async fn an_answer_lost_in_transit_is_found_not_resent() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    *city.mode.lock().unwrap() = Mode::StallOnce;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    // The reconciliation may finish while the client still waits (an id) or after (a token).
+    let id = match answer[0]["token"].as_str() {
+        Some(token) => wait_for_id(api, token).await[0]["service_request_id"].clone(),
+        None => answer[0]["service_request_id"].clone(),
+    };
+    assert_eq!(id, "C-1");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(city.post_count(), 1, "the stalled submission was found in the city's list, not sent again");
+}
+
+#[tokio::test]
+async fn a_city_refusal_is_surfaced_on_the_answer_and_the_token() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    *city.mode.lock().unwrap() = Mode::Refuse;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Address outside city limits"), "{body}");
+}
