@@ -49,6 +49,12 @@ pub enum Command {
         /// Serve what is stored without harvesting.
         #[arg(long)]
         no_harvest: bool,
+        /// Calls per second each client address may make on average (0: no limit).
+        #[arg(long, env = "FED311_CLIENT_RATE", default_value_t = 50)]
+        client_rate: u32,
+        /// Calls a client may make at once before its rate applies.
+        #[arg(long, env = "FED311_CLIENT_BURST", default_value_t = 100)]
+        client_burst: u32,
     },
     /// Harvest every enabled city (or the ones named) once, then exit.
     Harvest {
@@ -109,7 +115,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             harvest_once(&cli.global, full, &only).await
         }
-        Command::Serve { addr, no_harvest } => serve(&cli.global, &addr, no_harvest).await,
+        Command::Serve { addr, no_harvest, client_rate, client_burst } => {
+            let limit = (client_rate > 0).then_some(crate::api::ClientLimit { per_second: client_rate, burst: client_burst });
+            serve(&cli.global, &addr, no_harvest, limit).await
+        }
         Command::Simulate { records, seed, cities, port, write_jurisdictions } => {
             let args =
                 crate::simulate::SimulateArgs { seed, records, cities, port, jurisdictions_out: write_jurisdictions };
@@ -151,7 +160,7 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     if failed.is_empty() { Ok(()) } else { bail!("harvest failed for: {}", failed.join(", ")) }
 }
 
-async fn serve(global: &Global, addr: &str, no_harvest: bool) -> Result<()> {
+async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crate::api::ClientLimit>) -> Result<()> {
     let registry = Arc::new(load_registry(global)?);
     let store = Store::open(&global.data).context("opening the store")?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
@@ -172,7 +181,7 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool) -> Result<()> {
     };
     let forwarding = tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone()));
     let mut api_stop = stopped.clone();
-    let api = crate::api::serve(listener, state, async move {
+    let api = crate::api::serve(listener, state, limit, async move {
         let _ = api_stop.wait_for(|s| *s).await;
     });
     tokio::spawn(async move {

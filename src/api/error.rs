@@ -57,6 +57,15 @@ impl IntoResponse for GeoError {
     }
 }
 
+/// A 200 document already rendered.
+pub fn document_bytes(format: WireFormat, body: axum::body::Bytes) -> Response {
+    let content_type = match format {
+        WireFormat::Json => write::JSON_CONTENT_TYPE,
+        WireFormat::Xml => write::XML_CONTENT_TYPE,
+    };
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
 /// A 200 document in the given format.
 pub fn document(format: WireFormat, json: impl FnOnce() -> String, xml: impl FnOnce() -> String) -> Response {
     match format {

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::error::document;
+use super::error::{document, document_bytes};
 use super::params::Params;
 use super::{AppState, GeoError};
 use crate::domain::{Discovery, DiscoveryEndpoint};
@@ -147,11 +147,25 @@ async fn dispatch_top(
     })
 }
 
+/// The service list, rendered once per change of the store's services.
 async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
-    let (store, id) = (s.store.clone(), j.id.clone());
-    let list = blocking(call, move || store.list_services(&id)).await?;
-    Ok(document(call.format, || write::services_json(&list), || write::services_xml(&list)))
+    let version = s.store.services_version();
+    let body = match s.cache.get(&j.id, call.format, version) {
+        Some(body) => body,
+        None => {
+            let (store, id) = (s.store.clone(), j.id.clone());
+            let list = blocking(call, move || store.list_services(&id)).await?;
+            let text = match call.format {
+                WireFormat::Json => write::services_json(&list),
+                WireFormat::Xml => write::services_xml(&list),
+            };
+            let body = axum::body::Bytes::from(text);
+            s.cache.put(&j.id, call.format, version, body.clone());
+            body
+        }
+    };
+    Ok(document_bytes(call.format, body))
 }
 
 async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {

@@ -4,10 +4,12 @@
 //! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
 //! spec `errors` body, never a 500.
 
+mod cache;
 mod error;
 mod georeport;
 mod health;
 mod jurisdictions;
+mod metrics;
 mod params;
 mod problem;
 mod submit;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub api_keys: Arc<Vec<String>>,
     /// Wakes the forwarder when a submission is accepted.
     pub wake_forwarder: Arc<tokio::sync::Notify>,
+    /// Rendered answers kept until the store changes.
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 impl AppState {
@@ -45,27 +49,73 @@ impl AppState {
     pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
         let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
         let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
-        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default() }
+        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default(), cache: Arc::default() }
     }
+}
+
+/// Inbound limit per client address: `per_second` calls on average, bursts of `burst`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientLimit {
+    /// Sustained calls per second per client.
+    pub per_second: u32,
+    /// Calls allowed at once before the limit bites.
+    pub burst: u32,
+}
+
+/// The whole router, limited per client address (the server must be started with connect
+/// info, as [`serve`] does).
+pub fn limited_router(state: AppState, limit: ClientLimit) -> Router {
+    let period = std::time::Duration::from_secs(1) / limit.per_second.max(1);
+    let config = tower_governor::governor::GovernorConfigBuilder::default()
+        .period(period)
+        .burst_size(limit.burst.max(1))
+        .finish();
+    match config {
+        Some(config) => router(state).layer(tower_governor::GovernorLayer::new(config).error_handler(too_many)),
+        None => router(state),
+    }
+}
+
+fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wait = match error {
+        tower_governor::GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
+        _ => 1,
+    };
+    let mut response = GeoError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry in {wait} s")).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::render))
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
         .merge(georeport::routes())
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` until `shutdown` completes, limiting each client when asked.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    limit: Option<ClientLimit>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    metrics::handle();
+    let app = match limit {
+        Some(limit) => limited_router(state, limit),
+        None => router(state),
+    };
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -69,7 +69,15 @@ impl CityPass<'_> {
         let url = self.url(resource, params);
         self.report.calls += 1;
         tracing::debug!(jurisdiction = %self.city.id, %url, "Fetching");
-        Ok(self.client.get(&url, &self.city.headers(), self.city.rate_limit).await?)
+        let fetched = self.client.get(&url, &self.city.headers(), self.city.rate_limit).await;
+        let outcome = match &fetched {
+            Ok(f) if f.status.is_success() => "ok",
+            Ok(f) if f.status.as_u16() == 404 => "not_found",
+            Ok(_) => "http_error",
+            Err(_) => "transport_error",
+        };
+        metrics::counter!("fed311_harvest_calls_total", "jurisdiction" => self.city.id.clone(), "outcome" => outcome).increment(1);
+        Ok(fetched?)
     }
 
     /// A 2xx body, or an error naming the city's complaint.

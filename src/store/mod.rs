@@ -66,6 +66,8 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Bumped whenever services or definitions change, so rendered lists can be cached.
+    services_version: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -77,13 +79,28 @@ impl Store {
         let mut writer = schema::connect(&path)?;
         schema::migrate(&mut writer)?;
         let readers = (0..READERS).map(|_| schema::connect(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        let inner = Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) };
+        let inner = Inner {
+            path,
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            services_version: Default::default(),
+        };
         Ok(Store { inner: Arc::new(inner) })
     }
 
     /// Path of the SQLite file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Changes whenever any service list or definition changes (in this process).
+    pub fn services_version(&self) -> u64 {
+        self.inner.services_version.load(Ordering::Acquire)
+    }
+
+    fn services_changed(&self) {
+        self.inner.services_version.fetch_add(1, Ordering::AcqRel);
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
