@@ -181,8 +181,17 @@ async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response,
 async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
     let filter = call.params.request_filter(&j.timezone).map_err(|e| call.fail(e))?;
-    let (store, id) = (s.store.clone(), j.id.clone());
-    let rows = blocking(call, move || store.query_requests(&id, &filter)).await?;
+    let found = call.params.search_extensions().map_err(|e| call.fail(e))?;
+    let rows = match found.filter(|_| filter.ids.is_empty()) {
+        Some(extensions) => {
+            let query = extensions.query(&j.id, filter);
+            super::search::georeport_page(s, query).await.map_err(|e| call.fail(e))?
+        }
+        None => {
+            let (store, id) = (s.store.clone(), j.id.clone());
+            blocking(call, move || store.query_requests(&id, &filter)).await?
+        }
+    };
     let list = rows.iter().map(|r| &r.request);
     Ok(document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone())))
 }
@@ -220,6 +229,7 @@ fn discovery(call: &Call, headers: &HeaderMap) -> Response {
     document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d))
 }
 
+/// Runs a store read on the blocking pool (SQLite is synchronous).
 pub(super) async fn blocking<T: Send + 'static>(
     call: &Call,
     f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,

@@ -24,7 +24,9 @@ pub fn parse_lenient(text: &str, zone: &TimeZone) -> Option<Timestamp> {
 
 /// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
 pub fn format_utc(instant: Timestamp) -> String {
-    instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    let whole = instant.subsec_nanosecond() == 0;
+    // Display writes RFC 3339 in UTC with `Z`, and no fraction for whole seconds (fast path).
+    if whole { instant.to_string() } else { instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string() }
 }
 
 fn parse_with_offset(text: &str) -> Option<Timestamp> {

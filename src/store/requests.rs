@@ -109,7 +109,8 @@ impl Store {
         Ok(counts)
     }
 
-    /// Requests matching `filter` in one jurisdiction, newest requested first.
+    /// Requests matching `filter` in one jurisdiction, newest requested first (without their
+    /// raw payloads).
     pub fn query_requests(&self, jurisdiction_id: &str, filter: &RequestFilter) -> Result<Vec<StoredRequest>> {
         let (sql, values) = list_sql(jurisdiction_id, filter);
         let conn = self.reader();
@@ -373,9 +374,15 @@ const COLUMNS: &str = "jurisdiction_id, service_request_id, seq, status, status_
     requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, media_url, raw, \
     closed_at, first_seen, last_seen, category";
 
+/// The columns of a list: the raw payload (the bulk of a row) is left out, as lists never
+/// show it; `raw` comes back empty.
+fn list_columns() -> String {
+    COLUMNS.replace(" raw,", " '' AS raw,")
+}
+
 fn list_sql(jurisdiction_id: &str, f: &RequestFilter) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
-    let mut sql = format!("SELECT {COLUMNS} FROM requests WHERE jurisdiction_id = ?");
+    let mut sql = format!("SELECT {} FROM requests WHERE jurisdiction_id = ?", list_columns());
     let mut values = vec![Value::Text(jurisdiction_id.to_string())];
     let mut any_of = |column: &str, items: Vec<Value>, sql: &mut String| {
         if !items.is_empty() {

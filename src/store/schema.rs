@@ -12,6 +12,7 @@ use super::Result;
 const MIGRATIONS: &[&str] =
     &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_category.sql"),
         include_str!("migrations/003_outbox.sql"),
+        include_str!("migrations/004_list_order.sql"),
     ];
 
 /// Opens a connection with the settings every connection shares.
