@@ -160,6 +160,9 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     if failed.is_empty() { Ok(()) } else { bail!("harvest failed for: {}", failed.join(", ")) }
 }
 
+/// How often `serve` looks for new harvested locations to re-derive coverage areas from.
+const GEO_REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
+
 async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crate::api::ClientLimit>) -> Result<()> {
     let registry = Arc::new(load_registry(global)?);
     let store = Store::open(&global.data).context("opening the store")?;
@@ -172,7 +175,13 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crat
         client.map(|c| tokio::spawn(harvest::run_scheduler(c, store.clone(), cities, stopped.clone())))
     });
     let scheduler = scheduler.transpose()?;
-    let state = crate::api::AppState::new(store, registry);
+    let index = crate::search::SearchIndex::open(&global.index)
+        .with_context(|| format!("opening the search index in {}", global.index.display()))?;
+    let indexer = tokio::spawn(crate::search::run_indexer(index.clone(), store.clone(), stopped.clone()));
+    let geo = crate::geo::GeoLayer::load(&registry).context("loading jurisdiction boundaries")?;
+    tokio::spawn(crate::geo::run_refresher(geo.clone(), store.clone(), GEO_REFRESH, stopped.clone()));
+    let mut state = crate::api::AppState::new(store, registry).with_index(index);
+    state.geo = geo;
     let forwarder = crate::submit::Forwarder {
         client: Client::new().context("building the HTTP client")?,
         store: state.store.clone(),
@@ -194,6 +203,7 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crat
         let _ = task.await;
     }
     let _ = forwarding.await;
+    let _ = indexer.await;
     Ok(())
 }
 

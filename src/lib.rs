@@ -4,9 +4,12 @@
 //! The modules follow the data flow, and lower layers never import higher ones:
 //! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
 //! - [`domain`]: the shared types (services, requests, statuses, lenient time). No I/O.
+//! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
 //! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
+//! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
+//! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
 //! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
@@ -16,9 +19,12 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod domain;
+pub mod geo;
 pub mod harvest;
 pub mod registry;
+pub mod search;
 pub mod simulate;
 pub mod store;
 pub mod submit;
+pub mod taxonomy;
 pub mod wire;

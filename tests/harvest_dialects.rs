@@ -222,10 +222,9 @@ async fn incremental_pass_catches_closes_additions_and_edits() {
 
 #[tokio::test]
 async fn killing_a_harvest_loses_and_duplicates_nothing() {
-    let server = spawn(
-        SimCity::generate(5, 3000, ZONE),
-        Behaviour { stall_every: Some(3), stall: Duration::from_millis(40), ..preset("connected-bits") },
-    )
+    // Slow enough (a 40 ms stall every third call, 200 calls) that the kill lands mid-way.
+    let slow = Behaviour { stall_every: Some(3), stall: Duration::from_millis(40), ..preset("connected-bits") };
+    let server = spawn(SimCity::generate(5, 10_000, ZONE), slow)
     .await
     .unwrap();
     let jurisdictions = tempfile::tempdir().unwrap();
@@ -249,7 +248,7 @@ async fn killing_a_harvest_loses_and_duplicates_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = store.count_requests("sim").unwrap();
-    assert!(partial > 0 && (partial as usize) < 3000, "killed mid-way: {partial}");
+    assert!(partial > 0 && (partial as usize) < 10_000, "killed mid-way: {partial}");
 
     let (ok, stdout, stderr) = tokio::task::spawn_blocking({
         let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());

@@ -1,6 +1,7 @@
 //! `GET /api/v1/jurisdictions` and `/api/v1/jurisdictions/{id}`: the registry with each city's
 //! health and freshness (last attempt and success, failures, last error, records held, newest
-//! updated time and lag) and what the harvester learned about its endpoint.
+//! updated time and lag), what the harvester learned about its endpoint, and where its
+//! area comes from (`boundary`: a file, an approximate derived hull, or null).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,15 +10,16 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::problem::Problem;
+use crate::geo::GeoLayer;
 use crate::harvest::Profile;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
 
 /// Every jurisdiction with its health.
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
-    let (store, registry) = (s.store.clone(), s.registry.clone());
+    let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
     let all = tokio::task::spawn_blocking(move || {
-        registry.iter().map(|j| describe(&store, j)).collect::<Result<Vec<_>, _>>()
+        registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()
     })
     .await
     .map_err(|e| Problem::internal(&e))?
@@ -30,21 +32,22 @@ pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Js
     let Some(j) = s.registry.get(&id).cloned() else {
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));
     };
-    let store = s.store.clone();
-    let value = tokio::task::spawn_blocking(move || describe(&store, &j))
+    let (store, geo) = (s.store.clone(), s.geo.clone());
+    let value = tokio::task::spawn_blocking(move || describe(&store, &geo, &j))
         .await
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| Problem::internal(&e))?;
     Ok(Json(value))
 }
 
-fn describe(store: &Store, j: &Jurisdiction) -> crate::store::Result<Value> {
+fn describe(store: &Store, geo: &GeoLayer, j: &Jurisdiction) -> crate::store::Result<Value> {
     let state = store.harvest_state(&j.id)?;
     let records = store.count_requests(&j.id)?;
     let instant =
         |t: Option<i64>| t.and_then(|s| jiff::Timestamp::from_second(s).ok()).map(crate::domain::time::format_utc);
     let lag = state.newest_updated.map(|t| jiff::Timestamp::now().as_second() - t);
     let c = &j.config;
+    let boundary = geo.boundary(&j.id).map(|b| json!({ "approximate": b.approximate, "source": b.source }));
     Ok(json!({
         "id": j.id,
         "name": j.name,
@@ -55,6 +58,7 @@ fn describe(store: &Store, j: &Jurisdiction) -> crate::store::Result<Value> {
         "dialect": c.dialect,
         "country": c.country,
         "georeport_base": format!("/jurisdictions/{}/open311/v2/", j.id),
+        "boundary": boundary,
         "health": {
             "last_attempt": instant(state.last_attempt),
             "last_success": instant(state.last_success),

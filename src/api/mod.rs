@@ -9,9 +9,11 @@ mod error;
 mod georeport;
 mod health;
 mod jurisdictions;
+mod locate;
 mod metrics;
 mod params;
 mod problem;
+mod search;
 mod submit;
 
 use std::future::Future;
@@ -42,6 +44,10 @@ pub struct AppState {
     pub wake_forwarder: Arc<tokio::sync::Notify>,
     /// Rendered answers kept until the store changes.
     pub cache: Arc<cache::ResponseCache>,
+    /// The search index (finds keys; records come from the store); `None`: searches answer 503.
+    pub index: Option<crate::search::SearchIndex>,
+    /// Every jurisdiction's area, for `locate` and routing by location (empty until loaded).
+    pub geo: crate::geo::GeoLayer,
 }
 
 impl AppState {
@@ -49,7 +55,12 @@ impl AppState {
     pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
         let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
         let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
-        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default(), cache: Arc::default() }
+        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default(), cache: Arc::default(), index: None, geo: Default::default() }
+    }
+
+    /// The same state, searching with `index`.
+    pub fn with_index(self, index: crate::search::SearchIndex) -> AppState {
+        AppState { index: Some(index), ..self }
     }
 }
 
@@ -96,7 +107,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
+        .route("/api/v1/locate", get(locate::locate))
         .merge(georeport::routes())
+        .merge(search::routes())
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 use super::GeoError;
 use crate::domain::Status;
 use crate::domain::time::parse_lenient;
+use crate::search::{Bbox, Radius, SearchQuery, Sort};
 use crate::store::RequestFilter;
 
 /// Default and largest `page_size`.
@@ -99,6 +100,29 @@ impl Params {
         Ok(filter)
     }
 
+    /// The search extensions `q`, `bbox` and `lat`+`long`+`radius` (answered through the
+    /// index); `None` when none is given. `lat`/`long` without `radius` are ignored.
+    pub fn search_extensions(&self) -> Result<Option<SearchExtensions>, GeoError> {
+        let text = self.get("q").map(str::to_string);
+        let bbox = self.get("bbox").map(Bbox::parse).transpose().map_err(GeoError::bad_request)?;
+        let radius = match self.get("radius") {
+            None => None,
+            Some(_) => Some(self.radius()?),
+        };
+        let any = text.is_some() || bbox.is_some() || radius.is_some();
+        Ok(any.then_some(SearchExtensions { text, bbox, radius }))
+    }
+
+    fn radius(&self) -> Result<Radius, GeoError> {
+        let number = |name: &str| match self.get(name) {
+            None => Err(GeoError::bad_request(format!("radius needs lat and long: {name} is missing"))),
+            Some(t) => t.parse::<f64>().map_err(|_| GeoError::bad_request(format!("{name} `{t}` is not a number"))),
+        };
+        let circle = Radius { lat: number("lat")?, long: number("long")?, metres: number("radius")? };
+        circle.validate().map_err(|(_, detail)| GeoError::bad_request(detail))?;
+        Ok(circle)
+    }
+
     fn statuses(&self) -> Result<Vec<Status>, GeoError> {
         self.list("status")
             .iter()
@@ -107,6 +131,39 @@ impl Params {
                     .ok_or_else(|| GeoError::bad_request(format!("status `{word}` must be open or closed")))
             })
             .collect()
+    }
+}
+
+/// The search extensions of a GeoReport `requests` call.
+#[derive(Debug)]
+pub struct SearchExtensions {
+    /// Full text (`q`).
+    pub text: Option<String>,
+    /// `bbox=west,south,east,north`.
+    pub bbox: Option<Bbox>,
+    /// `lat`+`long`+`radius` (metres).
+    pub radius: Option<Radius>,
+}
+
+impl SearchExtensions {
+    /// The search for one page of `jurisdiction_id` under the spec filters, newest first.
+    pub fn query(self, jurisdiction_id: &str, f: RequestFilter) -> SearchQuery {
+        SearchQuery {
+            jurisdictions: vec![jurisdiction_id.to_string()],
+            text: self.text,
+            service_codes: f.service_codes,
+            statuses: f.statuses,
+            start: f.start,
+            end: f.end,
+            updated_after: f.updated_after,
+            updated_before: f.updated_before,
+            bbox: self.bbox,
+            radius: self.radius,
+            sort: Sort::Newest,
+            limit: usize::try_from(f.limit).unwrap_or(MAX_PAGE_SIZE as usize),
+            offset: usize::try_from(f.offset).unwrap_or(usize::MAX),
+            ..SearchQuery::default()
+        }
     }
 }
 

@@ -13,6 +13,9 @@ pub struct Problem {
     title: String,
     status: u16,
     detail: String,
+    /// The query parameter (or body field) at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<String>,
 }
 
 impl Problem {
@@ -23,7 +26,13 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
+            parameter: None,
         }
+    }
+
+    /// 400 naming the `parameter` at fault.
+    pub fn bad_parameter(parameter: &str, detail: impl Into<String>) -> Problem {
+        Problem { parameter: Some(parameter.to_string()), ..Problem::new(StatusCode::BAD_REQUEST, detail) }
     }
 
     /// 500 with the cause logged, not shown.

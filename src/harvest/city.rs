@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
+use super::categorize::Categorizer;
 use super::client::{Client, FetchError};
 use super::fetch::encode_segment;
 use super::profile::{Plan, Profile};
@@ -50,6 +51,8 @@ pub struct CityPass<'a> {
     pub(super) lists_found: u32,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
     pub(super) seen_ids: Option<std::collections::HashSet<String>>,
+    /// Service code → canonical category, from this pass's service list.
+    pub(super) categorizer: Categorizer,
     /// A terminal progress line, when someone is watching.
     pub progress: Option<indicatif::ProgressBar>,
     /// Counters for the summary.
@@ -62,6 +65,8 @@ impl<'a> CityPass<'a> {
         let state = store.harvest_state(&city.id)?;
         let profile = Profile::from_json(state.profile.as_deref());
         let plan = Plan::new(city, &profile);
+        // Until this pass fetches the service list, the stored one categorizes requests.
+        let (categorizer, _) = Categorizer::from_services(city, &store.list_services(&city.id)?);
         Ok(CityPass {
             client,
             store,
@@ -71,6 +76,7 @@ impl<'a> CityPass<'a> {
             lists_missing: 0,
             lists_found: 0,
             seen_ids: None,
+            categorizer,
             progress: None,
             report: CityReport::new(&city.id),
         })
@@ -123,7 +129,13 @@ impl<'a> CityPass<'a> {
         let (store, id, services) = (self.store.clone(), self.city.id.clone(), parsed.items);
         let with_metadata: Vec<String> =
             services.iter().filter(|s| s.metadata).map(|s| s.service_code.clone()).collect();
-        blocking(move || store.upsert_services(&id, &services)).await?;
+        let (categorizer, crosswalk) = Categorizer::from_services(self.city, &services);
+        self.categorizer = categorizer;
+        blocking(move || {
+            store.upsert_services(&id, &services)?;
+            store.set_service_categories(&id, &crosswalk)
+        })
+        .await?;
         for code in with_metadata {
             if let Err(e) = self.harvest_definition(&code).await {
                 tracing::warn!(jurisdiction = %self.city.id, service_code = %code, error = %e, "Service definition not harvested");

@@ -2,6 +2,7 @@
 //! ([`city::CityPass`]); cities differ only by data (their file and what was learned).
 //! One city failing never stops the others.
 
+mod categorize;
 mod city;
 pub mod client;
 mod fetch;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
+pub use categorize::Categorizer;
 pub use city::{CityError, CityPass};
 pub use client::{Client, Posted};
 pub use fetch::encode_segment;

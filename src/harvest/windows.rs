@@ -258,9 +258,10 @@ impl CityPass<'_> {
             seen.extend(records.iter().map(|r| r.service_request_id.clone()));
         }
         let newest = records.iter().filter_map(|r| r.updated_datetime).max().map(|t| t.as_second());
-        let (store, id) = (self.store.clone(), self.city.id.clone());
+        let (store, id, categorizer) = (self.store.clone(), self.city.id.clone(), self.categorizer.clone());
         let task = tokio::task::spawn_blocking(move || {
-            let counts = store.upsert_requests(&id, &records)?;
+            let categories = categorizer.categories(&records);
+            let counts = store.upsert_categorized(&id, &records, &categories)?;
             store.harvest_progress(&id, backfilled_until.map(|t| t.as_second()), newest)?;
             Ok(counts)
         });

@@ -55,6 +55,10 @@ pub struct JurisdictionFile {
     pub country: Option<String>,
     /// Minutes between harvest passes in `serve` (default 10).
     pub interval_minutes: Option<u32>,
+    /// Category crosswalk overrides, service code → canonical slug (see
+    /// [`crate::taxonomy::categories`]), e.g. `categories = { "017" = "illegal_dumping" }`.
+    /// They win over the multilingual rules for the services they name.
+    pub categories: Option<BTreeMap<String, String>>,
 }
 
 /// The two GeoReport wire formats.

@@ -258,6 +258,7 @@ fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<Regi
             fail("boundary", format!("file {} not found", resolved.display()));
         }
     }
+    check_categories(&raw, &mut fail);
     drop(fail);
     match (endpoint, timezone, backfill_from) {
         (Some(endpoint), Some(timezone), Some(backfill_from)) if errors.is_empty() => Ok(Jurisdiction {
@@ -290,6 +291,16 @@ fn check_numbers(raw: &JurisdictionFile, fail: &mut impl FnMut(&str, String)) {
     }
     if raw.first_page.is_some_and(|p| p > 1) {
         fail("first_page", "must be 0 or 1".into());
+    }
+}
+
+/// Each override must name a canonical category.
+fn check_categories(raw: &JurisdictionFile, fail: &mut impl FnMut(&str, String)) {
+    for (code, slug) in raw.categories.iter().flatten() {
+        if !crate::taxonomy::is_known(slug) {
+            let valid = crate::taxonomy::slug_list();
+            fail(&format!("categories.{code}"), format!("`{slug}` is not a known category; valid: {valid}"));
+        }
     }
 }
 

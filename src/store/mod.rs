@@ -8,6 +8,7 @@
 
 mod harvest_state;
 mod outbox;
+mod points;
 mod requests;
 mod schema;
 mod services;
@@ -21,6 +22,7 @@ use rusqlite::Connection;
 pub use harvest_state::HarvestState;
 pub use outbox::Submission;
 pub use requests::{RequestFilter, StoredRequest, UpsertCounts};
+pub use services::CrosswalkRow;
 
 /// The SQLite file inside the data folder.
 pub const DATABASE_FILE: &str = "fed311.sqlite";

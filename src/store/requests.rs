@@ -79,29 +79,51 @@ struct Tracked {
     description: Option<String>,
     closed_at: Option<i64>,
     hash: i64,
+    category: Option<String>,
+}
+
+/// One request on its way into the table.
+struct NewRow<'a> {
+    jurisdiction_id: &'a str,
+    request: &'a ServiceRequest,
+    hash: i64,
+    seq: i64,
+    seen_at: i64,
+    category: Option<String>,
 }
 
 impl Store {
     /// Inserts new requests and rewrites changed ones, in one transaction. Unchanged requests
     /// cause no write at all.
     pub fn upsert_requests(&self, jurisdiction_id: &str, requests: &[ServiceRequest]) -> Result<UpsertCounts> {
+        self.upsert_categorized(jurisdiction_id, requests, &[])
+    }
+
+    /// Like [`Store::upsert_requests`], with each request's canonical category
+    /// (`categories[i]` for `requests[i]`; missing entries leave the stored category alone).
+    /// A new category alone also counts as a change, so the index follows it.
+    pub fn upsert_categorized(&self, jurisdiction_id: &str, requests: &[ServiceRequest], categories: &[Option<String>]) -> Result<UpsertCounts> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut counts = UpsertCounts::default();
         let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?;
         let seen_at = now();
         let mut stored = tracked_batch(&tx, jurisdiction_id, requests)?;
-        for request in requests {
+        for (i, request) in requests.iter().enumerate() {
             let hash = content_hash(request);
+            let category = categories.get(i).cloned().flatten();
             let old = stored.remove(request.service_request_id.as_str());
-            if old.as_ref().is_some_and(|old| old.hash == hash) {
+            let same = old.as_ref().is_some_and(|old| old.hash == hash && (category.is_none() || old.category == category));
+            if same {
                 counts.unchanged += 1;
                 stored.extend(old.map(|old| (request.service_request_id.as_str(), old)));
                 continue;
             }
             seq += 1;
             let is_new = old.is_none();
-            let now_tracked = write_request(&tx, jurisdiction_id, request, hash, seq, seen_at, old)?;
+            let category = category.or_else(|| old.as_ref().and_then(|o| o.category.clone()));
+            let row = NewRow { jurisdiction_id, request, hash, seq, seen_at, category };
+            let now_tracked = write_request(&tx, &row, old)?;
             stored.insert(request.service_request_id.as_str(), now_tracked);
             if is_new { counts.inserted += 1 } else { counts.changed += 1 }
         }
@@ -185,8 +207,8 @@ impl Store {
 fn tracked_batch<'r>(tx: &Transaction<'_>, jurisdiction_id: &str, requests: &'r [ServiceRequest]) -> Result<HashMap<&'r str, Tracked>> {
     let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
     let mut stmt = tx.prepare_cached(
-        "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash \
-         FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
+        "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash, \
+           category FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
     )?;
     let rows = stmt.query_map(params![jurisdiction_id, serde_json::to_string(&ids)?], |r| {
         Ok((
@@ -199,6 +221,7 @@ fn tracked_batch<'r>(tx: &Transaction<'_>, jurisdiction_id: &str, requests: &'r 
                 description: r.get(5)?,
                 closed_at: r.get(6)?,
                 hash: r.get(7)?,
+                category: r.get(8)?,
             },
         ))
     })?;
@@ -213,15 +236,8 @@ fn tracked_batch<'r>(tx: &Transaction<'_>, jurisdiction_id: &str, requests: &'r 
     Ok(by_id)
 }
 
-fn write_request(
-    tx: &Transaction<'_>,
-    jurisdiction_id: &str,
-    r: &ServiceRequest,
-    hash: i64,
-    seq: i64,
-    seen_at: i64,
-    old: Option<Tracked>,
-) -> Result<Tracked> {
+fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>) -> Result<Tracked> {
+    let NewRow { jurisdiction_id, request: r, hash, seq, seen_at, .. } = *row;
     let updated_at = r.updated_datetime.map(|t| t.as_second());
     let closed_at = closed_at(r, old.as_ref(), seen_at);
     let change = match &old {
@@ -232,9 +248,9 @@ fn write_request(
         "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
            service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
            expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
-           media_url, raw, content_hash, closed_at, first_seen, last_seen) \
+           media_url, raw, content_hash, closed_at, first_seen, last_seen, category) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
-           ?22, ?23, ?24, ?25, ?26, ?27, ?27) \
+           ?22, ?23, ?24, ?25, ?26, ?27, ?27, ?28) \
          ON CONFLICT (jurisdiction_id, service_request_id) DO UPDATE SET seq = excluded.seq, \
            status = excluded.status, status_raw = excluded.status_raw, status_notes = excluded.status_notes, \
            service_name = excluded.service_name, service_code = excluded.service_code, \
@@ -245,7 +261,7 @@ fn write_request(
            expected_text = excluded.expected_text, address = excluded.address, address_id = excluded.address_id, \
            zipcode = excluded.zipcode, lat = excluded.lat, long = excluded.long, media_url = excluded.media_url, \
            raw = excluded.raw, content_hash = excluded.content_hash, closed_at = excluded.closed_at, \
-           last_seen = excluded.last_seen",
+           last_seen = excluded.last_seen, category = excluded.category",
     )?;
     stmt.execute(params![
         jurisdiction_id,
@@ -275,6 +291,7 @@ fn write_request(
         hash,
         closed_at,
         seen_at,
+        row.category,
     ])?;
     if let Some(change) = change {
         append_history(tx, jurisdiction_id, r, &change, updated_at, seen_at)?;
@@ -287,6 +304,7 @@ fn write_request(
         description: r.description.clone(),
         closed_at,
         hash,
+        category: row.category.clone(),
     })
 }
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] =
     &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_category.sql"),
         include_str!("migrations/003_outbox.sql"),
         include_str!("migrations/004_list_order.sql"),
+        include_str!("migrations/005_crosswalk.sql"),
     ];
 
 /// Opens a connection with the settings every connection shares.
@@ -27,9 +28,20 @@ pub(super) fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Brings the schema to the latest version.
+/// Brings the schema to the latest version. Two processes opening a new store at once may
+/// race on the first migration; the loser sees the winner's schema on a second look.
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
-    let steps = MIGRATIONS.iter().map(|sql| M::up(sql)).collect();
-    Migrations::new(steps).to_latest(conn)?;
-    Ok(())
+    let steps: Vec<M<'_>> = MIGRATIONS.iter().map(|sql| M::up(sql)).collect();
+    let migrations = Migrations::new(steps);
+    let mut attempt = 0;
+    loop {
+        match migrations.to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(_) if attempt < 5 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100 * attempt));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }

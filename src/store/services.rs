@@ -3,6 +3,21 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, now};
+
+/// One row of the category crosswalk.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CrosswalkRow {
+    /// Our jurisdiction id.
+    pub jurisdiction_id: String,
+    /// The city's service code.
+    pub service_code: String,
+    /// The city's service name.
+    pub service_name: String,
+    /// The canonical category (`None` until classified).
+    pub category: Option<String>,
+    /// How it was decided, as JSON.
+    pub how: Option<String>,
+}
 use crate::domain::{Service, ServiceDefinition};
 
 impl Store {
@@ -82,6 +97,45 @@ impl Store {
             self.services_changed();
         }
         Ok(n > 0)
+    }
+
+    /// Records each service's canonical category and how it was decided: (code, category,
+    /// how as JSON). Writes only what differs.
+    pub fn set_service_categories(&self, jurisdiction_id: &str, rows: &[(String, String, String)]) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut written = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE services SET category = ?3, category_how = ?4 WHERE jurisdiction_id = ?1 AND service_code = ?2 \
+                 AND (category IS NOT ?3 OR category_how IS NOT ?4)",
+            )?;
+            for (code, category, how) in rows {
+                written += stmt.execute(params![jurisdiction_id, code, category, how])?;
+            }
+        }
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// The crosswalk of one jurisdiction (or all, with `None`): (jurisdiction, code, name,
+    /// category, how as JSON), listed services only.
+    pub fn crosswalk(&self, jurisdiction_id: Option<&str>) -> Result<Vec<CrosswalkRow>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT jurisdiction_id, service_code, service_name, category, category_how FROM services \
+             WHERE listed = 1 AND (?1 IS NULL OR jurisdiction_id = ?1) ORDER BY jurisdiction_id, service_code",
+        )?;
+        let rows = stmt.query_map([jurisdiction_id], |r| {
+            Ok(CrosswalkRow {
+                jurisdiction_id: r.get(0)?,
+                service_code: r.get(1)?,
+                service_name: r.get(2)?,
+                category: r.get(3)?,
+                how: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// The services a jurisdiction currently lists, ordered by code.

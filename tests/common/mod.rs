@@ -53,11 +53,34 @@ pub async fn spawn_static(root: PathBuf) -> SocketAddr {
     spawn(Router::new().fallback(serve_file).with_state(Arc::new(root))).await
 }
 
-/// fed311's API over the store in `data` and the registry in `jurisdictions`.
+/// fed311's API over the store in `data` and the registry in `jurisdictions`, with the search
+/// index in `data/index` caught up and then following the store (as `fed311 serve` does).
 pub async fn spawn_fed311(jurisdictions: &Path, data: &Path) -> SocketAddr {
     let registry = Registry::load(jurisdictions).expect("registry loads");
     let store = Store::open(data).expect("store opens");
-    spawn(router(AppState::new(store, Arc::new(registry)))).await
+    let geo = fed311::geo::GeoLayer::load(&registry).expect("boundaries load");
+    let (g, s) = (geo.clone(), store.clone());
+    tokio::task::spawn_blocking(move || g.refresh_derived(&s)).await.unwrap().expect("coverage areas derive");
+    let mut state = AppState::new(store.clone(), Arc::new(registry));
+    state.geo = geo;
+    let state = match fed311::search::SearchIndex::open(&data.join("index")) {
+        Ok(index) => {
+            let (i, s) = (index.clone(), store.clone());
+            tokio::task::spawn_blocking(move || i.catch_up(&s)).await.unwrap().expect("index catches up");
+            let (keep, stopped) = tokio::sync::watch::channel(false);
+            let follow = fed311::search::run_indexer(index.clone(), store, stopped);
+            tokio::spawn(async move {
+                let _keep = keep;
+                follow.await;
+            });
+            state.with_index(index)
+        }
+        Err(e) => {
+            eprintln!("serving without a search index: {e}");
+            state
+        }
+    };
+    spawn(router(state)).await
 }
 
 /// The client key the forwarding test servers accept.

@@ -1,0 +1,110 @@
+//! The federation search: `GET /api/v1/requests` (filters in the query string) and
+//! `POST /api/v1/requests/search` (the same as JSON fields, plus `polygon`). The index finds
+//! keys, the store gives the records (it is the truth). JSON answers one page
+//! `{"requests", "next_cursor", "total"}`; `format=geojson|csv|ndjson` streams every match
+//! (or `limit` of them). Also the index half of the GeoReport `q`/`bbox`/radius extensions.
+
+mod body;
+mod export;
+mod form;
+mod record;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::{AppState, GeoError};
+use super::problem::Problem;
+use crate::search::{SearchError, SearchPage, SearchQuery};
+use crate::store::{Store, StoredRequest};
+use form::{Format, Search};
+
+/// The search routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/requests", get(list)).route("/api/v1/requests/search", post(search_posted))
+}
+
+async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let search = form::parse(&form::Pairs::from_query(q.as_deref()), &s.registry);
+    respond(s, search).await
+}
+
+async fn search_posted(State(s): State<AppState>, body: Bytes) -> Response {
+    let search = body::parse(&body, &s.registry);
+    respond(s, search).await
+}
+
+async fn respond(s: AppState, search: Result<Search, Problem>) -> Response {
+    let answer = match search {
+        Ok(search) => answer(s, search).await,
+        Err(problem) => Err(problem),
+    };
+    answer.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
+    let Some(index) = s.index.clone() else {
+        return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "search is not available: no index is open"));
+    };
+    if search.format != Format::Json {
+        search.query.limit = export::BATCH;
+    }
+    let (store, query, format) = (s.store.clone(), search.query.clone(), search.format);
+    let (page, records) = blocking(move || {
+        let page = index.search(&query)?;
+        let records = if format == Format::Json { records(&store, &page)? } else { Vec::new() };
+        Ok((page, records))
+    })
+    .await?;
+    if search.format != Format::Json {
+        let export = export::Export { query: search.query, first: page, format: search.format, rows: search.rows };
+        return Ok(export::stream(s, export));
+    }
+    let requests: Vec<Value> = records.iter().map(record::json).collect();
+    let body = json!({ "requests": requests, "next_cursor": page.next_cursor, "total": page.total });
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+}
+
+/// The stored records of a page's keys, in page order.
+fn records(store: &Store, page: &SearchPage) -> Result<Vec<StoredRequest>, SearchError> {
+    let mut found = Vec::with_capacity(page.keys.len());
+    for (jid, id) in &page.keys {
+        found.extend(store.get_request(jid, id)?);
+    }
+    Ok(found)
+}
+
+/// Runs index and store work off the async threads; bad parameters become 400 problems.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
+) -> Result<T, Problem> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(SearchError::Invalid { parameter, detail })) => Err(Problem::bad_parameter(parameter, detail)),
+        Ok(Err(e)) => Err(Problem::internal(&e)),
+        Err(e) => Err(Problem::internal(&e)),
+    }
+}
+
+/// For the GeoReport `requests` extensions: one page of records found through the index
+/// (the query names the jurisdiction), in spec errors when something is wrong.
+pub async fn georeport_page(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>, GeoError> {
+    let Some(index) = s.index.clone() else {
+        return Err(GeoError::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
+    };
+    let store = s.store.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let page = index.search(&query)?;
+        records(&store, &page)
+    });
+    match found.await {
+        Ok(Ok(rows)) => Ok(rows),
+        Ok(Err(SearchError::Invalid { detail, .. })) => Err(GeoError::bad_request(detail)),
+        Ok(Err(e)) => Err(GeoError::internal(&e)),
+        Err(e) => Err(GeoError::internal(&e)),
+    }
+}

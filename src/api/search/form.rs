@@ -1,0 +1,187 @@
+//! Reading a federation search from the query string (GET) or a JSON body (POST, which adds
+//! `polygon`) into a [`SearchQuery`]. Both go through the same named pairs, so every check
+//! is written once; every bad or unknown parameter is a 400 problem naming it.
+
+use jiff::tz::TimeZone;
+
+use crate::api::problem::Problem;
+use crate::domain::Status;
+use crate::domain::time::parse_lenient;
+use crate::registry::Registry;
+use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
+
+/// What the parameters may be called.
+const KNOWN: &[&str] = &[
+    "jurisdiction_id",
+    "q",
+    "category",
+    "service_code",
+    "status",
+    "start_date",
+    "end_date",
+    "updated_after",
+    "updated_before",
+    "bbox",
+    "lat",
+    "long",
+    "radius",
+    "sort",
+    "limit",
+    "cursor",
+    "format",
+];
+
+/// How the answer is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One page: `{"requests", "next_cursor", "total"}`.
+    Json,
+    /// Streamed RFC 7946 FeatureCollection.
+    GeoJson,
+    /// Streamed CSV with a header row.
+    Csv,
+    /// Streamed newline-delimited JSON records.
+    NdJson,
+}
+
+/// A parsed search.
+#[derive(Debug)]
+pub struct Search {
+    /// What to find (for streamed formats, `limit` is the batch size).
+    pub query: SearchQuery,
+    /// How to answer.
+    pub format: Format,
+    /// For streamed formats: at most this many records (`limit`), else all.
+    pub rows: Option<u64>,
+}
+
+/// Named values, in order; empty values count as absent.
+#[derive(Debug, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// Decodes a raw query string.
+    pub fn from_query(query: Option<&str>) -> Pairs {
+        let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
+        Pairs(pairs.map(|(k, v)| (k.into_owned(), v.trim().to_string())).collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    fn list(&self, name: &str) -> Vec<String> {
+        let values = self.0.iter().filter(|(k, _)| k == name).flat_map(|(_, v)| v.split(','));
+        values.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    }
+
+    fn number(&self, name: &str) -> Result<Option<f64>, Problem> {
+        let Some(text) = self.get(name) else { return Ok(None) };
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(Problem::bad_parameter(name, format!("{name} `{text}` is not a number"))),
+        }
+    }
+
+    fn time(&self, name: &str) -> Result<Option<jiff::Timestamp>, Problem> {
+        let Some(text) = self.get(name) else { return Ok(None) };
+        let at = parse_lenient(text, &TimeZone::UTC);
+        let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
+        at.map(Some).ok_or_else(|| Problem::bad_parameter(name, detail()))
+    }
+}
+
+/// Reads and checks a search.
+pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
+    if let Some((name, _)) = p.0.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
+        return Err(Problem::bad_parameter(name, format!("unknown parameter `{name}`; known: {}", KNOWN.join(", "))));
+    }
+    let jurisdictions = p.list("jurisdiction_id");
+    if let Some(unknown) = jurisdictions.iter().find(|id| registry.get(id).is_none()) {
+        let detail = format!("jurisdiction_id `{unknown}` is unknown: see /api/v1/jurisdictions");
+        return Err(Problem::bad_parameter("jurisdiction_id", detail));
+    }
+    let format = format(p)?;
+    let (radius, point) = place(p)?;
+    let text = p.get("q").map(str::to_string);
+    let query = SearchQuery {
+        jurisdictions,
+        sort: sort(p, text.is_some(), point)?,
+        text,
+        categories: p.list("category"),
+        service_codes: p.list("service_code"),
+        statuses: statuses(p)?,
+        start: p.time("start_date")?,
+        end: p.time("end_date")?,
+        updated_after: p.time("updated_after")?,
+        updated_before: p.time("updated_before")?,
+        bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e))?,
+        radius,
+        polygon: None,
+        limit: DEFAULT_LIMIT,
+        offset: 0,
+        cursor: p.get("cursor").map(str::to_string),
+    };
+    limit(p, Search { query, format, rows: None })
+}
+
+fn format(p: &Pairs) -> Result<Format, Problem> {
+    match p.get("format").unwrap_or("json") {
+        "json" => Ok(Format::Json),
+        "geojson" => Ok(Format::GeoJson),
+        "csv" => Ok(Format::Csv),
+        "ndjson" => Ok(Format::NdJson),
+        other => Err(Problem::bad_parameter("format", format!("format `{other}` must be json, geojson, csv or ndjson"))),
+    }
+}
+
+fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
+    let Some(text) = p.get("limit") else { return Ok(search) };
+    let streamed = search.format != Format::Json;
+    let max = if streamed { u64::MAX } else { MAX_LIMIT as u64 };
+    match text.parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) && streamed => search.rows = Some(n),
+        Ok(n) if (1..=max).contains(&n) => search.query.limit = n as usize,
+        _ => return Err(Problem::bad_parameter("limit", format!("limit `{text}` must be a whole number from 1 to {max}"))),
+    }
+    Ok(search)
+}
+
+/// The circle (`lat`+`long`+`radius`) and the point alone (for `sort=distance`).
+fn place(p: &Pairs) -> Result<(Option<Radius>, Option<(f64, f64)>), Problem> {
+    let (lat, long, metres) = (p.number("lat")?, p.number("long")?, p.number("radius")?);
+    let point = match (lat, long) {
+        (Some(lat), Some(long)) => Some((lat, long)),
+        (None, None) if metres.is_none() => return Ok((None, None)),
+        (None, _) => return Err(Problem::bad_parameter("lat", "lat, long and radius go together")),
+        (_, None) => return Err(Problem::bad_parameter("long", "lat, long and radius go together")),
+    };
+    let radius = metres.zip(point).map(|(metres, (lat, long))| Radius { lat, long, metres });
+    if radius.is_none() && p.get("sort") != Some("distance") {
+        return Err(Problem::bad_parameter("radius", "radius (metres) is needed with lat and long"));
+    }
+    Ok((radius, point))
+}
+
+fn sort(p: &Pairs, has_text: bool, point: Option<(f64, f64)>) -> Result<Sort, Problem> {
+    match (p.get("sort"), point) {
+        (None, _) if has_text => Ok(Sort::Relevance),
+        (None | Some("newest"), _) => Ok(Sort::Newest),
+        (Some("relevance"), _) => Ok(Sort::Relevance),
+        (Some("updated"), _) => Ok(Sort::RecentlyUpdated),
+        (Some("distance"), Some((lat, long))) => Ok(Sort::Distance { lat, long }),
+        (Some("distance"), None) => Err(Problem::bad_parameter("sort", "sort=distance needs lat and long")),
+        (Some(other), _) => Err(Problem::bad_parameter(
+            "sort",
+            format!("sort `{other}` must be relevance, newest, updated or distance"),
+        )),
+    }
+}
+
+fn statuses(p: &Pairs) -> Result<Vec<Status>, Problem> {
+    let parse = |word: &String| {
+        Status::parse_spec(word)
+            .ok_or_else(|| Problem::bad_parameter("status", format!("status `{word}` must be open or closed")))
+    };
+    p.list("status").iter().map(parse).collect()
+}

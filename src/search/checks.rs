@@ -1,0 +1,76 @@
+//! The exact per-document checks the collector makes on fast fields, after the index has
+//! narrowed the candidates: box, circle and polygon on `lat`/`long` (the index only knew grid
+//! cells), and the requested/updated time ranges when other clauses already select few
+//! documents (a fast-field range query would scan its whole column once per query; a check
+//! costs one read per candidate).
+
+use std::sync::Arc;
+
+use tantivy::DocId;
+use tantivy::columnar::Column;
+use tantivy::fastfield::FastFieldReaders;
+
+use super::area::{Bbox, Radius, polygon_contains};
+
+/// What every kept document must satisfy; `None` checks nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Within a box.
+    pub bbox: Option<Bbox>,
+    /// Within a circle.
+    pub circle: Option<Radius>,
+    /// Within an area.
+    pub area: Option<Arc<geo::MultiPolygon<f64>>>,
+    /// Requested time within (unix seconds, inclusive).
+    pub requested: Option<(i64, i64)>,
+    /// Updated time within (unix seconds, inclusive).
+    pub updated: Option<(i64, i64)>,
+}
+
+/// The checks with one segment's columns.
+pub struct SegmentChecks {
+    checks: Checks,
+    point: Option<(Column<f64>, Column<f64>)>,
+    requested: Option<Column<i64>>,
+    updated: Option<Column<i64>>,
+}
+
+impl Checks {
+    fn is_spatial(&self) -> bool {
+        self.bbox.is_some() || self.circle.is_some() || self.area.is_some()
+    }
+
+    /// Opens the columns the checks (and, with `want_point`, the caller) need.
+    pub fn for_segment(&self, fast: &FastFieldReaders, want_point: bool) -> tantivy::Result<SegmentChecks> {
+        let point = if want_point || self.is_spatial() { Some((fast.f64("lat")?, fast.f64("long")?)) } else { None };
+        let requested = self.requested.map(|_| fast.i64("requested")).transpose()?;
+        let updated = self.updated.map(|_| fast.i64("updated")).transpose()?;
+        Ok(SegmentChecks { checks: self.clone(), point, requested, updated })
+    }
+}
+
+impl SegmentChecks {
+    /// The document's point, when it has one and the columns are open.
+    pub fn point(&self, doc: DocId) -> Option<(f64, f64)> {
+        self.point.as_ref().and_then(|(lat, long)| lat.first(doc).zip(long.first(doc)))
+    }
+
+    /// Whether the document (whose point is `point`) passes every check.
+    pub fn accepts(&self, doc: DocId, point: Option<(f64, f64)>) -> bool {
+        let c = &self.checks;
+        let within = |column: &Option<Column<i64>>, range: Option<(i64, i64)>| match (column, range) {
+            (Some(column), Some((lo, hi))) => column.first(doc).is_some_and(|t| (lo..=hi).contains(&t)),
+            _ => true,
+        };
+        if !within(&self.requested, c.requested) || !within(&self.updated, c.updated) {
+            return false;
+        }
+        if !c.is_spatial() {
+            return true;
+        }
+        let Some((lat, long)) = point else { return false };
+        c.bbox.is_none_or(|b| b.contains(lat, long))
+            && c.circle.is_none_or(|r| r.contains(lat, long))
+            && c.area.as_ref().is_none_or(|a| polygon_contains(a, lat, long))
+    }
+}

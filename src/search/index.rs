@@ -1,0 +1,149 @@
+//! [`SearchIndex`]: the tantivy index in the index folder, one writer and one reader behind a
+//! cheap-clone handle. Opening never fails on a missing, corrupt or outdated index: the folder
+//! is emptied and a new index started from seq 0 (the store is the truth, the indexer
+//! rebuilds it). It refuses to empty a folder holding anything that is not tantivy's.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tantivy::query::QueryParser;
+use tantivy::schema::Schema;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use super::schema::{self, Fields};
+use super::{Result, SearchError};
+
+/// Version of the schema and payload; a different one in the folder means rebuild.
+const VERSION: u32 = 1;
+/// Writer memory, shared by its threads (larger means fewer, bigger segments).
+const WRITER_MEMORY: usize = 256 << 20;
+
+/// A cheap-to-clone handle on the search index.
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub dir: PathBuf,
+    pub fields: Fields,
+    pub reader: IndexReader,
+    pub parser: QueryParser,
+    pub writer: Mutex<Writer>,
+}
+
+/// The writer and the store seq its last commit covers.
+pub(super) struct Writer {
+    pub writer: IndexWriter<TantivyDocument>,
+    pub seq: i64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    version: u32,
+    seq: i64,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the folder or a fresh index when needed.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::Folder { path: dir.to_path_buf(), source })?;
+        let (schema, fields) = schema::build();
+        let index = match open_existing(dir, &schema) {
+            Ok(Some(index)) => index,
+            Ok(None) => Index::create_in_dir(dir, schema)?,
+            Err(reason) => {
+                tracing::warn!(folder = %dir.display(), %reason, "Search index unusable: rebuilding it from the store");
+                empty_folder(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+        };
+        schema::register_analyzer(&index);
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
+        let seq = committed(&index).map_or(0, |p| p.seq);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let mut parser = QueryParser::for_index(&index, schema::text_fields(&fields));
+        parser.set_conjunction_by_default();
+        let writer = Mutex::new(Writer { writer, seq });
+        let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer };
+        Ok(SearchIndex { inner: Arc::new(inner) })
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The store seq covered by the last commit: everything up to it is searchable.
+    pub fn indexed_seq(&self) -> i64 {
+        self.writer().seq
+    }
+
+    /// Documents searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    pub(super) fn writer(&self) -> MutexGuard<'_, Writer> {
+        self.inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Writer {
+    /// Commits what was added, recording `seq` in the commit payload.
+    pub fn commit(&mut self, seq: i64) -> Result<()> {
+        let payload = serde_json::to_string(&Payload { version: VERSION, seq }).unwrap_or_default();
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.seq = seq;
+        Ok(())
+    }
+}
+
+fn committed(index: &Index) -> Option<Payload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+/// The index in `dir` if it is usable; `None` when there is none yet.
+fn open_existing(dir: &Path, schema: &Schema) -> std::result::Result<Option<Index>, String> {
+    if !dir.join("meta.json").exists() {
+        return Ok(None);
+    }
+    let index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    if index.schema() != *schema {
+        return Err("its schema is not this version's".to_string());
+    }
+    let has_docs = index.searchable_segment_metas().map_err(|e| e.to_string())?.iter().any(|m| m.max_doc() > 0);
+    match committed(&index) {
+        Some(p) if p.version == VERSION => {}
+        None if !has_docs => {}
+        _ => return Err("its commit payload is missing or from another version".to_string()),
+    }
+    index.reader().map_err(|e| e.to_string())?;
+    Ok(Some(index))
+}
+
+/// Removes tantivy's files from `dir`; refuses when it holds anything else.
+fn empty_folder(dir: &Path) -> Result<()> {
+    let io = |source| SearchError::Folder { path: dir.to_path_buf(), source };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !path.is_file() || !is_tantivy_file(name) {
+            return Err(SearchError::NotAnIndex { path: dir.to_path_buf(), entry: name.to_string() });
+        }
+        files.push(path);
+    }
+    files.iter().try_for_each(std::fs::remove_file).map_err(io)
+}
+
+fn is_tantivy_file(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("");
+    matches!(name, "meta.json" | ".managed.json")
+        || (name.starts_with(".tantivy-") && name.ends_with(".lock"))
+        || (stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+}
