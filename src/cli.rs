@@ -1,5 +1,6 @@
-//! The `fed311` command line: `serve`, `harvest --once`, `check`. Global folders come from
-//! flags, then environment variables, then defaults beside the working directory.
+//! The `fed311` command line: `serve`, `harvest --once`, `check`, `export`, `categories`.
+//! Global folders come from flags, then environment variables, then defaults beside the
+//! working directory.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,6 +90,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         write_jurisdictions: Option<PathBuf>,
     },
+    /// Write every stored record (all jurisdictions or the named ones) as CSV, NDJSON or
+    /// GeoJSON, with its source endpoint and harvest times.
+    Export(crate::export::ExportArgs),
+    /// Print the category crosswalk (each city's services → canonical categories) for review.
+    Categories(crate::export::CategoriesArgs),
     /// Measure fed311 on this machine, over loopback only.
     Bench {
         /// What to measure.
@@ -125,6 +131,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::simulate::run_simulate(args).await
         }
         Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
+        Command::Export(args) => crate::export::export(&cli.global.data, args).await,
+        Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
     }
 }
 
@@ -137,6 +145,8 @@ fn load_registry(global: &Global) -> Result<Registry> {
 
 fn check(global: &Global) -> Result<()> {
     let registry = load_registry(global)?;
+    // Boundary files must be readable GeoJSON areas, not just present.
+    crate::geo::GeoLayer::load(&registry).map_err(|e| anyhow::anyhow!("{e}"))?;
     let enabled = registry.iter().filter(|j| j.enabled).count();
     println!(
         "{}: {} jurisdictions OK ({} enabled, {} disabled)",

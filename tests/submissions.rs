@@ -195,3 +195,47 @@ async fn a_city_refusal_is_surfaced_on_the_answer_and_the_token() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("Address outside city limits"), "{body}");
 }
+
+/// A square boundary file around (lat, long), ± `half` degrees.
+fn square(dir: &std::path::Path, name: &str, lat: f64, long: f64, half: f64) -> String {
+    let (w, e, s, n) = (long - half, long + half, lat - half, lat + half);
+    let geometry = serde_json::json!({"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]});
+    let feature = serde_json::json!({"type": "Feature", "properties": {"name": name}, "geometry": geometry});
+    std::fs::write(dir.join(format!("{name}.geojson")), feature.to_string()).unwrap();
+    format!("boundary = \"{name}.geojson\"")
+}
+
+#[tokio::test]
+async fn a_point_alone_is_routed_to_the_city_whose_boundary_holds_it() {
+    let town = FakeCity::new(Mode::Accept);
+    let village = FakeCity::new(Mode::Accept);
+    let (town_addr, village_addr) = (town.serve("127.0.0.1:0".parse().unwrap()).await, village.serve("127.0.0.1:0".parse().unwrap()).await);
+    let s = setup(town_addr, true).await;
+    let dir = s.jurisdictions.path();
+    let town_extra = square(dir, "town", 43.65, -79.38, 0.05);
+    write_city(dir, "town", &format!("http://{town_addr}/"), &format!("format = \"json\"\n{town_extra}"));
+    let village_extra = square(dir, "village", 44.0, -79.0, 0.05);
+    write_city(dir, "village", &format!("http://{village_addr}/"), &format!("format = \"json\"\n{village_extra}"));
+    let (api, _stop) = spawn_fed311_forwarding(dir, s.data.path()).await;
+
+    let no_jurisdiction: Vec<(&str, &str)> = pothole(&[]).into_iter().filter(|(k, _)| *k != "jurisdiction_id").collect();
+    let (status, body) = post(api, "/open311/v2/requests.json", &no_jurisdiction).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(town.post_count(), 1, "the point 43.65,-79.38 is inside town");
+    assert_eq!(village.post_count(), 0);
+
+    let mut far = no_jurisdiction.clone();
+    far.retain(|(k, _)| *k != "lat" && *k != "long");
+    far.extend([("lat", "10.0"), ("long", "10.0")]);
+    let (status, body) = post(api, "/open311/v2/requests.json", &far).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no jurisdiction covers"), "{body}");
+
+    // Overlapping boundaries: the point is in both, so the client must choose.
+    let wide = square(dir, "village", 43.65, -79.38, 0.5);
+    write_city(dir, "village", &format!("http://{village_addr}/"), &format!("format = \"json\"\n{wide}"));
+    let (api, _stop2) = spawn_fed311_forwarding(dir, s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &no_jurisdiction).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("town") && body.contains("village"), "the candidates are named: {body}");
+}

@@ -87,7 +87,7 @@ fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError>
     let (Ok(lat), Ok(long)) = (lat.parse::<f64>(), long.parse::<f64>()) else {
         return Err(call.fail(GeoError::bad_request("lat and long must be numbers")));
     };
-    let found = locate(s, lat, long);
+    let found = s.geo.locate(lat, long);
     match found.as_slice() {
         [one] => find_jurisdiction(s, one).ok_or_else(|| call.fail(GeoError::not_found(format!("jurisdiction `{one}` is unknown")))),
         [] => Err(call.fail(GeoError::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id")))),
@@ -96,11 +96,6 @@ fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError>
             many.join(", ")
         )))),
     }
-}
-
-/// Jurisdictions whose boundary holds the point.
-fn locate(_s: &AppState, _lat: f64, _long: f64) -> Vec<String> {
-    Vec::new()
 }
 
 async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<(), GeoError> {
