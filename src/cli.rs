@@ -95,6 +95,8 @@ pub enum Command {
     Export(crate::export::ExportArgs),
     /// Print the category crosswalk (each city's services → canonical categories) for review.
     Categories(crate::export::CategoriesArgs),
+    /// Rebuild the search index (`--index`) from the store: empty it, then index every request.
+    Reindex,
     /// Measure fed311 on this machine, over loopback only.
     Bench {
         /// What to measure.
@@ -109,6 +111,8 @@ pub enum BenchCommand {
     /// End-to-end ingest from a simulated city: first harvest, then a full pass over
     /// unchanged data.
     Ingest(crate::bench::IngestArgs),
+    /// Search, box and list latencies over N requests, and mixed search load under wrk.
+    Query(crate::bench::QueryArgs),
 }
 
 /// Runs the parsed command line; the exit code follows from the result.
@@ -131,8 +135,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::simulate::run_simulate(args).await
         }
         Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
+        Command::Bench { what: BenchCommand::Query(args) } => crate::bench::query(args).await,
         Command::Export(args) => crate::export::export(&cli.global.data, args).await,
         Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
+        Command::Reindex => reindex(&cli.global).await,
     }
 }
 
@@ -155,6 +161,17 @@ fn check(global: &Global) -> Result<()> {
         enabled,
         registry.len() - enabled
     );
+    Ok(())
+}
+
+async fn reindex(global: &Global) -> Result<()> {
+    let store = Store::open(&global.data).context("opening the store")?;
+    let started = std::time::Instant::now();
+    let indexed = crate::search::reindex(&global.index, store).await.with_context(|| {
+        format!("reindexing into {} (is `fed311 serve` using it?)", global.index.display())
+    })?;
+    let took = started.elapsed().as_secs_f64().max(1e-6);
+    println!("indexed {indexed} requests into {} in {took:.1} s ({:.0}/s)", global.index.display(), indexed as f64 / took);
     Ok(())
 }
 

@@ -12,6 +12,7 @@
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
+//! - [`export`]: data out of the store for people: `fed311 export` (CSV, NDJSON, GeoJSON with provenance) and the `fed311 categories` crosswalk table.
 //! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
 
@@ -19,6 +20,7 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod domain;
+pub mod export;
 pub mod geo;
 pub mod harvest;
 pub mod registry;

@@ -2,22 +2,23 @@
 //! a real store and indexed into a real tantivy folder, and every answer of the federation
 //! search (and the GeoReport extensions) must equal a scan of the stored records.
 
-#[path = "search/world.rs"]
-mod world;
 #[path = "search/more.rs"]
 mod more;
+#[path = "search/world.rs"]
+mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use world::*;
 use serde_json::Value;
+use world::*;
 
 /// Words of every frequency: the commonest, a middling one, the rarest, and one per field kind.
 fn sample_words(world: &World) -> Vec<String> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for row in world.rows() {
         let r = &row.request;
-        let text = [&r.description, &r.service_name, &r.address, &r.status_notes].map(|t| t.clone().unwrap_or_default());
+        let text =
+            [&r.description, &r.service_name, &r.address, &r.status_notes].map(|t| t.clone().unwrap_or_default());
         let distinct: BTreeSet<String> = words(&text.join(" ")).into_iter().filter(|w| w.is_ascii()).collect();
         distinct.into_iter().for_each(|w| *counts.entry(w).or_default() += 1);
     }
@@ -53,7 +54,10 @@ async fn bbox_and_radius_sets_are_exact() {
     let (lat, long) = points[points.len() / 2];
     let (west, south, east, north) = (long - 0.03, lat - 0.02, long + 0.01, lat + 0.03);
     let in_box = |r: &&fed311::store::StoredRequest| {
-        r.request.lat.zip(r.request.long).is_some_and(|(y, x)| (south..=north).contains(&y) && (west..=east).contains(&x))
+        r.request
+            .lat
+            .zip(r.request.long)
+            .is_some_and(|(y, x)| (south..=north).contains(&y) && (west..=east).contains(&x))
     };
     let want = keys(rows.iter().filter(in_box));
     assert!(want.len() > 5 && want.len() < rows.len() / 2, "a telling box: {}", want.len());
@@ -74,6 +78,9 @@ async fn bbox_and_radius_sets_are_exact() {
     }
 }
 
+/// Which stored rows a query should find.
+type Keep<'a> = Box<dyn Fn(&fed311::store::StoredRequest) -> bool + 'a>;
+
 #[tokio::test]
 async fn filters_combine() {
     let world = World::new(600).await;
@@ -83,10 +90,19 @@ async fn filters_combine() {
     let code = codes.iter().next().unwrap();
     let (start, end) = (jiff::Timestamp::from_second(1_500_000_000).unwrap(), jiff::Timestamp::now());
     let updated = jiff::Timestamp::from_second(1_600_000_000).unwrap();
-    let cases: Vec<(String, Box<dyn Fn(&fed311::store::StoredRequest) -> bool>)> = vec![
-        ("jurisdiction_id=alpha&status=closed".into(), Box::new(|r| r.jurisdiction_id == "alpha" && r.request.status.as_str() == "closed")),
-        (format!("service_code={code}&q={word}"), Box::new(|r| r.request.service_code.as_ref() == Some(code) && has_word(r, word))),
-        ("category=streets,sanitation&jurisdiction_id=beta".into(), Box::new(|r| r.jurisdiction_id == "beta" && r.category.is_some())),
+    let cases: Vec<(String, Keep)> = vec![
+        (
+            "jurisdiction_id=alpha&status=closed".into(),
+            Box::new(|r| r.jurisdiction_id == "alpha" && r.request.status.as_str() == "closed"),
+        ),
+        (
+            format!("service_code={code}&q={word}"),
+            Box::new(|r| r.request.service_code.as_ref() == Some(code) && has_word(r, word)),
+        ),
+        (
+            "category=streets,sanitation&jurisdiction_id=beta".into(),
+            Box::new(|r| r.jurisdiction_id == "beta" && r.category.is_some()),
+        ),
         (
             format!("start_date={start}&end_date={end}&updated_after={updated}&status=open"),
             Box::new(move |r| {
@@ -174,7 +190,10 @@ async fn exports_hold_the_same_records_as_json() {
 
     let (_, _, ndjson) = text(&world.url(&format!("/api/v1/requests?{query}&format=ndjson"))).await;
     let lines: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.iter().map(|r| (key_of(r), r.clone())).collect::<BTreeMap<_, _>>(), by_key.iter().map(|(k, v)| (k.clone(), (*v).clone())).collect());
+    assert_eq!(
+        lines.iter().map(|r| (key_of(r), r.clone())).collect::<BTreeMap<_, _>>(),
+        by_key.iter().map(|(k, v)| (k.clone(), (*v).clone())).collect()
+    );
 
     let (_, kind, csv) = text(&world.url(&format!("/api/v1/requests?{query}&format=csv"))).await;
     assert!(kind.starts_with("text/csv"), "{kind}");
@@ -185,7 +204,8 @@ async fn exports_hold_the_same_records_as_json() {
     assert_eq!(table.len() - 1, by_key.len());
     for row in &table[1..] {
         let cells: BTreeMap<&String, &String> = header.iter().zip(row).collect();
-        let record = by_key[&(cells[&"jurisdiction_id".to_string()].clone(), cells[&"service_request_id".to_string()].clone())];
+        let record =
+            by_key[&(cells[&"jurisdiction_id".to_string()].clone(), cells[&"service_request_id".to_string()].clone())];
         for (column, cell) in cells {
             let want = match &record[column.as_str()] {
                 Value::Null => String::new(),

@@ -16,6 +16,7 @@ use crate::registry::Jurisdiction;
 use crate::store::Store;
 
 /// Every jurisdiction with its health.
+#[utoipa::path(get, path = "/api/v1/jurisdictions", operation_id = "list_jurisdictions", tag = "registry", responses((status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object)))]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
     let all = tokio::task::spawn_blocking(move || {
@@ -28,6 +29,7 @@ pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
 }
 
 /// One jurisdiction with its health.
+#[utoipa::path(get, path = "/api/v1/jurisdictions/{id}", operation_id = "get_jurisdiction", tag = "registry", params(("id" = String, Path, description = "The jurisdiction id")), responses((status = 200, description = "The jurisdiction with its health, as in the list", body = Object), (status = 404, description = "No such jurisdiction", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
     let Some(j) = s.registry.get(&id).cloned() else {
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));

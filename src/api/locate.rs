@@ -11,6 +11,7 @@ use super::params::Params;
 use super::problem::Problem;
 
 /// The jurisdictions holding the point: `{"jurisdictions": [{"id", "name", "approximate"}]}`.
+#[utoipa::path(get, path = "/api/v1/locate", operation_id = "locate", tag = "registry", params(("lat" = f64, Query, description = "Latitude in decimal degrees", minimum = -90.0, maximum = 90.0), ("long" = f64, Query, description = "Longitude in decimal degrees", minimum = -180.0, maximum = 180.0)), responses((status = 200, description = "`{\"jurisdictions\": [{\"id\", \"name\", \"approximate\"}]}`", body = Object), (status = 400, description = "A missing or bad coordinate, named", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn locate(State(s): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, Problem> {
     let params = Params::parse(query.as_deref());
     let lat = coordinate(&params, "lat", 90.0)?;
@@ -37,11 +38,39 @@ fn coordinate(params: &Params, name: &str, limit: f64) -> Result<f64, Problem> {
         };
         return Err(Problem::bad_parameter(name, format!("`{name}` is required, in decimal degrees{hint}")));
     };
-    let value: f64 = text
-        .parse()
-        .map_err(|_| Problem::bad_parameter(name, format!("`{name}` must be a number of decimal degrees, not `{text}`")))?;
+    let value: f64 = text.parse().map_err(|_| {
+        Problem::bad_parameter(name, format!("`{name}` must be a number of decimal degrees, not `{text}`"))
+    })?;
     if !value.is_finite() || value.abs() > limit {
-        return Err(Problem::bad_parameter(name, format!("`{name}` must be between -{limit} and {limit}, not `{text}`")));
+        return Err(Problem::bad_parameter(
+            name,
+            format!("`{name}` must be between -{limit} and {limit}, not `{text}`"),
+        ));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(query: &str, name: &str, limit: f64) -> Result<f64, String> {
+        coordinate(&Params::parse(Some(query)), name, limit).map_err(|p| serde_json::to_string(&p).unwrap_or_default())
+    }
+
+    #[test]
+    fn reads_decimal_degrees_within_range() {
+        assert_eq!(read("lat=37.76&long=-122.42", "lat", 90.0), Ok(37.76));
+        assert_eq!(read("lat=37.76&long=-122.42", "long", 180.0), Ok(-122.42));
+        assert_eq!(read("lat=-90", "lat", 90.0), Ok(-90.0));
+    }
+
+    #[test]
+    fn names_the_parameter_and_the_fault() {
+        let bad = |query: &str, name: &str, limit: f64| read(query, name, limit).err().unwrap_or_default();
+        assert!(bad("lat=abc", "lat", 90.0).contains("\"parameter\":\"lat\""));
+        assert!(bad("lat=90.5", "lat", 90.0).contains("between -90 and 90"));
+        assert!(bad("lat=inf", "lat", 90.0).contains("between"));
+        assert!(bad("lon=1", "long", 180.0).contains("spelled `long`"));
+    }
 }

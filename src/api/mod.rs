@@ -1,19 +1,25 @@
 //! The HTTP API (axum): GeoReport v2 under `/open311/v2/` (and under
 //! `/jurisdictions/{id}/open311/v2/`, where `jurisdiction_id` is implied), the federation API
-//! under `/api/v1/` (registry and health so far), plus `/healthz`.
+//! under `/api/v1/` (registry and health, locate, search and exports, records with history,
+//! stats, categories, feeds, OpenAPI), plus `/healthz` and `/metrics`.
 //! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
 //! spec `errors` body, never a 500.
 
 mod cache;
+mod categories;
 mod error;
+mod feeds;
 mod georeport;
 mod health;
 mod jurisdictions;
 mod locate;
 mod metrics;
+mod openapi;
 mod params;
 mod problem;
-mod search;
+mod record_history;
+pub(crate) mod search;
+mod stats;
 mod submit;
 
 use std::future::Future;
@@ -108,6 +114,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
         .route("/api/v1/locate", get(locate::locate))
+        .route("/api/v1/categories", get(categories::list))
+        .route("/api/v1/stats", get(stats::stats))
+        .route("/api/v1/requests/{jurisdiction_id}/{service_request_id}", get(record_history::one))
+        .route("/api/v1/feeds/requests.atom", get(feeds::atom))
+        .route("/api/v1/feeds/requests.rss", get(feeds::rss))
+        .route("/api/v1/openapi.json", get(openapi::document))
         .merge(georeport::routes())
         .merge(search::routes())
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })

@@ -6,8 +6,8 @@
 
 mod body;
 mod export;
-mod form;
-mod record;
+pub(crate) mod form;
+pub(crate) mod record;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{AppState, GeoError};
 use super::problem::Problem;
+use super::{AppState, GeoError};
 use crate::search::{SearchError, SearchPage, SearchQuery};
 use crate::store::{Store, StoredRequest};
 use form::{Format, Search};
@@ -28,11 +28,13 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/requests", get(list)).route("/api/v1/requests/search", post(search_posted))
 }
 
+#[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(super::openapi::Filters, super::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let search = form::parse(&form::Pairs::from_query(q.as_deref()), &s.registry);
     respond(s, search).await
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/search", operation_id = "search_requests_posted", tag = "search", summary = "Search requests across every city, filters as JSON (adds `polygon`)", request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"), responses((status = 200, description = "As GET /api/v1/requests", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown field, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn search_posted(State(s): State<AppState>, body: Bytes) -> Response {
     let search = body::parse(&body, &s.registry);
     respond(s, search).await
@@ -71,11 +73,7 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
 
 /// The stored records of a page's keys, in page order.
 fn records(store: &Store, page: &SearchPage) -> Result<Vec<StoredRequest>, SearchError> {
-    let mut found = Vec::with_capacity(page.keys.len());
-    for (jid, id) in &page.keys {
-        found.extend(store.get_request(jid, id)?);
-    }
-    Ok(found)
+    Ok(store.get_requests(&page.keys)?)
 }
 
 /// Runs index and store work off the async threads; bad parameters become 400 problems.

@@ -1,7 +1,7 @@
 //! One jurisdiction's boundary, and reading it from a GeoJSON file: a bare geometry, a
 //! Feature or a FeatureCollection whose geometries are all Polygons or MultiPolygons (in
 //! longitude, latitude order, as GeoJSON says). Anything else is refused with an error that
-//! names the file, so a wrong file is caught by `fed311 check`-time loading, not at routing.
+//! names the file, so `fed311 serve` refuses to start on a wrong file instead of misrouting.
 
 use std::path::Path;
 
@@ -70,10 +70,7 @@ fn polygons_of(geometry: &Geometry) -> Result<Vec<Polygon<f64>>, String> {
         GeometryValue::Polygon { .. } => Polygon::try_from(value).map(|p| vec![p]),
         GeometryValue::MultiPolygon { .. } => MultiPolygon::try_from(value).map(|m| m.0),
         other => {
-            return Err(format!(
-                "a {} geometry cannot be a boundary: use Polygon or MultiPolygon",
-                other.type_name()
-            ));
+            return Err(format!("a {} geometry cannot be a boundary: use Polygon or MultiPolygon", other.type_name()));
         }
     };
     converted.map_err(|e| format!("unreadable {}: {e}", value.type_name()))

@@ -83,11 +83,25 @@ mod tests {
 
     #[test]
     fn percentile_box_drops_far_points_only() {
-        let mut points: Vec<(f64, f64)> = (0..200).map(|i| (f64::from(i % 20) * 0.01, f64::from(i / 20) * 0.01)).collect();
+        let mut points: Vec<(f64, f64)> =
+            (0..200).map(|i| (f64::from(i % 20) * 0.01, f64::from(i / 20) * 0.01)).collect();
         points.push((50.0, 50.0));
         let kept = trim_outliers(&points);
         assert_eq!(kept.len(), 200);
         assert!(kept.iter().all(|c| c.x < 1.0));
+    }
+
+    #[test]
+    fn hull_follows_a_concave_city_and_holds_every_point() {
+        let grid = (0..900).map(|i| (f64::from(i % 30) * 0.01, f64::from(i / 30) * 0.01));
+        let l_shape: Vec<(f64, f64)> = grid.filter(|&(x, y)| x < 0.1 || y < 0.1).collect();
+        let area = hull("l", &l_shape).expect("an area");
+        assert!(area.approximate);
+        assert!(l_shape.iter().all(|&(x, y)| area.shape.intersects(&Coord { x, y })));
+        assert!(
+            !area.shape.intersects(&Coord { x: 0.15, y: 0.15 }),
+            "the notch (inside the convex hull) is not covered"
+        );
     }
 
     #[test]

@@ -59,9 +59,11 @@ impl Bbox {
 
     /// Reads `west,south,east,north` (decimal degrees) and checks it.
     pub fn parse(text: &str) -> Result<Bbox, String> {
-        let numbers: Vec<f64> = text.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(
-            |_| format!("bbox `{text}` must be four numbers: west,south,east,north"),
-        )?;
+        let numbers: Vec<f64> = text
+            .split(',')
+            .map(|v| v.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("bbox `{text}` must be four numbers: west,south,east,north"))?;
         let [west, south, east, north] = numbers[..] else {
             return Err(format!("bbox `{text}` must be four numbers: west,south,east,north"));
         };
@@ -89,7 +91,11 @@ impl Bbox {
 
     /// The longitude spans of the box: one, or two when it crosses the antimeridian.
     pub fn long_spans(&self) -> Vec<(f64, f64)> {
-        if self.west <= self.east { vec![(self.west, self.east)] } else { vec![(self.west, 180.0), (-180.0, self.east)] }
+        if self.west <= self.east {
+            vec![(self.west, self.east)]
+        } else {
+            vec![(self.west, 180.0), (-180.0, self.east)]
+        }
     }
 
     /// Whether the point lies in the box (edges included).

@@ -26,14 +26,19 @@ pub fn covering(b: &Bbox) -> Option<Vec<u64>> {
     (0..SIZES.len()).rev().find_map(|level| covering_at(b, level))
 }
 
+/// The 1° cells covering a box and the share of their area the box covers.
+pub fn coarse(b: &Bbox) -> Option<(Vec<u64>, f64)> {
+    let cells = covering_at(b, 0)?;
+    let area = (b.north - b.south) * b.long_spans().iter().map(|(w, e)| e - w).sum::<f64>();
+    let share = (area / (cells.len() as f64 * SIZES[0] * SIZES[0])).clamp(0.0, 1.0);
+    Some((cells, share))
+}
+
 fn covering_at(b: &Bbox, level: usize) -> Option<Vec<u64>> {
     let size = SIZES[level];
     let rows = lat_index(b.south, size)..=lat_index(b.north, size);
-    let columns: Vec<u64> = b
-        .long_spans()
-        .iter()
-        .flat_map(|(west, east)| long_index(*west, size)..=long_index(*east, size))
-        .collect();
+    let columns: Vec<u64> =
+        b.long_spans().iter().flat_map(|(west, east)| long_index(*west, size)..=long_index(*east, size)).collect();
     let count = (rows.end() - rows.start() + 1) as usize * columns.len();
     if count > MAX_CELLS {
         return None;

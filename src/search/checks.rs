@@ -1,8 +1,9 @@
 //! The exact per-document checks the collector makes on fast fields, after the index has
 //! narrowed the candidates: box, circle and polygon on `lat`/`long` (the index only knew grid
-//! cells), and the requested/updated time ranges when other clauses already select few
+//! cells), the requested/updated time ranges when other clauses already select few
 //! documents (a fast-field range query would scan its whole column once per query; a check
-//! costs one read per candidate).
+//! costs one read per candidate), and broad id terms (`status=open`) when a rarer clause
+//! leads (seeking a long posting list per candidate costs more than reading a term ordinal).
 
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub struct Checks {
     pub requested: Option<(i64, i64)>,
     /// Updated time within (unix seconds, inclusive).
     pub updated: Option<(i64, i64)>,
+    /// String fast field (by name) holding one of the values.
+    pub terms: Vec<(&'static str, Vec<String>)>,
 }
 
 /// The checks with one segment's columns.
@@ -33,6 +36,9 @@ pub struct SegmentChecks {
     point: Option<(Column<f64>, Column<f64>)>,
     requested: Option<Column<i64>>,
     updated: Option<Column<i64>>,
+    /// Per term check: the column of term ordinals and the ordinals wanted (`None`: the
+    /// segment holds none of the values).
+    terms: Vec<Option<(Column<u64>, Vec<u64>)>>,
 }
 
 impl Checks {
@@ -45,8 +51,24 @@ impl Checks {
         let point = if want_point || self.is_spatial() { Some((fast.f64("lat")?, fast.f64("long")?)) } else { None };
         let requested = self.requested.map(|_| fast.i64("requested")).transpose()?;
         let updated = self.updated.map(|_| fast.i64("updated")).transpose()?;
-        Ok(SegmentChecks { checks: self.clone(), point, requested, updated })
+        let terms =
+            self.terms.iter().map(|(field, values)| term_ords(fast, field, values)).collect::<Result<_, _>>()?;
+        Ok(SegmentChecks { checks: self.clone(), point, requested, updated, terms })
     }
+}
+
+/// The ordinals of `values` in a segment's string column.
+fn term_ords(
+    fast: &FastFieldReaders,
+    field: &str,
+    values: &[String],
+) -> tantivy::Result<Option<(Column<u64>, Vec<u64>)>> {
+    let Some(column) = fast.str(field)? else { return Ok(None) };
+    let mut ords = Vec::with_capacity(values.len());
+    for value in values {
+        ords.extend(column.dictionary().term_ord(value)?);
+    }
+    Ok((!ords.is_empty()).then(|| (column.ords().clone(), ords)))
 }
 
 impl SegmentChecks {
@@ -63,6 +85,12 @@ impl SegmentChecks {
             _ => true,
         };
         if !within(&self.requested, c.requested) || !within(&self.updated, c.updated) {
+            return false;
+        }
+        let holds = |term: &Option<(Column<u64>, Vec<u64>)>| {
+            term.as_ref().is_some_and(|(column, ords)| column.first(doc).is_some_and(|o| ords.contains(&o)))
+        };
+        if !self.terms.iter().all(holds) {
             return false;
         }
         if !c.is_spatial() {

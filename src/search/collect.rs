@@ -137,7 +137,9 @@ impl SegmentCollector for SegmentRanker {
         self.total += 1;
         let value = match self.order {
             Order::Score => -f64::from(score),
-            Order::Descending(_) => self.value.as_ref().and_then(|c| c.first(doc)).map_or(f64::INFINITY, |v| -(v as f64)),
+            Order::Descending(_) => {
+                self.value.as_ref().and_then(|c| c.first(doc)).map_or(f64::INFINITY, |v| -(v as f64))
+            }
             Order::Distance(lat, long) => point.map_or(f64::INFINITY, |(la, lo)| distance_metres(lat, long, la, lo)),
         };
         if self.after.is_some_and(|a| value < a.value) {

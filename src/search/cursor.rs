@@ -13,7 +13,8 @@ const FIELD: char = '\u{1e}';
 
 /// Encodes the position after the item with `value` and key `(jid, id)` under `sort`.
 pub fn encode(sort: Sort, value: f64, jid: &str, id: &str) -> String {
-    let text = format!("{VERSION}{FIELD}{}{FIELD}{:016x}{FIELD}{jid}{KEY_SEPARATOR}{id}", fingerprint(sort), value.to_bits());
+    let text =
+        format!("{VERSION}{FIELD}{}{FIELD}{:016x}{FIELD}{jid}{KEY_SEPARATOR}{id}", fingerprint(sort), value.to_bits());
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 

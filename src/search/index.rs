@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::query::QueryParser;
 use tantivy::schema::Schema;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::store::Compressor;
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::schema::{self, Fields};
 use super::{Result, SearchError};
@@ -51,11 +52,11 @@ impl SearchIndex {
         let (schema, fields) = schema::build();
         let index = match open_existing(dir, &schema) {
             Ok(Some(index)) => index,
-            Ok(None) => Index::create_in_dir(dir, schema)?,
+            Ok(None) => create(dir, schema)?,
             Err(reason) => {
                 tracing::warn!(folder = %dir.display(), %reason, "Search index unusable: rebuilding it from the store");
                 empty_folder(dir)?;
-                Index::create_in_dir(dir, schema)?
+                create(dir, schema)?
             }
         };
         schema::register_analyzer(&index);
@@ -100,6 +101,14 @@ impl Writer {
         self.seq = seq;
         Ok(())
     }
+}
+
+/// A new index: the document store (keys only) in small uncompressed blocks, so reading one
+/// key touches a few hundred bytes.
+fn create(dir: &Path, schema: Schema) -> tantivy::Result<Index> {
+    let settings =
+        IndexSettings { docstore_compression: Compressor::None, docstore_blocksize: 2048, ..IndexSettings::default() };
+    Index::builder().schema(schema).settings(settings).create_in_dir(dir)
 }
 
 fn committed(index: &Index) -> Option<Payload> {

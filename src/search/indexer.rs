@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use tantivy::Term;
 use tokio::sync::watch;
 
+use super::Result;
 use super::index::{SearchIndex, Writer};
 use super::schema;
-use super::Result;
 use crate::store::{Store, StoredRequest};
 
 /// Rows read from the store at a time.
@@ -43,6 +43,17 @@ impl SearchIndex {
     /// Like [`SearchIndex::catch_up`], stopping at the next commit once `stop` is set.
     pub fn catch_up_until(&self, store: &Store, stop: &AtomicBool) -> Result<u64> {
         let mut w = self.writer();
+        let done = self.follow(&mut w, store, stop);
+        if done.is_err() {
+            // Forget what was added since the last commit: the next round adds it again.
+            if let Err(e) = w.writer.rollback() {
+                tracing::warn!(error = %e, "Could not roll the index writer back");
+            }
+        }
+        done
+    }
+
+    fn follow(&self, w: &mut Writer, store: &Store, stop: &AtomicBool) -> Result<u64> {
         // A fresh index holds no key yet: rows up to the store's current seq are read once
         // each, so they need no delete. Later rows may be rewrites of earlier ones.
         let fresh = w.seq == 0 && self.inner.reader.searcher().num_docs() == 0;
@@ -53,10 +64,10 @@ impl SearchIndex {
             let rows = store.requests_after_seq(seq, BATCH)?;
             let Some(last) = rows.last() else { break };
             seq = last.seq;
-            self.add_rows(&w, &rows, no_delete_until)?;
+            self.add_rows(w, &rows, no_delete_until)?;
             (indexed, pending) = (indexed + rows.len() as u64, pending + rows.len() as u64);
             if last_commit.elapsed() >= COMMIT_EVERY {
-                self.commit(&mut w, seq)?;
+                self.commit(w, seq)?;
                 (pending, last_commit) = (0, Instant::now());
                 if stop.load(Ordering::Relaxed) {
                     return Ok(indexed);
@@ -67,7 +78,7 @@ impl SearchIndex {
             }
         }
         if pending > 0 {
-            self.commit(&mut w, seq)?;
+            self.commit(w, seq)?;
         }
         Ok(indexed)
     }

@@ -2,12 +2,14 @@
 //! the index only finds `(jurisdiction_id, service_request_id)` keys, and callers read the
 //! records from the store by key.
 //!
-//! - [`schema`]: fields, the text analyzer, request → document.
+//! - `schema.rs`: fields, the text analyzer, request → document; `cells.rs`: grid cells.
 //! - [`SearchIndex`] (`index.rs`): open or recreate the folder, one writer, one reader.
-//! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and commits it as the
+//! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and records it in the
 //!   commit payload; [`run_indexer`] does so every 500 ms inside `fed311 serve`.
-//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `collect.rs`): filters, text,
-//!   box/circle/polygon ([`area`]), sort orders and exact keyset cursors (`cursor.rs`).
+//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`): `plan.rs` splits the filters
+//!   between the index and the collector's exact checks (`checks.rs`, [`area`]);
+//!   `collect.rs` ranks by relevance, time or distance; `cursor.rs` makes exact keyset
+//!   cursors.
 
 pub mod area;
 mod cells;
@@ -17,8 +19,9 @@ mod cursor;
 mod find;
 mod index;
 mod indexer;
+mod plan;
 mod query;
-pub mod schema;
+mod schema;
 
 use std::path::{Path, PathBuf};
 

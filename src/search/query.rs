@@ -134,7 +134,8 @@ impl SearchQuery {
             r.validate().map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         }
         if let Sort::Distance { lat, long } = self.sort {
-            super::area::check_point(lat, long).map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
+            super::area::check_point(lat, long)
+                .map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         }
         Ok(())
     }

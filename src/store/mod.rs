@@ -6,12 +6,15 @@
 //! rusqlite is synchronous: one writer connection (writes are serialized anyway) and a few
 //! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
 
+mod export;
 mod harvest_state;
+mod history;
 mod outbox;
 mod points;
 mod requests;
 mod schema;
 mod services;
+mod stats;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,10 +22,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use export::RequestKey;
 pub use harvest_state::HarvestState;
+pub use history::HistoryEntry;
 pub use outbox::Submission;
 pub use requests::{RequestFilter, StoredRequest, UpsertCounts};
 pub use services::CrosswalkRow;
+pub use stats::{StatsFilter, StatsRow, StatsScope};
 
 /// The SQLite file inside the data folder.
 pub const DATABASE_FILE: &str = "fed311.sqlite";

@@ -141,6 +141,18 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// Requests by key, in the keys' order (missing ones left out), on one connection.
+    pub fn get_requests(&self, keys: &[(String, String)]) -> Result<Vec<StoredRequest>> {
+        let conn = self.reader();
+        let sql = format!("SELECT {COLUMNS} FROM requests WHERE jurisdiction_id = ?1 AND service_request_id = ?2");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut found = Vec::with_capacity(keys.len());
+        for (jurisdiction_id, id) in keys {
+            found.extend(stmt.query_row(params![jurisdiction_id, id], read_row).optional()?);
+        }
+        Ok(found)
+    }
+
     /// One request by id.
     pub fn get_request(&self, jurisdiction_id: &str, id: &str) -> Result<Option<StoredRequest>> {
         let conn = self.reader();

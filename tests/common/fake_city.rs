@@ -59,22 +59,33 @@ impl FakeCity {
         Router::new()
             .route("/services.json", get(|| async { axum::Json(services()) }))
             .route("/services/POT.json", get(|| async { axum::Json(definition()) }))
-            .route("/requests.json", get(move || async move { axum::Json(list.listed()) }).post(move |body: Bytes| async move { post.take(&body).await }))
+            .route(
+                "/requests.json",
+                get(move || async move { axum::Json(list.listed()) })
+                    .post(move |body: Bytes| async move { post.take(&body).await }),
+            )
     }
 
     fn listed(&self) -> serde_json::Value {
         let posts = self.posts.lock().unwrap();
         let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let field = |form: &Vec<(String, String)>, name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        json!(posts.iter().enumerate().map(|(i, form)| json!({
-            "service_request_id": format!("C-{}", i + 1),
-            "status": "open",
-            "service_code": field(form, "service_code"),
-            "description": field(form, "description"),
-            "lat": field(form, "lat").and_then(|v| v.parse::<f64>().ok()),
-            "long": field(form, "long").and_then(|v| v.parse::<f64>().ok()),
-            "requested_datetime": now,
-        })).collect::<Vec<_>>())
+        let field =
+            |form: &Vec<(String, String)>, name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        json!(
+            posts
+                .iter()
+                .enumerate()
+                .map(|(i, form)| json!({
+                    "service_request_id": format!("C-{}", i + 1),
+                    "status": "open",
+                    "service_code": field(form, "service_code"),
+                    "description": field(form, "description"),
+                    "lat": field(form, "lat").and_then(|v| v.parse::<f64>().ok()),
+                    "long": field(form, "long").and_then(|v| v.parse::<f64>().ok()),
+                    "requested_datetime": now,
+                }))
+                .collect::<Vec<_>>()
+        )
     }
 
     async fn take(&self, body: &[u8]) -> Response {

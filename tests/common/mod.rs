@@ -88,7 +88,10 @@ pub const TEST_KEY: &str = "test-key-1";
 
 /// fed311's API plus its forwarder (for submissions). Sending `true` on the returned channel
 /// stops the forwarder, as a restart would.
-pub async fn spawn_fed311_forwarding(jurisdictions: &Path, data: &Path) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
+pub async fn spawn_fed311_forwarding(
+    jurisdictions: &Path,
+    data: &Path,
+) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
     let registry = Arc::new(Registry::load(jurisdictions).expect("registry loads"));
     let store = Store::open(data).expect("store opens");
     let geo = fed311::geo::GeoLayer::load(&registry).expect("boundaries load");
@@ -96,7 +99,11 @@ pub async fn spawn_fed311_forwarding(jurisdictions: &Path, data: &Path) -> (Sock
     state.api_keys = Arc::new(vec![TEST_KEY.to_string()]);
     state.geo = geo;
     let forwarder = fed311::submit::Forwarder {
-        client: fed311::harvest::Client::with_settings(std::time::Duration::from_millis(20), std::time::Duration::from_secs(2)).unwrap(),
+        client: fed311::harvest::Client::with_settings(
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_secs(2),
+        )
+        .unwrap(),
         store: state.store.clone(),
         registry: state.registry.clone(),
         wake: state.wake_forwarder.clone(),

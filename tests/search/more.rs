@@ -16,9 +16,11 @@ async fn polygon_search_is_exact() {
     let points: Vec<(f64, f64)> = rows.iter().filter_map(|r| r.request.lat.zip(r.request.long)).collect();
     let (lat, long) = points[0];
     let ring = [[long - 0.03, lat - 0.02], [long + 0.03, lat - 0.025], [long, lat + 0.03], [long - 0.03, lat - 0.02]];
-    let want = keys(rows.iter().filter(|r| r.request.lat.zip(r.request.long).is_some_and(|(y, x)| in_ring(&ring, x, y))));
+    let want =
+        keys(rows.iter().filter(|r| r.request.lat.zip(r.request.long).is_some_and(|(y, x)| in_ring(&ring, x, y))));
     assert!(want.len() > 3 && want.len() < rows.len() / 2, "a telling polygon: {}", want.len());
-    let body = json!({"polygon": {"type": "Polygon", "coordinates": [ring]}, "limit": 1000, "status": ["open", "closed"]});
+    let body =
+        json!({"polygon": {"type": "Polygon", "coordinates": [ring]}, "limit": 1000, "status": ["open", "closed"]});
     let response = reqwest::Client::new().post(world.url("/api/v1/requests/search")).json(&body).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let page: Value = response.json().await.unwrap();
@@ -41,29 +43,45 @@ async fn georeport_list_takes_q_bbox_and_radius() {
         r.request.lat.zip(r.request.long).is_some_and(|(y, x)| metres(lat, long, y, x) <= 3000.0)
     };
     let boxed = |r: &&fed311::store::StoredRequest| {
-        r.request.lat.zip(r.request.long).is_some_and(|(y, x)| (lat - 0.01..=lat + 0.01).contains(&y) && (long - 0.02..=long).contains(&x))
+        r.request
+            .lat
+            .zip(r.request.long)
+            .is_some_and(|(y, x)| (lat - 0.01..=lat + 0.01).contains(&y) && (long - 0.02..=long).contains(&x))
     };
     let cases: Vec<(String, BTreeSet<Key>)> = vec![
         (format!("{base}&q=pothole"), keys(rows.iter().filter(|r| has_word(r, "pothole")))),
         (format!("{base}&lat={lat}&long={long}&radius=3000"), keys(rows.iter().filter(near))),
-        (format!("{base}&bbox={},{},{},{}", long - 0.02, lat - 0.01, long, lat + 0.01), keys(rows.iter().filter(boxed))),
-        (format!("{base}&q=pothole&status=open"), keys(rows.iter().filter(|r| has_word(r, "pothole") && r.request.status.as_str() == "open"))),
+        (
+            format!("{base}&bbox={},{},{},{}", long - 0.02, lat - 0.01, long, lat + 0.01),
+            keys(rows.iter().filter(boxed)),
+        ),
+        (
+            format!("{base}&q=pothole&status=open"),
+            keys(rows.iter().filter(|r| has_word(r, "pothole") && r.request.status.as_str() == "open")),
+        ),
     ];
     for (url, want) in cases {
         assert!(!want.is_empty(), "{url} is telling");
         let (status, list) = json(&world.url(&url)).await;
         assert_eq!(status, 200, "{url}: {list}");
-        let got: Vec<Value> = list.as_array().unwrap().iter().map(|r| {
-            let mut r = r.clone();
-            r["jurisdiction_id"] = json!("beta");
-            r
-        }).collect();
+        let got: Vec<Value> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r["jurisdiction_id"] = json!("beta");
+                r
+            })
+            .collect();
         assert_eq!(unique_keys(&got), want, "{url}");
         assert!(list[0].get("jurisdiction_id").is_none(), "the spec's record shape");
     }
-    let (status, page_two) = json(&world.url("/open311/v2/requests.json?jurisdiction_id=beta&q=pothole&page_size=2&page=2")).await;
+    let (status, page_two) =
+        json(&world.url("/open311/v2/requests.json?jurisdiction_id=beta&q=pothole&page_size=2&page=2")).await;
     assert_eq!(status, 200);
-    let (_, first_four) = json(&world.url("/open311/v2/requests.json?jurisdiction_id=beta&q=pothole&page_size=4")).await;
+    let (_, first_four) =
+        json(&world.url("/open311/v2/requests.json?jurisdiction_id=beta&q=pothole&page_size=4")).await;
     assert_eq!(page_two.as_array().unwrap()[..], first_four.as_array().unwrap()[2..4]);
     let (status, errors) = json(&world.url("/open311/v2/requests.json?jurisdiction_id=beta&radius=100")).await;
     assert_eq!(status, 400, "{errors}");
@@ -153,4 +171,36 @@ async fn the_running_indexer_follows_the_store() {
     }
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), indexer).await.expect("indexer stops").unwrap();
+}
+
+#[tokio::test]
+async fn fed311_reindex_builds_an_index_from_the_store() {
+    let world = World::new(200).await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let index_dir = elsewhere.path().join("index");
+    let (jurisdictions, data) = (world.dirs.0.path().to_path_buf(), world.dirs.1.path().to_path_buf());
+    let dir = index_dir.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fed311"))
+            .arg("--jurisdictions")
+            .arg(&jurisdictions)
+            .arg("--data")
+            .arg(&data)
+            .arg("--index")
+            .arg(&dir)
+            .arg("reindex")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("indexed 400 requests"), "{stdout}");
+    let rebuilt = SearchIndex::open(&index_dir).unwrap();
+    assert_eq!(rebuilt.num_docs(), 400);
+    assert_eq!(rebuilt.indexed_seq(), world.store.max_seq().unwrap());
+    let query = SearchQuery { text: Some("pothole".into()), limit: 1000, ..SearchQuery::default() };
+    assert_eq!(rebuilt.search(&query).unwrap(), world.index.search(&query).unwrap());
 }

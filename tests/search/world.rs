@@ -41,7 +41,10 @@ impl World {
         let mut servers = Vec::new();
         for (id, zone, seed) in CITIES {
             let server = spawn_city(SimCity::generate(*seed, records, zone), Behaviour::default()).await.unwrap();
-            let file = format!("id = \"{id}\"\nname = \"{id}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\n", server.addr);
+            let file = format!(
+                "id = \"{id}\"\nname = \"{id}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\n",
+                server.addr
+            );
             std::fs::write(jurisdictions.path().join(format!("{id}.toml")), file).unwrap();
             servers.push(server);
         }

@@ -59,17 +59,16 @@ pub fn stream(state: AppState, export: Export) -> Response {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Json | Format::NdJson => "application/x-ndjson",
     };
-    tokio::task::spawn_blocking(move || {
-        match produce(&state, export, &tx) {
-            Ok(()) => {}
-            Err(Stop::Gone) => tracing::debug!("Export stopped: the client went away"),
-            Err(e) => {
-                tracing::error!(error = %e, "Export failed midway");
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
+    tokio::task::spawn_blocking(move || match produce(&state, export, &tx) {
+        Ok(()) => {}
+        Err(Stop::Gone) => tracing::debug!("Export stopped: the client went away"),
+        Err(e) => {
+            tracing::error!(error = %e, "Export failed midway");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });
-    let headers = [(header::CONTENT_TYPE, content_type.to_string()), (header::HeaderName::from_static("x-total-count"), total)];
+    let headers =
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::HeaderName::from_static("x-total-count"), total)];
     (headers, Body::from_stream(Chunks(rx))).into_response()
 }
 
@@ -97,9 +96,9 @@ fn produce(state: &AppState, mut export: Export, tx: &mpsc::Sender<Chunk>) -> Re
     let mut page = std::mem::replace(&mut export.first, SearchPage { keys: vec![], next_cursor: None, total: 0 });
     let mut first = true;
     loop {
-        for (jid, id) in page.keys.iter().take(usize::try_from(left).unwrap_or(usize::MAX)) {
-            left -= 1;
-            let Some(stored) = state.store.get_request(jid, id)? else { continue };
+        page.keys.truncate(usize::try_from(left).unwrap_or(usize::MAX));
+        left -= page.keys.len() as u64;
+        for stored in state.store.get_requests(&page.keys)? {
             record::write(&mut out, format, &stored, first);
             first = false;
             if out.len() >= CHUNK {

@@ -131,7 +131,9 @@ fn format(p: &Pairs) -> Result<Format, Problem> {
         "geojson" => Ok(Format::GeoJson),
         "csv" => Ok(Format::Csv),
         "ndjson" => Ok(Format::NdJson),
-        other => Err(Problem::bad_parameter("format", format!("format `{other}` must be json, geojson, csv or ndjson"))),
+        other => {
+            Err(Problem::bad_parameter("format", format!("format `{other}` must be json, geojson, csv or ndjson")))
+        }
     }
 }
 
@@ -142,13 +144,21 @@ fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
     match text.parse::<u64>() {
         Ok(n) if (1..=max).contains(&n) && streamed => search.rows = Some(n),
         Ok(n) if (1..=max).contains(&n) => search.query.limit = n as usize,
-        _ => return Err(Problem::bad_parameter("limit", format!("limit `{text}` must be a whole number from 1 to {max}"))),
+        _ => {
+            return Err(Problem::bad_parameter(
+                "limit",
+                format!("limit `{text}` must be a whole number from 1 to {max}"),
+            ));
+        }
     }
     Ok(search)
 }
 
+/// A latitude and longitude.
+type Point = (f64, f64);
+
 /// The circle (`lat`+`long`+`radius`) and the point alone (for `sort=distance`).
-fn place(p: &Pairs) -> Result<(Option<Radius>, Option<(f64, f64)>), Problem> {
+fn place(p: &Pairs) -> Result<(Option<Radius>, Option<Point>), Problem> {
     let (lat, long, metres) = (p.number("lat")?, p.number("long")?, p.number("radius")?);
     let point = match (lat, long) {
         (Some(lat), Some(long)) => Some((lat, long)),
@@ -163,7 +173,7 @@ fn place(p: &Pairs) -> Result<(Option<Radius>, Option<(f64, f64)>), Problem> {
     Ok((radius, point))
 }
 
-fn sort(p: &Pairs, has_text: bool, point: Option<(f64, f64)>) -> Result<Sort, Problem> {
+fn sort(p: &Pairs, has_text: bool, point: Option<Point>) -> Result<Sort, Problem> {
     match (p.get("sort"), point) {
         (None, _) if has_text => Ok(Sort::Relevance),
         (None | Some("newest"), _) => Ok(Sort::Newest),

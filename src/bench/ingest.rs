@@ -1,6 +1,4 @@
-//! `fed311 bench`: measurements anyone can repeat on their own machine, over loopback only.
-//!
-//! `bench ingest` serves a simulated city of N records on 127.0.0.1, harvests it into a fresh
+//! `fed311 bench ingest` serves a simulated city of N records on 127.0.0.1, harvests it into a fresh
 //! store (first pass), then harvests it again in full (nothing changed), and prints records/s,
 //! peak memory and upstream calls per record against the ideal (records / page cap).
 
@@ -90,14 +88,14 @@ fn print_pass(label: &str, report: &CityReport, took: Duration, records: usize, 
     );
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
+pub(super) fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("fed311-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
 /// Peak resident memory of this process (Linux), in MiB.
-fn peak_memory_mib() -> Option<u64> {
+pub(super) fn peak_memory_mib() -> Option<u64> {
     let status = std::fs::read_to_string(Path::new("/proc/self/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

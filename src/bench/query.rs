@@ -1,0 +1,184 @@
+//! `fed311 bench query`: builds a store and index of N requests from simulated cities over
+//! loopback, serves the API on 127.0.0.1, then measures one client's latency (p50/p99) for
+//! text searches, filtered text searches, bounding boxes and filtered list pages, and, when
+//! `wrk` is installed, the mixed-search throughput under load.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::ingest::{peak_memory_mib, tempfile_dir};
+use crate::api::{AppState, router};
+use crate::harvest::{Client, harvest_once};
+use crate::registry::Registry;
+use crate::search::SearchIndex;
+use crate::simulate::{Behaviour, SimCity, SimServer, spawn};
+use crate::store::Store;
+
+/// Options of `fed311 bench query`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueryArgs {
+    /// Requests in all, spread over the simulated cities.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub records: usize,
+    /// Simulated cities.
+    #[arg(long, default_value_t = 4)]
+    pub cities: usize,
+    /// Requests timed per kind of query.
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Seconds of mixed load under wrk (0 skips it).
+    #[arg(long, default_value_t = 10)]
+    pub wrk_seconds: u32,
+}
+
+const WORDS: &[&str] = &["pothole", "graffiti", "streetlight", "flooding", "tree", "trash", "sidewalk", "noise", "signal", "parking"];
+const ZONES: &[&str] = &["America/Toronto", "America/Chicago", "Europe/Berlin", "Europe/Helsinki", "America/Denver", "Europe/Madrid"];
+
+/// Runs the query benchmark and prints its figures.
+pub async fn query(args: QueryArgs) -> Result<()> {
+    let work = tempfile_dir()?;
+    let (servers, registry) = start_cities(&args, &work).await?;
+    let store = Store::open(&work.join("data"))?;
+    let started = Instant::now();
+    let cities: Vec<_> = registry.iter().cloned().collect();
+    let reports = harvest_once(&Client::new()?, &store, cities, false, None).await;
+    let harvested: u64 = reports.iter().map(|r| r.counts.inserted).sum();
+    println!("harvested {harvested} records from {} cities in {:.1} s", reports.len(), started.elapsed().as_secs_f64());
+    let index = SearchIndex::open(&work.join("index"))?;
+    let started = Instant::now();
+    let (i, s) = (index.clone(), store.clone());
+    let indexed = tokio::task::spawn_blocking(move || i.catch_up(&s)).await??;
+    let took = started.elapsed().as_secs_f64();
+    println!("indexed {indexed} documents in {took:.1} s ({:.0} docs/s)", indexed as f64 / took);
+
+    let state = AppState::new(store.clone(), Arc::new(registry)).with_index(index);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let urls = QueryUrls::build(&store, &servers, args.samples)?;
+    for (label, list) in urls.kinds() {
+        let latencies = time_each(addr, list).await?;
+        print_latencies(label, &latencies);
+    }
+    if args.wrk_seconds > 0 {
+        run_wrk(addr, &urls.mixed(), args.wrk_seconds, &work)?;
+    }
+    println!("peak memory (whole process, simulators included): {} MiB", peak_memory_mib().unwrap_or(0));
+    drop(servers);
+    std::fs::remove_dir_all(&work).ok();
+    Ok(())
+}
+
+async fn start_cities(args: &QueryArgs, work: &Path) -> Result<(Vec<SimServer>, Registry)> {
+    let dir = work.join("jurisdictions");
+    std::fs::create_dir_all(&dir)?;
+    let per_city = args.records.div_ceil(args.cities.max(1));
+    let mut servers = Vec::new();
+    for i in 0..args.cities.max(1) {
+        let zone = ZONES[i % ZONES.len()];
+        let server = spawn(SimCity::generate(100 + i as u64, per_city, zone), Behaviour::default()).await?;
+        let file = format!(
+            "id = \"city-{i}\"\nname = \"Benchmark city {i}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\nbackfill_from = 2011-01-01\n",
+            server.addr
+        );
+        std::fs::write(dir.join(format!("city-{i}.toml")), file)?;
+        servers.push(server);
+    }
+    let registry = Registry::load(&dir).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((servers, registry))
+}
+
+/// The URL paths timed, by kind.
+struct QueryUrls {
+    text: Vec<String>,
+    filtered_text: Vec<String>,
+    bbox: Vec<String>,
+    list: Vec<String>,
+    georeport: Vec<String>,
+}
+
+impl QueryUrls {
+    fn build(store: &Store, servers: &[SimServer], samples: usize) -> Result<QueryUrls> {
+        let cities = servers.len().max(1);
+        let points: Vec<(f64, f64)> =
+            (0..cities).flat_map(|i| store.points(&format!("city-{i}"), 500).unwrap_or_default()).collect();
+        anyhow::ensure!(!points.is_empty(), "no points to query around");
+        let mut urls = QueryUrls { text: vec![], filtered_text: vec![], bbox: vec![], list: vec![], georeport: vec![] };
+        for n in 0..samples {
+            let word = WORDS[n % WORDS.len()];
+            let city = format!("city-{}", n % cities);
+            let (lat, long) = points[(n * 7919) % points.len()];
+            let year = 2013 + (n % 12);
+            urls.text.push(format!("/api/v1/requests?q={word}&limit=20"));
+            urls.filtered_text.push(format!("/api/v1/requests?q={word}&jurisdiction_id={city}&status=open&limit=20"));
+            urls.bbox.push(format!("/api/v1/requests?bbox={},{},{},{}&limit=50", long - 0.01, lat - 0.01, long + 0.01, lat + 0.01));
+            urls.list.push(format!(
+                "/api/v1/requests?jurisdiction_id={city}&status=closed&start_date={year}-01-01&end_date={year}-06-30&limit=50"
+            ));
+            urls.georeport.push(format!("/open311/v2/requests.json?jurisdiction_id={city}&status=open&page_size=50&page={}", 1 + n % 5));
+        }
+        Ok(urls)
+    }
+
+    fn kinds(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("text search", &self.text[..]),
+            ("text + jurisdiction + status", &self.filtered_text[..]),
+            ("bbox (0.02°)", &self.bbox[..]),
+            ("filtered list page (/api/v1)", &self.list[..]),
+            ("filtered list page (GeoReport)", &self.georeport[..]),
+        ]
+    }
+
+    fn mixed(&self) -> Vec<String> {
+        let take = |v: &[String]| v.iter().take(200).cloned().collect::<Vec<_>>();
+        [take(&self.text), take(&self.filtered_text), take(&self.bbox), take(&self.list)].concat()
+    }
+}
+
+async fn time_each(addr: std::net::SocketAddr, paths: &[String]) -> Result<Vec<Duration>> {
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(paths.len());
+    for path in paths {
+        let started = Instant::now();
+        let response = client.get(format!("http://{addr}{path}")).send().await?;
+        let status = response.status();
+        response.bytes().await?;
+        latencies.push(started.elapsed());
+        anyhow::ensure!(status.is_success(), "{path}: HTTP {status}");
+    }
+    Ok(latencies)
+}
+
+fn print_latencies(label: &str, latencies: &[Duration]) {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0;
+    println!("{label:<32} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, one client, HTTP included)", at(0.5), at(0.99), sorted.len());
+}
+
+/// Mixed searches under `wrk` (if installed): 2 threads, 32 connections.
+fn run_wrk(addr: std::net::SocketAddr, paths: &[String], seconds: u32, work: &Path) -> Result<()> {
+    let list = paths.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(",\n");
+    let script = format!(
+        "local paths = {{\n{list}\n}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n"
+    );
+    let script_path = work.join("mixed.lua");
+    std::fs::write(&script_path, script)?;
+    let url = format!("http://{addr}");
+    let args = ["-t2", "-c32", &format!("-d{seconds}s"), "-s", &script_path.to_string_lossy(), &url];
+    println!("mixed search load: wrk {}", args.join(" "));
+    match std::process::Command::new("wrk").args(args).output() {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for line in text.lines().filter(|l| l.contains("Requests/sec") || l.contains("Latency") || l.contains("Non-2xx")) {
+                println!("  {}", line.trim());
+            }
+        }
+        Err(_) => println!("  wrk is not installed (apt-get install wrk); skipped"),
+    }
+    Ok(())
+}
