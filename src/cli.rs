@@ -126,7 +126,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             harvest_once(&cli.global, full, &only).await
         }
         Command::Serve { addr, no_harvest, client_rate, client_burst } => {
-            let limit = (client_rate > 0).then_some(crate::api::ClientLimit { per_second: client_rate, burst: client_burst });
+            let limit =
+                (client_rate > 0).then_some(crate::api::ClientLimit { per_second: client_rate, burst: client_burst });
             serve(&cli.global, &addr, no_harvest, limit).await
         }
         Command::Simulate { records, seed, cities, port, write_jurisdictions } => {
@@ -167,11 +168,15 @@ fn check(global: &Global) -> Result<()> {
 async fn reindex(global: &Global) -> Result<()> {
     let store = Store::open(&global.data).context("opening the store")?;
     let started = std::time::Instant::now();
-    let indexed = crate::search::reindex(&global.index, store).await.with_context(|| {
-        format!("reindexing into {} (is `fed311 serve` using it?)", global.index.display())
-    })?;
+    let indexed = crate::search::reindex(&global.index, store)
+        .await
+        .with_context(|| format!("reindexing into {} (is `fed311 serve` using it?)", global.index.display()))?;
     let took = started.elapsed().as_secs_f64().max(1e-6);
-    println!("indexed {indexed} requests into {} in {took:.1} s ({:.0}/s)", global.index.display(), indexed as f64 / took);
+    println!(
+        "indexed {indexed} requests into {} in {took:.1} s ({:.0}/s)",
+        global.index.display(),
+        indexed as f64 / took
+    );
     Ok(())
 }
 

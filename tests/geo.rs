@@ -131,7 +131,8 @@ fn harvested_points() -> Vec<(f64, f64)> {
 
 fn store_points(data: &Path, id: &str, points: &[(f64, f64)]) -> Store {
     let store = Store::open(data).expect("store opens");
-    let requests: Vec<ServiceRequest> = points.iter().enumerate().map(|(i, &(lat, long))| request(i, lat, long)).collect();
+    let requests: Vec<ServiceRequest> =
+        points.iter().enumerate().map(|(i, &(lat, long))| request(i, lat, long)).collect();
     store.upsert_requests(id, &requests).expect("requests stored");
     store
 }
@@ -172,7 +173,10 @@ async fn locate_api_names_cities_and_their_boundaries() {
     let base = format!("http://{addr}/api/v1");
     let (status, body) = common::get_json(&format!("{base}/locate?lat={}&long={}", MISSION.0, MISSION.1)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["jurisdictions"], serde_json::json!([{"id": "san-francisco", "name": "san-francisco test city", "approximate": false}]));
+    assert_eq!(
+        body["jurisdictions"],
+        serde_json::json!([{"id": "san-francisco", "name": "san-francisco test city", "approximate": false}])
+    );
     let (_, body) = common::get_json(&format!("{base}/locate?lat={}&long={}", OAKLAND.0, OAKLAND.1)).await;
     assert_eq!(body["jurisdictions"], serde_json::json!([]));
     let (_, body) = common::get_json(&format!("{base}/locate?lat=45.40&long=-75.70")).await;

@@ -224,9 +224,7 @@ async fn incremental_pass_catches_closes_additions_and_edits() {
 async fn killing_a_harvest_loses_and_duplicates_nothing() {
     // Slow enough (a 40 ms stall every third call, 200 calls) that the kill lands mid-way.
     let slow = Behaviour { stall_every: Some(3), stall: Duration::from_millis(40), ..preset("connected-bits") };
-    let server = spawn(SimCity::generate(5, 10_000, ZONE), slow)
-    .await
-    .unwrap();
+    let server = spawn(SimCity::generate(5, 10_000, ZONE), slow).await.unwrap();
     let jurisdictions = tempfile::tempdir().unwrap();
     common::write_city(jurisdictions.path(), "sim", &format!("http://{}/", server.addr), "");
     let data = tempfile::tempdir().unwrap();

@@ -58,9 +58,16 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("fed311_http_requests_total"), "{text}");
     let line = text
         .lines()
-        .find(|l| l.starts_with("fed311_http_requests_total") && l.contains("/open311/v2/{file}") && l.contains("status=\"200\""))
+        .find(|l| {
+            l.starts_with("fed311_http_requests_total")
+                && l.contains("/open311/v2/{file}")
+                && l.contains("status=\"200\"")
+        })
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.trim_end().ends_with(" 3") || line.split_whitespace().last().unwrap().parse::<f64>().unwrap() >= 3.0, "{line}");
+    assert!(
+        line.trim_end().ends_with(" 3") || line.split_whitespace().last().unwrap().parse::<f64>().unwrap() >= 3.0,
+        "{line}"
+    );
     assert!(text.lines().any(|l| l.contains("status=\"400\"")), "{text}");
     assert!(text.contains("fed311_outbox_depth"), "{text}");
     let (status, _, ok) = get(&format!("http://{api}/healthz")).await;
@@ -97,11 +104,39 @@ async fn every_malformed_parameter_gets_a_spec_error_never_a_500() {
     for case in cases {
         let (status, content_type, body) = get(&format!("{base}/{case}")).await;
         assert!(matches!(status, 400 | 404), "{case}: {status} {body}");
-        let errors = fed311::wire::read::parse_errors(body.as_bytes()).unwrap_or_else(|| panic!("{case}: not a spec errors body: {body}"));
+        let errors = fed311::wire::read::parse_errors(body.as_bytes())
+            .unwrap_or_else(|| panic!("{case}: not a spec errors body: {body}"));
         assert_eq!(errors[0].code, status.to_string(), "{case}");
         assert!(content_type.contains(if case.contains(".xml") { "xml" } else { "json" }), "{case}: {content_type}");
     }
     // Unknown and garbled extra parameters are ignored, as the spec asks of optional ones.
     let (status, _, _) = get(&format!("{base}/discovery.json?jurisdiction_id=town&%%%")).await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn cached_answers_follow_writes_from_any_process() {
+    let (j, d) = one_city();
+    let api = spawn_fed311(j.path(), d.path()).await;
+    let services = format!("http://{api}/open311/v2/services.json?jurisdiction_id=town");
+    let requests = format!("http://{api}/open311/v2/requests.json?jurisdiction_id=town&page_size=5");
+    assert_eq!(get_json(&services).await.1, serde_json::json!([]));
+    assert_eq!(get_json(&requests).await.1, serde_json::json!([]));
+    // Another store handle on the same file stands for another process (`harvest --once`).
+    let other = Store::open(d.path()).unwrap();
+    let service = fed311::domain::Service {
+        service_code: "007".into(),
+        service_name: "Pothole".into(),
+        description: None,
+        metadata: false,
+        service_type: None,
+        keywords: None,
+        group: None,
+    };
+    other.upsert_services("town", &[service]).unwrap();
+    let raw = r#"{"service_request_id":"R1","status":"open","service_code":"007","requested_datetime":"2024-05-01T10:00:00Z"}"#;
+    let parsed = fed311::wire::read::parse_requests(format!("[{raw}]").as_bytes(), &jiff::tz::TimeZone::UTC).unwrap();
+    other.upsert_requests("town", &parsed.items).unwrap();
+    assert_eq!(get_json(&services).await.1[0]["service_code"], "007");
+    assert_eq!(get_json(&requests).await.1[0]["service_request_id"], "R1");
 }

@@ -50,7 +50,11 @@ async fn the_georeport_library_works_unchanged() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/georeport_client.py");
     let root = format!("http://{api}/open311/v2");
     let run = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3").arg(script).args([root.as_str(), "sim", "town", TEST_KEY]).output().unwrap()
+        std::process::Command::new("python3")
+            .arg(script)
+            .args([root.as_str(), "sim", "town", TEST_KEY])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();

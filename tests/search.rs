@@ -88,6 +88,14 @@ async fn filters_combine() {
     let word = &sample_words(&world)[0];
     let codes: BTreeSet<String> = rows.iter().filter_map(|r| r.request.service_code.clone()).collect();
     let code = codes.iter().next().unwrap();
+    let two: Vec<&String> = codes.iter().skip(1).take(2).collect();
+    let (lat, long) = rows.iter().find_map(|r| r.request.lat.zip(r.request.long)).unwrap();
+    let in_box = move |r: &fed311::store::StoredRequest| {
+        r.request
+            .lat
+            .zip(r.request.long)
+            .is_some_and(|(y, x)| (lat - 0.05..=lat).contains(&y) && (long..=long + 0.05).contains(&x))
+    };
     let (start, end) = (jiff::Timestamp::from_second(1_500_000_000).unwrap(), jiff::Timestamp::now());
     let updated = jiff::Timestamp::from_second(1_600_000_000).unwrap();
     let cases: Vec<(String, Keep)> = vec![
@@ -98,6 +106,14 @@ async fn filters_combine() {
         (
             format!("service_code={code}&q={word}"),
             Box::new(|r| r.request.service_code.as_ref() == Some(code) && has_word(r, word)),
+        ),
+        (
+            format!("service_code={},{}&status=open,closed", two[0], two[1]),
+            Box::new(|r| r.request.service_code.as_ref().is_some_and(|c| two.contains(&c))),
+        ),
+        (
+            format!("q={word}&bbox={},{},{},{}&jurisdiction_id=alpha,beta", long, lat - 0.05, long + 0.05, lat),
+            Box::new(move |r| has_word(r, word) && in_box(r)),
         ),
         (
             "category=streets,sanitation&jurisdiction_id=beta".into(),

@@ -22,7 +22,12 @@ struct Setup {
 /// A registry with the fake city at `city`, its services harvested into a fresh store.
 async fn setup(city: SocketAddr, serving: bool) -> Setup {
     let jurisdictions = tempfile::tempdir().unwrap();
-    write_city(jurisdictions.path(), "town", &format!("http://{city}/"), "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"");
+    write_city(
+        jurisdictions.path(),
+        "town",
+        &format!("http://{city}/"),
+        "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"",
+    );
     let data = tempfile::tempdir().unwrap();
     if serving {
         let registry = Registry::load(jurisdictions.path()).unwrap();
@@ -95,7 +100,12 @@ async fn a_submission_arrives_at_the_city_with_its_key_and_answers() {
     assert!(has("attribute[SIZE]", "large") && has("attribute[WHERE][]", "lane") && has("attribute[WHERE][]", "curb"));
     assert!(has("description", "Deep pothole by the school"));
 
-    let (status, xml) = post(api, "/jurisdictions/town/open311/v2/requests.xml", &pothole(&[])[..1].iter().chain(&pothole(&[])[2..]).cloned().collect::<Vec<_>>()).await;
+    let (status, xml) = post(
+        api,
+        "/jurisdictions/town/open311/v2/requests.xml",
+        &pothole(&[])[..1].iter().chain(&pothole(&[])[2..]).cloned().collect::<Vec<_>>(),
+    )
+    .await;
     assert_eq!(status, 200, "{xml}");
     assert!(xml.contains("<service_request_id>C-2</service_request_id>"), "{xml}");
 }
@@ -126,7 +136,8 @@ async fn bad_submissions_get_spec_errors_and_reach_nobody() {
     for (form, want, mentions) in cases {
         let (status, body) = post(api, "/open311/v2/requests.json", &form).await;
         assert_eq!(status, want, "{body}");
-        let errors: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("spec errors body: {body}"));
+        let errors: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|_| panic!("spec errors body: {body}"));
         assert_eq!(errors[0]["code"], want);
         assert!(errors[0]["description"].as_str().unwrap().contains(mentions), "{body}");
     }
@@ -143,7 +154,12 @@ async fn accepted_while_the_city_is_down_arrives_exactly_once_after_a_restart() 
     let first = up.serve("127.0.0.1:0".parse().unwrap()).await;
     // Harvest services from a live copy, then point the registry at a port where nothing listens.
     let s = setup(first, true).await;
-    write_city(s.jurisdictions.path(), "town", &format!("http://{port}/"), "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"");
+    write_city(
+        s.jurisdictions.path(),
+        "town",
+        &format!("http://{port}/"),
+        "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"",
+    );
     let (api, stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
     let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
     assert_eq!(status, 200, "{body}");
@@ -209,7 +225,8 @@ fn square(dir: &std::path::Path, name: &str, lat: f64, long: f64, half: f64) -> 
 async fn a_point_alone_is_routed_to_the_city_whose_boundary_holds_it() {
     let town = FakeCity::new(Mode::Accept);
     let village = FakeCity::new(Mode::Accept);
-    let (town_addr, village_addr) = (town.serve("127.0.0.1:0".parse().unwrap()).await, village.serve("127.0.0.1:0".parse().unwrap()).await);
+    let (town_addr, village_addr) =
+        (town.serve("127.0.0.1:0".parse().unwrap()).await, village.serve("127.0.0.1:0".parse().unwrap()).await);
     let s = setup(town_addr, true).await;
     let dir = s.jurisdictions.path();
     let town_extra = square(dir, "town", 43.65, -79.38, 0.05);
@@ -218,7 +235,8 @@ async fn a_point_alone_is_routed_to_the_city_whose_boundary_holds_it() {
     write_city(dir, "village", &format!("http://{village_addr}/"), &format!("format = \"json\"\n{village_extra}"));
     let (api, _stop) = spawn_fed311_forwarding(dir, s.data.path()).await;
 
-    let no_jurisdiction: Vec<(&str, &str)> = pothole(&[]).into_iter().filter(|(k, _)| *k != "jurisdiction_id").collect();
+    let no_jurisdiction: Vec<(&str, &str)> =
+        pothole(&[]).into_iter().filter(|(k, _)| *k != "jurisdiction_id").collect();
     let (status, body) = post(api, "/open311/v2/requests.json", &no_jurisdiction).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(town.post_count(), 1, "the point 43.65,-79.38 is inside town");

@@ -1,32 +1,51 @@
-//! Rendered answers that change only when a harvest writes (service lists), kept in memory
-//! and keyed by the store's services version, so a cached answer is never stale.
+//! Rendered answers that change only when a harvest writes (service lists, request lists
+//! served from the store), kept in memory and stamped with the store version they were
+//! rendered at, so a cached answer is never stale: any write moves the version on.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
 use axum::body::Bytes;
 
-use crate::registry::WireFormat;
+/// Most answers kept; past that the cache starts over (popular answers return quickly).
+const MAX_ENTRIES: usize = 4096;
 
-/// Rendered service lists by (jurisdiction, format).
+/// Rendered bodies by key (resource, jurisdiction, format, parameters).
 #[derive(Default)]
 pub struct ResponseCache {
-    entries: RwLock<HashMap<(String, WireFormat), (u64, Bytes)>>,
+    entries: RwLock<HashMap<String, (u64, Bytes)>>,
 }
 
 impl ResponseCache {
     /// The cached body, if rendered at `version`.
-    pub fn get(&self, jurisdiction: &str, format: WireFormat, version: u64) -> Option<Bytes> {
+    pub fn get(&self, key: &str, version: u64) -> Option<Bytes> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        match entries.get(&(jurisdiction.to_string(), format)) {
+        match entries.get(key) {
             Some((v, body)) if *v == version => Some(body.clone()),
             _ => None,
         }
     }
 
     /// Remembers a body rendered at `version`.
-    pub fn put(&self, jurisdiction: &str, format: WireFormat, version: u64, body: Bytes) {
+    pub fn put(&self, key: String, version: u64, body: Bytes) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        entries.insert((jurisdiction.to_string(), format), (version, body));
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (version, body));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_only_at_the_version_rendered() {
+        let cache = ResponseCache::default();
+        cache.put("a".into(), 1, Bytes::from_static(b"one"));
+        assert_eq!(cache.get("a", 1).as_deref(), Some(&b"one"[..]));
+        assert_eq!(cache.get("a", 2), None);
+        assert_eq!(cache.get("b", 1), None);
     }
 }

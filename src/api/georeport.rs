@@ -12,6 +12,7 @@ use super::params::Params;
 use super::{AppState, GeoError};
 use crate::domain::{Discovery, DiscoveryEndpoint};
 use crate::registry::{Jurisdiction, WireFormat};
+use crate::store::RequestFilter;
 use crate::wire::write;
 
 /// The GeoReport routes, global and per jurisdiction.
@@ -150,8 +151,9 @@ async fn dispatch_top(
 /// The service list, rendered once per change of the store's services.
 async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
-    let version = s.store.services_version();
-    let body = match s.cache.get(&j.id, call.format, version) {
+    let version = stamp(s, call)?;
+    let key = format!("services|{}|{}", j.id, call.format.extension());
+    let body = match s.cache.get(&key, version) {
         Some(body) => body,
         None => {
             let (store, id) = (s.store.clone(), j.id.clone());
@@ -161,7 +163,7 @@ async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
                 WireFormat::Xml => write::services_xml(&list),
             };
             let body = axum::body::Bytes::from(text);
-            s.cache.put(&j.id, call.format, version, body.clone());
+            s.cache.put(key, version, body.clone());
             body
         }
     };
@@ -187,13 +189,40 @@ async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
             let query = extensions.query(&j.id, filter);
             super::search::georeport_page(s, query).await.map_err(|e| call.fail(e))?
         }
-        None => {
-            let (store, id) = (s.store.clone(), j.id.clone());
-            blocking(call, move || store.query_requests(&id, &filter)).await?
-        }
+        None => return stored_requests(s, call, j, filter).await,
     };
     let list = rows.iter().map(|r| &r.request);
     Ok(document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone())))
+}
+
+/// The store's change stamp, for cached answers.
+fn stamp(s: &AppState, call: &Call) -> Result<u64, GeoError> {
+    s.store.data_version().map(|v| v as u64).map_err(|e| call.fail(GeoError::internal(&e)))
+}
+
+/// A list straight from the store, rendered once per store version and parameters.
+async fn stored_requests(
+    s: &AppState,
+    call: &Call,
+    j: &Jurisdiction,
+    filter: RequestFilter,
+) -> Result<Response, GeoError> {
+    let version = stamp(s, call)?;
+    let params: Vec<String> = call.params.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let key = format!("requests|{}|{}|{}", j.id, call.format.extension(), params.join("&"));
+    if let Some(body) = s.cache.get(&key, version) {
+        return Ok(document_bytes(call.format, body));
+    }
+    let (store, id) = (s.store.clone(), j.id.clone());
+    let rows = blocking(call, move || store.query_requests(&id, &filter)).await?;
+    let list = rows.iter().map(|r| &r.request);
+    let text = match call.format {
+        WireFormat::Json => write::requests_json(list),
+        WireFormat::Xml => write::requests_xml(list),
+    };
+    let body = axum::body::Bytes::from(text);
+    s.cache.put(key, version, body.clone());
+    Ok(document_bytes(call.format, body))
 }
 
 async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {

@@ -32,7 +32,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!("fed311_http_requests_total", "route" => route.clone(), "method" => method, "status" => status).increment(1);
+    metrics::counter!("fed311_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
     metrics::histogram!("fed311_http_request_seconds", "route" => route).record(started.elapsed().as_secs_f64());
     response
 }
@@ -51,7 +52,8 @@ pub async fn render(State(s): State<AppState>) -> Response {
             if let Some(newest) = state.newest_updated {
                 metrics::gauge!("fed311_harvest_lag_seconds", "jurisdiction" => id.clone()).set((now - newest) as f64);
             }
-            metrics::gauge!("fed311_harvest_consecutive_failures", "jurisdiction" => id).set(state.consecutive_failures as f64);
+            metrics::gauge!("fed311_harvest_consecutive_failures", "jurisdiction" => id)
+                .set(state.consecutive_failures as f64);
         }
     })
     .await;

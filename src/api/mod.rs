@@ -61,7 +61,15 @@ impl AppState {
     pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
         let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
         let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
-        AppState { store, registry, api_keys: Arc::new(api_keys), wake_forwarder: Arc::default(), cache: Arc::default(), index: None, geo: Default::default() }
+        AppState {
+            store,
+            registry,
+            api_keys: Arc::new(api_keys),
+            wake_forwarder: Arc::default(),
+            cache: Arc::default(),
+            index: None,
+            geo: Default::default(),
+        }
     }
 
     /// The same state, searching with `index`.
@@ -99,7 +107,9 @@ fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
         tower_governor::GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
         _ => 1,
     };
-    let mut response = GeoError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry in {wait} s")).into_response();
+    let mut response =
+        GeoError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry in {wait} s"))
+            .into_response();
     if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }

@@ -29,7 +29,12 @@ pub async fn post(State(s): State<AppState>, Path(file): Path<String>, RawQuery(
 }
 
 /// `POST /jurisdictions/{id}/open311/v2/requests.{fmt}`.
-pub async fn scoped_post(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+pub async fn scoped_post(
+    State(s): State<AppState>,
+    Path((jid, file)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
     respond(submit(&s, &file, q, Some(jid), &body).await)
 }
 
@@ -40,12 +45,22 @@ pub async fn token(State(s): State<AppState>, Path(file): Path<String>, RawQuery
 }
 
 /// `GET /jurisdictions/{id}/open311/v2/tokens/{token}.{fmt}`.
-pub async fn scoped_token(State(s): State<AppState>, Path((jid, file)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+pub async fn scoped_token(
+    State(s): State<AppState>,
+    Path((jid, file)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let (token, call) = Call::new(&file, q, Some(jid));
     respond(resolve_token(&s, &call, token).await)
 }
 
-async fn submit(s: &AppState, file: &str, query: Option<String>, scope: Option<String>, body: &[u8]) -> Result<Response, GeoError> {
+async fn submit(
+    s: &AppState,
+    file: &str,
+    query: Option<String>,
+    scope: Option<String>,
+    body: &[u8],
+) -> Result<Response, GeoError> {
     let (name, mut call) = Call::new(file, query, scope);
     if name != "requests" {
         return Err(call.fail(GeoError::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to"))));
@@ -53,7 +68,11 @@ async fn submit(s: &AppState, file: &str, query: Option<String>, scope: Option<S
     call.params.extend(Params::parse(std::str::from_utf8(body).ok()));
     check_key(s, &call)?;
     let city = route(s, &call)?;
-    let code = call.params.get("service_code").ok_or_else(|| call.fail(GeoError::bad_request("service_code is required")))?.to_string();
+    let code = call
+        .params
+        .get("service_code")
+        .ok_or_else(|| call.fail(GeoError::bad_request("service_code is required")))?
+        .to_string();
     check_service(s, &call, city, &code).await?;
     let form: Vec<(String, String)> =
         call.params.pairs().iter().filter(|(k, _)| k != "api_key" && k != "jurisdiction_id").cloned().collect();
@@ -82,15 +101,20 @@ fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError>
         return call.jurisdiction(s);
     }
     let (Some(lat), Some(long)) = (call.params.get("lat"), call.params.get("long")) else {
-        return Err(call.fail(GeoError::bad_request("jurisdiction_id is required, or lat and long to route by location")));
+        return Err(
+            call.fail(GeoError::bad_request("jurisdiction_id is required, or lat and long to route by location"))
+        );
     };
     let (Ok(lat), Ok(long)) = (lat.parse::<f64>(), long.parse::<f64>()) else {
         return Err(call.fail(GeoError::bad_request("lat and long must be numbers")));
     };
     let found = s.geo.locate(lat, long);
     match found.as_slice() {
-        [one] => find_jurisdiction(s, one).ok_or_else(|| call.fail(GeoError::not_found(format!("jurisdiction `{one}` is unknown")))),
-        [] => Err(call.fail(GeoError::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id")))),
+        [one] => find_jurisdiction(s, one)
+            .ok_or_else(|| call.fail(GeoError::not_found(format!("jurisdiction `{one}` is unknown")))),
+        [] => {
+            Err(call.fail(GeoError::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id"))))
+        }
         many => Err(call.fail(GeoError::bad_request(format!(
             "several jurisdictions cover {lat},{long}: {}; send jurisdiction_id",
             many.join(", ")
@@ -114,7 +138,8 @@ async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submiss
         let (store, t) = (s.store.clone(), token.to_string());
         let row = blocking(call, move || store.submission(&t)).await?;
         let row = row.ok_or_else(|| call.fail(GeoError::internal(&"submission vanished from the outbox")))?;
-        let settled = matches!(row.state.as_str(), "delivered" | "refused") || row.attempts > 0 && row.state != "sending";
+        let settled =
+            matches!(row.state.as_str(), "delivered" | "refused") || row.attempts > 0 && row.state != "sending";
         if settled || started.elapsed() >= WAIT_FOR_CITY {
             return Ok(row);
         }
@@ -128,10 +153,18 @@ fn answer(call: &Call, city: &Jurisdiction, row: Submission) -> Result<Response,
     }
     let delivered = row.state == "delivered" && row.service_request_id.as_deref().is_some_and(|id| !id.is_empty());
     let receipt = if delivered {
-        PostReceipt { service_request_id: row.service_request_id, service_notice: row.service_notice, ..Default::default() }
+        PostReceipt {
+            service_request_id: row.service_request_id,
+            service_notice: row.service_notice,
+            ..Default::default()
+        }
     } else {
         let notice = format!("Queued for delivery to {}; resolve the token for the city's id.", city.name);
-        PostReceipt { token: Some(row.token), service_notice: row.service_notice.or(Some(notice)), ..Default::default() }
+        PostReceipt {
+            token: Some(row.token),
+            service_notice: row.service_notice.or(Some(notice)),
+            ..Default::default()
+        }
     };
     let receipts = [receipt];
     Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))

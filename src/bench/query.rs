@@ -34,8 +34,10 @@ pub struct QueryArgs {
     pub wrk_seconds: u32,
 }
 
-const WORDS: &[&str] = &["pothole", "graffiti", "streetlight", "flooding", "tree", "trash", "sidewalk", "noise", "signal", "parking"];
-const ZONES: &[&str] = &["America/Toronto", "America/Chicago", "Europe/Berlin", "Europe/Helsinki", "America/Denver", "Europe/Madrid"];
+const WORDS: &[&str] =
+    &["pothole", "graffiti", "streetlight", "flooding", "tree", "trash", "sidewalk", "noise", "signal", "parking"];
+const ZONES: &[&str] =
+    &["America/Toronto", "America/Chicago", "Europe/Berlin", "Europe/Helsinki", "America/Denver", "Europe/Madrid"];
 
 /// Runs the query benchmark and prints its figures.
 pub async fn query(args: QueryArgs) -> Result<()> {
@@ -114,11 +116,20 @@ impl QueryUrls {
             let year = 2013 + (n % 12);
             urls.text.push(format!("/api/v1/requests?q={word}&limit=20"));
             urls.filtered_text.push(format!("/api/v1/requests?q={word}&jurisdiction_id={city}&status=open&limit=20"));
-            urls.bbox.push(format!("/api/v1/requests?bbox={},{},{},{}&limit=50", long - 0.01, lat - 0.01, long + 0.01, lat + 0.01));
+            urls.bbox.push(format!(
+                "/api/v1/requests?bbox={},{},{},{}&limit=50",
+                long - 0.01,
+                lat - 0.01,
+                long + 0.01,
+                lat + 0.01
+            ));
             urls.list.push(format!(
                 "/api/v1/requests?jurisdiction_id={city}&status=closed&start_date={year}-01-01&end_date={year}-06-30&limit=50"
             ));
-            urls.georeport.push(format!("/open311/v2/requests.json?jurisdiction_id={city}&status=open&page_size=50&page={}", 1 + n % 5));
+            urls.georeport.push(format!(
+                "/open311/v2/requests.json?jurisdiction_id={city}&status=open&page_size=50&page={}",
+                1 + n % 5
+            ));
         }
         Ok(urls)
     }
@@ -157,7 +168,12 @@ fn print_latencies(label: &str, latencies: &[Duration]) {
     let mut sorted = latencies.to_vec();
     sorted.sort();
     let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0;
-    println!("{label:<32} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, one client, HTTP included)", at(0.5), at(0.99), sorted.len());
+    println!(
+        "{label:<32} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, one client, HTTP included)",
+        at(0.5),
+        at(0.99),
+        sorted.len()
+    );
 }
 
 /// Mixed searches under `wrk` (if installed): 2 threads, 32 connections.
@@ -174,7 +190,9 @@ fn run_wrk(addr: std::net::SocketAddr, paths: &[String], seconds: u32, work: &Pa
     match std::process::Command::new("wrk").args(args).output() {
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stdout);
-            for line in text.lines().filter(|l| l.contains("Requests/sec") || l.contains("Latency") || l.contains("Non-2xx")) {
+            for line in
+                text.lines().filter(|l| l.contains("Requests/sec") || l.contains("Latency") || l.contains("Non-2xx"))
+            {
                 println!("  {}", line.trim());
             }
         }

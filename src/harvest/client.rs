@@ -145,7 +145,13 @@ impl Client {
 
     /// POSTs a form once, without retrying: whoever posts owns retries, because only they can
     /// tell whether a city may already have a submission.
-    pub async fn post_form(&self, url: &Url, form: &[(String, String)], headers: &BTreeMap<String, String>, rate: Option<RateLimit>) -> Posted {
+    pub async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(String, String)],
+        headers: &BTreeMap<String, String>,
+        rate: Option<RateLimit>,
+    ) -> Posted {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
         let _slot = host.in_flight.acquire().await.ok();
         host.limiter.until_ready().await;

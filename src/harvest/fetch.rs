@@ -76,7 +76,8 @@ impl CityPass<'_> {
             Ok(_) => "http_error",
             Err(_) => "transport_error",
         };
-        metrics::counter!("fed311_harvest_calls_total", "jurisdiction" => self.city.id.clone(), "outcome" => outcome).increment(1);
+        metrics::counter!("fed311_harvest_calls_total", "jurisdiction" => self.city.id.clone(), "outcome" => outcome)
+            .increment(1);
         Ok(fetched?)
     }
 

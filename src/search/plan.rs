@@ -1,10 +1,12 @@
 //! Planning a [`SearchQuery`]: which filters the index evaluates and which the collector
-//! checks per candidate. Words always go to the index, and id terms unless a much rarer
-//! clause leads (posting lists intersect cheaply, led by the rarest). Grid cells go to the index only when the box is estimated
-//! to select fewer documents than the other clauses (a cell union costs its postings,
-//! however few documents the words already picked); times are checked by the collector
-//! unless they are the only filter. A filter adds the same score to every document it matches
-//! (one term, a term set or a range), so relevance orders by the text alone.
+//! checks per candidate. Words always go to the index, and an id term when it is rarer than
+//! the words (it then leads the intersection); other id terms are checked per candidate,
+//! which costs less than seeking in their posting lists. Grid cells go to the index only
+//! when the box is estimated to select fewer documents than the other clauses (a cell union
+//! costs its postings, however few documents the words already picked); times are checked
+//! by the collector unless they are the only filter. A filter adds the same score to every
+//! document it matches (one term, a term set or a range), so relevance orders by the text
+//! alone.
 
 use std::ops::Bound;
 
@@ -51,8 +53,9 @@ impl SearchIndex {
             .collect();
         estimated.sort_by_key(|(found, ..)| *found);
         for (found, name, field, values) in estimated {
-            // The rarest clause leads; a much broader term is cheaper to check per candidate.
-            if clauses.is_empty() || found <= narrowest.saturating_mul(2) {
+            // The rarest clause leads the intersection; for any other term, reading a term
+            // ordinal per candidate costs less than seeking in its posting list.
+            if clauses.is_empty() || found < narrowest {
                 clauses.push((Occur::Must, any_term(field, values)));
                 narrowest = narrowest.min(found);
             } else {

@@ -74,8 +74,9 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
-    /// Bumped whenever services or definitions change, so rendered lists can be cached.
-    services_version: std::sync::atomic::AtomicU64,
+    /// A connection that only reads `PRAGMA data_version`, which moves whenever any other
+    /// connection (ours or another process's) commits: the stamp for cached answers.
+    watcher: Mutex<Connection>,
 }
 
 impl Store {
@@ -87,13 +88,8 @@ impl Store {
         let mut writer = schema::connect(&path)?;
         schema::migrate(&mut writer)?;
         let readers = (0..READERS).map(|_| schema::connect(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        let inner = Inner {
-            path,
-            writer: Mutex::new(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
-            services_version: Default::default(),
-        };
+        let watcher = Mutex::new(schema::connect(&path)?);
+        let inner = Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), watcher };
         Ok(Store { inner: Arc::new(inner) })
     }
 
@@ -102,13 +98,11 @@ impl Store {
         &self.inner.path
     }
 
-    /// Changes whenever any service list or definition changes (in this process).
-    pub fn services_version(&self) -> u64 {
-        self.inner.services_version.load(Ordering::Acquire)
-    }
-
-    fn services_changed(&self) {
-        self.inner.services_version.fetch_add(1, Ordering::AcqRel);
+    /// A number that changes whenever anything was committed to the store, by this process
+    /// or another (`fed311 harvest --once` beside `serve`): cached answers carry it.
+    pub fn data_version(&self) -> Result<i64> {
+        let conn = self.inner.watcher.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {

@@ -55,7 +55,13 @@ fn read(r: &Row<'_>) -> rusqlite::Result<Submission> {
 
 impl Store {
     /// Accepts a submission durably (committed before the client hears of it).
-    pub fn enqueue(&self, token: &str, jurisdiction_id: &str, service_code: &str, form: &[(String, String)]) -> Result<()> {
+    pub fn enqueue(
+        &self,
+        token: &str,
+        jurisdiction_id: &str,
+        service_code: &str,
+        form: &[(String, String)],
+    ) -> Result<()> {
         let t = now();
         self.writer().execute(
             "INSERT INTO outbox (token, jurisdiction_id, service_code, form, state, next_attempt, created_at, updated_at) \
@@ -98,17 +104,20 @@ impl Store {
     /// How many submissions are not yet delivered or refused.
     pub fn outbox_depth(&self) -> Result<u64> {
         let conn = self.reader();
-        let n: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')",
-            [],
-            |r| r.get(0),
-        )?;
+        let n: i64 =
+            conn.query_row("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')", [], |r| {
+                r.get(0)
+            })?;
         Ok(n as u64)
     }
 
     /// Marks an attempt as under way (committed before anything is sent).
     pub fn submission_sending(&self, token: &str) -> Result<()> {
-        self.set_state(token, "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1", None)
+        self.set_state(
+            token,
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1",
+            None,
+        )
     }
 
     /// The city has it, under this id.
@@ -122,7 +131,13 @@ impl Store {
     }
 
     /// The city has it but answered with its own token; resolve it later.
-    pub fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()> {
+    pub fn submission_awaiting(
+        &self,
+        token: &str,
+        city_token: &str,
+        notice: Option<&str>,
+        retry_in: i64,
+    ) -> Result<()> {
         self.writer().execute(
             "UPDATE outbox SET state = 'awaiting', city_token = ?2, service_notice = COALESCE(?3, service_notice), \
                next_attempt = ?4, updated_at = ?5 WHERE token = ?1",
@@ -133,7 +148,11 @@ impl Store {
 
     /// The city refused it for good.
     pub fn submission_refused(&self, token: &str, error: &str) -> Result<()> {
-        self.set_state(token, "UPDATE outbox SET state = 'refused', error = ?3, updated_at = ?2 WHERE token = ?1", Some(error))
+        self.set_state(
+            token,
+            "UPDATE outbox SET state = 'refused', error = ?3, updated_at = ?2 WHERE token = ?1",
+            Some(error),
+        )
     }
 
     /// Not delivered this time (and certainly not received): try again in `retry_in` seconds.

@@ -102,7 +102,12 @@ impl Store {
     /// Like [`Store::upsert_requests`], with each request's canonical category
     /// (`categories[i]` for `requests[i]`; missing entries leave the stored category alone).
     /// A new category alone also counts as a change, so the index follows it.
-    pub fn upsert_categorized(&self, jurisdiction_id: &str, requests: &[ServiceRequest], categories: &[Option<String>]) -> Result<UpsertCounts> {
+    pub fn upsert_categorized(
+        &self,
+        jurisdiction_id: &str,
+        requests: &[ServiceRequest],
+        categories: &[Option<String>],
+    ) -> Result<UpsertCounts> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut counts = UpsertCounts::default();
@@ -113,7 +118,8 @@ impl Store {
             let hash = content_hash(request);
             let category = categories.get(i).cloned().flatten();
             let old = stored.remove(request.service_request_id.as_str());
-            let same = old.as_ref().is_some_and(|old| old.hash == hash && (category.is_none() || old.category == category));
+            let same =
+                old.as_ref().is_some_and(|old| old.hash == hash && (category.is_none() || old.category == category));
             if same {
                 counts.unchanged += 1;
                 stored.extend(old.map(|old| (request.service_request_id.as_str(), old)));
@@ -161,11 +167,11 @@ impl Store {
         Ok(stmt.query_row(params![jurisdiction_id, id], read_row).optional()?)
     }
 
-    /// Requests written after `after_seq`, in seq order, at most `limit`: how the search index
-    /// follows the store.
+    /// Requests written after `after_seq`, in seq order, at most `limit` (without their raw
+    /// payloads): how the search index follows the store.
     pub fn requests_after_seq(&self, after_seq: i64, limit: usize) -> Result<Vec<StoredRequest>> {
         let conn = self.reader();
-        let sql = format!("SELECT {COLUMNS} FROM requests WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let sql = format!("SELECT {} FROM requests WHERE seq > ?1 ORDER BY seq LIMIT ?2", list_columns());
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![after_seq, limit as i64], read_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -216,7 +222,11 @@ impl Store {
 }
 
 /// What is stored of a batch's requests, in one query.
-fn tracked_batch<'r>(tx: &Transaction<'_>, jurisdiction_id: &str, requests: &'r [ServiceRequest]) -> Result<HashMap<&'r str, Tracked>> {
+fn tracked_batch<'r>(
+    tx: &Transaction<'_>,
+    jurisdiction_id: &str,
+    requests: &'r [ServiceRequest],
+) -> Result<HashMap<&'r str, Tracked>> {
     let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
     let mut stmt = tx.prepare_cached(
         "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash, \

@@ -9,12 +9,13 @@ use rusqlite_migration::{M, Migrations};
 use super::Result;
 
 /// Every schema version, oldest first. Append only: never edit a released migration.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_category.sql"),
-        include_str!("migrations/003_outbox.sql"),
-        include_str!("migrations/004_list_order.sql"),
-        include_str!("migrations/005_crosswalk.sql"),
-    ];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_category.sql"),
+    include_str!("migrations/003_outbox.sql"),
+    include_str!("migrations/004_list_order.sql"),
+    include_str!("migrations/005_crosswalk.sql"),
+];
 
 /// Opens a connection with the settings every connection shares.
 pub(super) fn connect(path: &Path) -> Result<Connection> {

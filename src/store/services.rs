@@ -77,9 +77,6 @@ impl Store {
             written += unlist.execute(params![jurisdiction_id, seen, serde_json::to_string(&codes)?])?;
         }
         tx.commit()?;
-        if written > 0 {
-            self.services_changed();
-        }
         Ok(written)
     }
 
@@ -92,10 +89,6 @@ impl Store {
              WHERE jurisdiction_id = ?1 AND service_code = ?2 AND definition IS NOT ?3",
             params![jurisdiction_id, definition.service_code, json, now()],
         )?;
-        drop(conn);
-        if n > 0 {
-            self.services_changed();
-        }
         Ok(n > 0)
     }
 

@@ -39,7 +39,8 @@ pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) 
             tracing::error!(error = %e, "Forwarder could not read the outbox");
         }
         let store = fwd.store.clone();
-        let due = tokio::task::spawn_blocking(move || store.next_submission_due()).await.ok().and_then(Result::ok).flatten();
+        let due =
+            tokio::task::spawn_blocking(move || store.next_submission_due()).await.ok().and_then(Result::ok).flatten();
         let wait = Duration::from_secs(due.unwrap_or(MAX_WAIT_SECS).clamp(0, MAX_WAIT_SECS) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
@@ -98,7 +99,9 @@ impl Forwarder {
                 let e = format!("city answered HTTP {}", answer.status.as_u16());
                 self.store.submission_retry(&s.token, "pending", retry_in, &e)
             }
-            Posted::Answered(answer) => self.store.submission_refused(&s.token, &refusal(answer.status.as_u16(), &answer.body)),
+            Posted::Answered(answer) => {
+                self.store.submission_refused(&s.token, &refusal(answer.status.as_u16(), &answer.body))
+            }
         }
     }
 
@@ -117,7 +120,10 @@ impl Forwarder {
         let Some(city_token) = &s.city_token else { return self.send(city, s).await };
         let url = resource(city, &self.format(city), &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
         let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
-        let id = answer.ok().and_then(|a| read::parse_post_receipts(&a.body).ok()).and_then(|r| r.into_iter().find_map(|r| r.service_request_id));
+        let id = answer
+            .ok()
+            .and_then(|a| read::parse_post_receipts(&a.body).ok())
+            .and_then(|r| r.into_iter().find_map(|r| r.service_request_id));
         match id {
             Some(id) => self.store.submission_delivered(&s.token, &id, None),
             None => self.store.submission_awaiting(&s.token, city_token, None, self.retry_in(s.attempts + 1).min(600)),
@@ -143,7 +149,10 @@ impl Forwarder {
         let (description, lat) = (field("description"), field("lat").and_then(|v| v.parse::<f64>().ok()));
         listed
             .into_iter()
-            .find(|r| r.description == description && (lat.is_none() || r.lat.zip(lat).is_some_and(|(a, b)| (a - b).abs() < 1e-5)))
+            .find(|r| {
+                r.description == description
+                    && (lat.is_none() || r.lat.zip(lat).is_some_and(|(a, b)| (a - b).abs() < 1e-5))
+            })
             .map(|r| r.service_request_id)
     }
 
@@ -172,7 +181,8 @@ fn resource(city: &Jurisdiction, format: &WireFormat, name: &str) -> Url {
 fn refusal(status: u16, body: &[u8]) -> String {
     match read::parse_errors(body) {
         Some(errors) if !errors.is_empty() => {
-            let parts: Vec<String> = errors.iter().map(|e| format!("{} {}", e.code, e.description).trim().to_string()).collect();
+            let parts: Vec<String> =
+                errors.iter().map(|e| format!("{} {}", e.code, e.description).trim().to_string()).collect();
             format!("the city refused it (HTTP {status}): {}", parts.join("; "))
         }
         _ => format!("the city refused it (HTTP {status})"),

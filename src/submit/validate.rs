@@ -28,7 +28,12 @@ pub fn validate_submission(form: &[(String, String)], definition: Option<&Servic
     Ok(())
 }
 
-fn check_location(lat: Option<&str>, long: Option<&str>, address: Option<&str>, address_id: Option<&str>) -> Result<(), Invalid> {
+fn check_location(
+    lat: Option<&str>,
+    long: Option<&str>,
+    address: Option<&str>,
+    address_id: Option<&str>,
+) -> Result<(), Invalid> {
     match (lat, long) {
         (Some(lat), Some(long)) => {
             let lat: f64 = lat.parse().map_err(|_| Invalid(format!("lat `{lat}` is not a number")))?;
@@ -56,7 +61,11 @@ fn answers(form: &[(String, String)], code: &str) -> Vec<String> {
 
 fn check_attribute(a: &Attribute, given: &[String]) -> Result<(), Invalid> {
     if given.is_empty() {
-        return if a.required { Err(Invalid(format!("attribute[{}] is required: {}", a.code, question(a)))) } else { Ok(()) };
+        return if a.required {
+            Err(Invalid(format!("attribute[{}] is required: {}", a.code, question(a))))
+        } else {
+            Ok(())
+        };
     }
     let keys: Vec<&str> = a.values.iter().map(|v| v.key.as_str()).collect();
     match a.datatype.as_str() {
@@ -69,10 +78,12 @@ fn check_attribute(a: &Attribute, given: &[String]) -> Result<(), Invalid> {
             Some(bad) => Err(Invalid(format!("attribute[{}] `{bad}` is not a number", a.code))),
             None => Ok(()),
         },
-        "datetime" => match given.iter().find(|g| crate::domain::time::parse_lenient(g, &jiff::tz::TimeZone::UTC).is_none()) {
-            Some(bad) => Err(Invalid(format!("attribute[{}] `{bad}` is not a datetime", a.code))),
-            None => Ok(()),
-        },
+        "datetime" => {
+            match given.iter().find(|g| crate::domain::time::parse_lenient(g, &jiff::tz::TimeZone::UTC).is_none()) {
+                Some(bad) => Err(Invalid(format!("attribute[{}] `{bad}` is not a datetime", a.code))),
+                None => Ok(()),
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -104,7 +115,11 @@ mod tests {
         };
         ServiceDefinition {
             service_code: "001".into(),
-            attributes: vec![attribute("SIZE", "singlevaluelist", true), attribute("WHERE", "multivaluelist", false), attribute("DEPTH", "number", false)],
+            attributes: vec![
+                attribute("SIZE", "singlevaluelist", true),
+                attribute("WHERE", "multivaluelist", false),
+                attribute("DEPTH", "number", false),
+            ],
         }
     }
 
@@ -122,7 +137,9 @@ mod tests {
         let base = [("lat", "45.5"), ("long", "-73.6")];
         let with = |extra: &[(&str, &str)]| form(&[&base[..], extra].concat());
         assert!(validate_submission(&with(&[]), Some(&d)).unwrap_err().0.contains("attribute[SIZE] is required"));
-        assert!(validate_submission(&with(&[("attribute[SIZE]", "c")]), Some(&d)).unwrap_err().0.contains("not one of"));
+        assert!(
+            validate_submission(&with(&[("attribute[SIZE]", "c")]), Some(&d)).unwrap_err().0.contains("not one of")
+        );
         assert!(validate_submission(&with(&[("attribute[SIZE]", "a")]), Some(&d)).is_ok());
         let multi = with(&[("attribute[SIZE]", "a"), ("attribute[WHERE][]", "a"), ("attribute[WHERE][]", "b")]);
         assert!(validate_submission(&multi, Some(&d)).is_ok());

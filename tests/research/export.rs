@@ -12,10 +12,16 @@ use crate::common;
 use crate::lab::*;
 
 /// The stored records by key (what every export must equal).
+/// Every stored record in full (raw payload included), by key.
 fn stored(lab: &Lab, only: Option<&str>) -> BTreeMap<(String, String), StoredRequest> {
-    let rows = lab.store.requests_after_seq(0, 1 << 40).unwrap();
-    let rows = rows.into_iter().filter(|r| only.is_none_or(|id| r.jurisdiction_id == id));
-    rows.map(|r| ((r.jurisdiction_id.clone(), r.request.service_request_id.clone()), r)).collect()
+    let listed = lab.store.requests_after_seq(0, 1 << 40).unwrap();
+    let keys: Vec<(String, String)> = listed
+        .into_iter()
+        .filter(|r| only.is_none_or(|id| r.jurisdiction_id == id))
+        .map(|r| (r.jurisdiction_id, r.request.service_request_id))
+        .collect();
+    let rows = lab.store.get_requests(&keys).unwrap();
+    rows.into_iter().map(|r| ((r.jurisdiction_id.clone(), r.request.service_request_id.clone()), r)).collect()
 }
 
 fn export(lab: &Lab, only: &[String], format: ExportFormat) -> String {
