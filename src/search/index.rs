@@ -135,13 +135,18 @@ fn open_existing(dir: &Path, schema: &Schema) -> std::result::Result<Option<Inde
     Ok(Some(index))
 }
 
-/// Removes tantivy's files from `dir`; refuses when it holds anything else.
+/// Removes tantivy's files from `dir` (a `.gitignore` stays); refuses when it holds anything
+/// else.
 fn empty_folder(dir: &Path) -> Result<()> {
     let io = |source| SearchError::Folder { path: dir.to_path_buf(), source };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name == ".gitignore" {
+            // The repository's `index/` keeps one, so the folder exists in a fresh clone.
+            continue;
+        }
         if !path.is_file() || !is_tantivy_file(name) {
             return Err(SearchError::NotAnIndex { path: dir.to_path_buf(), entry: name.to_string() });
         }
