@@ -17,3 +17,28 @@ fn an_unusable_index_beside_a_gitignore_is_rebuilt_and_the_gitignore_kept() {
     std::fs::write(dir.path().join("meta.json"), "{ not an index }").unwrap();
     assert!(SearchIndex::open(dir.path()).is_err(), "a folder holding other files is never emptied");
 }
+
+#[test]
+fn an_index_ahead_of_its_store_is_rebuilt_from_that_store() {
+    use fed311::store::Store;
+    let (big, small, index_dir) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let requests = |n: usize| {
+        let items: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"service_request_id":"R{i}","status":"open","description":"pothole {i}","requested_datetime":"2024-05-01T10:00:00Z"}}"#))
+            .collect();
+        fed311::wire::read::parse_requests(format!("[{}]", items.join(",")).as_bytes(), &jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .items
+    };
+    let first = Store::open(big.path()).unwrap();
+    first.upsert_requests("a", &requests(5)).unwrap();
+    let index = SearchIndex::open(index_dir.path()).unwrap();
+    index.catch_up(&first).unwrap();
+    assert_eq!(index.num_docs(), 5);
+    // The same index folder, now beside a smaller store: it must show that store, not the old.
+    let second = Store::open(small.path()).unwrap();
+    second.upsert_requests("b", &requests(2)).unwrap();
+    index.catch_up(&second).unwrap();
+    assert_eq!(index.num_docs(), 2);
+}

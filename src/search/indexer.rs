@@ -42,6 +42,12 @@ impl SearchIndex {
 
     /// Like [`SearchIndex::catch_up`], stopping at the next commit once `stop` is set.
     pub fn catch_up_until(&self, store: &Store, stop: &AtomicBool) -> Result<u64> {
+        if self.indexed_seq() > store.max_seq()? {
+            // The index is ahead of the store: it was built from another store (a different
+            // `--data`, or a restored backup). Start over from this one.
+            tracing::warn!(indexed = self.indexed_seq(), "Search index belongs to another store: rebuilding it");
+            return self.rebuild(store);
+        }
         let mut w = self.writer();
         let done = self.follow(&mut w, store, stop);
         if done.is_err() {
