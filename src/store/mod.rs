@@ -15,6 +15,7 @@ mod requests;
 mod schema;
 mod services;
 mod stats;
+mod upsert;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,9 +27,10 @@ pub use export::RequestKey;
 pub use harvest_state::HarvestState;
 pub use history::HistoryEntry;
 pub use outbox::Submission;
-pub use requests::{RequestFilter, StoredRequest, UpsertCounts};
+pub use requests::{RequestFilter, StoredRequest};
 pub use services::CrosswalkRow;
 pub use stats::{StatsFilter, StatsRow, StatsScope};
+pub use upsert::UpsertCounts;
 
 /// The SQLite file inside the data folder.
 pub const DATABASE_FILE: &str = "fed311.sqlite";
