@@ -25,7 +25,7 @@ pub async fn list(State(s): State<AppState>, RawQuery(query): RawQuery) -> Respo
 }
 
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
-    let wanted = jurisdictions(&s, &Pairs::from_query(query.as_deref()))?;
+    let wanted = jurisdictions(&s, &Pairs::parse(query.as_deref()))?;
     let store = s.store.clone();
     let rows = blocking(move || Ok(store.crosswalk(None)?)).await?;
     let crosswalk: Vec<Value> =

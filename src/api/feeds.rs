@@ -49,7 +49,7 @@ pub async fn rss(State(s): State<AppState>, headers: HeaderMap, RawQuery(query):
 }
 
 async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Dialect) -> Result<Response, Problem> {
-    let pairs = Pairs::from_query(raw.as_deref());
+    let pairs = Pairs::parse(raw.as_deref());
     let query = parse(pairs, &s)?;
     let base = origin(headers)?;
     let Some(index) = s.index.clone() else {
@@ -121,7 +121,7 @@ fn head(base: &Url, raw: Option<&str>, dialect: Dialect, entries: &[Entry]) -> H
     let mut self_url = base.join(&format!("/api/v1/feeds/{name}")).unwrap_or_else(|_| base.clone());
     self_url.set_query(raw.filter(|q| !q.is_empty()));
     let filters: Vec<(String, String)> =
-        Pairs::from_query(raw).0.into_iter().filter(|(k, v)| k != "limit" && !v.is_empty()).collect();
+        Pairs::parse(raw).0.into_iter().filter(|(k, v)| k != "limit" && !v.is_empty()).collect();
     let mut search_url = base.join("/api/v1/requests").unwrap_or_else(|_| base.clone());
     search_url.query_pairs_mut().extend_pairs(&filters).append_pair("sort", "updated");
     let described: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -17,7 +17,7 @@ pub const MAX_PAGE_SIZE: u64 = 1000;
 
 /// Decoded query parameters, in order.
 #[derive(Debug, Default)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
     /// Decodes a raw query string (absent: none).

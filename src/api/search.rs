@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(super::openapi::Filters, super::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    let search = form::parse(&form::Pairs::from_query(q.as_deref()), &s.registry);
+    let search = form::parse(&form::Pairs::parse(q.as_deref()), &s.registry);
     respond(s, search).await
 }
 

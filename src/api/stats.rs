@@ -31,7 +31,7 @@ pub async fn stats(State(s): State<AppState>, RawQuery(query): RawQuery) -> Resp
 }
 
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
-    let mut pairs = Pairs::from_query(query.as_deref());
+    let mut pairs = Pairs::parse(query.as_deref());
     let keys = group_by(&mut pairs)?;
     if let Some((name, _)) = pairs.0.iter().find(|(name, _)| NOT_FOR_STATS.contains(&name.as_str())) {
         return Err(Problem::bad_parameter(name, format!("`{name}` does not apply to stats: every match is counted")));

@@ -33,7 +33,7 @@ fn pairs(fields: Map<String, Value>) -> Result<Pairs, Problem> {
         };
         pairs.push((name, text.trim().to_string()));
     }
-    Ok(Pairs(pairs))
+    Ok(crate::api::params::Params(pairs))
 }
 
 fn scalar(name: &str, value: &Value) -> Result<String, Problem> {

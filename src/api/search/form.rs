@@ -4,6 +4,7 @@
 
 use jiff::tz::TimeZone;
 
+use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::domain::Status;
 use crate::domain::time::parse_lenient;
@@ -55,40 +56,24 @@ pub struct Search {
     pub rows: Option<u64>,
 }
 
-/// Named values, in order; empty values count as absent.
-#[derive(Debug, Default)]
-pub struct Pairs(pub Vec<(String, String)>);
+/// Named values, in order; empty values count as absent: the GeoReport API's parameters.
+pub type Pairs = Params;
 
-impl Pairs {
-    /// Decodes a raw query string.
-    pub fn from_query(query: Option<&str>) -> Pairs {
-        let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
-        Pairs(pairs.map(|(k, v)| (k.into_owned(), v.trim().to_string())).collect())
+/// A number parameter (any finite value); a 400 problem naming it otherwise.
+fn number(p: &Pairs, name: &str) -> Result<Option<f64>, Problem> {
+    let Some(text) = p.get(name) else { return Ok(None) };
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(Some(n)),
+        _ => Err(Problem::bad_parameter(name, format!("{name} `{text}` is not a number"))),
     }
+}
 
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.as_str())
-    }
-
-    fn list(&self, name: &str) -> Vec<String> {
-        let values = self.0.iter().filter(|(k, _)| k == name).flat_map(|(_, v)| v.split(','));
-        values.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-    }
-
-    fn number(&self, name: &str) -> Result<Option<f64>, Problem> {
-        let Some(text) = self.get(name) else { return Ok(None) };
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Some(n)),
-            _ => Err(Problem::bad_parameter(name, format!("{name} `{text}` is not a number"))),
-        }
-    }
-
-    fn time(&self, name: &str) -> Result<Option<jiff::Timestamp>, Problem> {
-        let Some(text) = self.get(name) else { return Ok(None) };
-        let at = parse_lenient(text, &TimeZone::UTC);
-        let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
-        at.map(Some).ok_or_else(|| Problem::bad_parameter(name, detail()))
-    }
+/// A datetime parameter (UTC when it has no zone); a 400 problem naming it otherwise.
+fn time(p: &Pairs, name: &str) -> Result<Option<jiff::Timestamp>, Problem> {
+    let Some(text) = p.get(name) else { return Ok(None) };
+    let at = parse_lenient(text, &TimeZone::UTC);
+    let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
+    at.map(Some).ok_or_else(|| Problem::bad_parameter(name, detail()))
 }
 
 /// Reads and checks a search.
@@ -111,10 +96,10 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         categories: p.list("category"),
         service_codes: p.list("service_code"),
         statuses: statuses(p)?,
-        start: p.time("start_date")?,
-        end: p.time("end_date")?,
-        updated_after: p.time("updated_after")?,
-        updated_before: p.time("updated_before")?,
+        start: time(p, "start_date")?,
+        end: time(p, "end_date")?,
+        updated_after: time(p, "updated_after")?,
+        updated_before: time(p, "updated_before")?,
         bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e))?,
         radius,
         polygon: None,
@@ -159,7 +144,7 @@ type Point = (f64, f64);
 
 /// The circle (`lat`+`long`+`radius`) and the point alone (for `sort=distance`).
 fn place(p: &Pairs) -> Result<(Option<Radius>, Option<Point>), Problem> {
-    let (lat, long, metres) = (p.number("lat")?, p.number("long")?, p.number("radius")?);
+    let (lat, long, metres) = (number(p, "lat")?, number(p, "long")?, number(p, "radius")?);
     let point = match (lat, long) {
         (Some(lat), Some(long)) => Some((lat, long)),
         (None, None) if metres.is_none() => return Ok((None, None)),
