@@ -57,12 +57,8 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
     };
     let (store, found_base) = (s.store.clone(), base.clone());
     let entries = blocking(move || {
-        let page = index.search(&query)?;
-        let mut entries = Vec::with_capacity(page.keys.len());
-        for (jid, id) in &page.keys {
-            entries.extend(store.get_request(jid, id)?.map(|stored| Entry::new(&found_base, &stored)));
-        }
-        Ok(entries)
+        let records = index.search(&query)?.records(&store)?;
+        Ok(records.iter().map(|stored| Entry::new(&found_base, stored)).collect::<Vec<_>>())
     })
     .await?;
     let head = head(&base, raw.as_deref(), dialect, &entries);

@@ -15,13 +15,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
 
 use super::problem::Problem;
 use super::{AppState, GeoError};
-use crate::search::{SearchError, SearchPage, SearchQuery};
-use crate::store::{Store, StoredRequest};
+use crate::search::{SearchError, SearchQuery};
+use crate::store::StoredRequest;
 use form::{Format, Search};
+use record::RecordOut;
 
 /// The search routes.
 pub fn routes() -> Router<AppState> {
@@ -58,7 +58,7 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
     let (store, query, format) = (s.store.clone(), search.query.clone(), search.format);
     let (page, records) = blocking(move || {
         let page = index.search(&query)?;
-        let records = if format == Format::Json { records(&store, &page)? } else { Vec::new() };
+        let records = if format == Format::Json { page.records(&store)? } else { Vec::new() };
         Ok((page, records))
     })
     .await?;
@@ -66,14 +66,21 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
         let export = export::Export { query: search.query, first: page, format: search.format, rows: search.rows };
         return Ok(export::stream(s, export));
     }
-    let requests: Vec<Value> = records.iter().map(record::json).collect();
-    let body = json!({ "requests": requests, "next_cursor": page.next_cursor, "total": page.total });
-    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    let body = PageOut {
+        requests: records.iter().map(RecordOut::from).collect(),
+        next_cursor: page.next_cursor.as_deref(),
+        total: page.total,
+    };
+    let body = serde_json::to_vec(&body).map_err(|e| Problem::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// The stored records of a page's keys, in page order.
-fn records(store: &Store, page: &SearchPage) -> Result<Vec<StoredRequest>, SearchError> {
-    Ok(store.get_requests(&page.keys)?)
+/// One JSON page, written straight from the records.
+#[derive(serde::Serialize)]
+struct PageOut<'a> {
+    requests: Vec<RecordOut<'a>>,
+    next_cursor: Option<&'a str>,
+    total: u64,
 }
 
 /// Runs index and store work off the async threads; bad parameters become 400 problems.
@@ -95,10 +102,7 @@ pub async fn georeport_page(s: &AppState, query: SearchQuery) -> Result<Vec<Stor
         return Err(GeoError::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
     };
     let store = s.store.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let page = index.search(&query)?;
-        records(&store, &page)
-    });
+    let found = tokio::task::spawn_blocking(move || index.search(&query)?.records(&store));
     match found.await {
         Ok(Ok(rows)) => Ok(rows),
         Ok(Err(SearchError::Invalid { detail, .. })) => Err(GeoError::bad_request(detail)),

@@ -102,7 +102,7 @@ fn through_index(
 ) -> Result<Tally, SearchError> {
     loop {
         let page = index.search(&q)?;
-        store.visit_stats_rows(StatsScope::Keys(&page.keys), |row| tally.add(row))?;
+        store.visit_stats_rows(StatsScope::Keys(&page.keys()?), |row| tally.add(row))?;
         match page.next_cursor {
             Some(cursor) => q.cursor = Some(cursor),
             None => return Ok(tally),

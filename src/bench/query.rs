@@ -32,6 +32,10 @@ pub struct QueryArgs {
     /// Seconds of mixed load under wrk (0 skips it).
     #[arg(long, default_value_t = 10)]
     pub wrk_seconds: u32,
+    /// Keep the store and index in this folder, and reuse them when it already holds a
+    /// benchmark store (same `--cities`): later runs skip the harvest and the indexing.
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 const WORDS: &[&str] =
@@ -41,37 +45,66 @@ const ZONES: &[&str] =
 
 /// Runs the query benchmark and prints its figures.
 pub async fn query(args: QueryArgs) -> Result<()> {
-    let work = tempfile_dir()?;
-    let (servers, registry) = start_cities(&args, &work).await?;
+    let work = match &args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => tempfile_dir()?,
+    };
+    let reuse = args.dir.is_some() && work.join("data").exists();
+    let (store, index, registry) = if reuse {
+        println!("reusing the store and index in {}", work.display());
+        let registry = Registry::load(&work.join("jurisdictions")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (store, index) = (Store::open(&work.join("data"))?, SearchIndex::open(&work.join("index"))?);
+        let started = Instant::now();
+        let (i, s) = (index.clone(), store.clone());
+        let indexed = tokio::task::spawn_blocking(move || i.catch_up(&s)).await??;
+        if indexed > 0 {
+            let took = started.elapsed().as_secs_f64();
+            println!("indexed {indexed} documents in {took:.1} s ({:.0} docs/s)", indexed as f64 / took);
+        }
+        (store, index, registry)
+    } else {
+        build(&args, &work).await?
+    };
+    let cities = registry.iter().count();
+    let state = AppState::new(store.clone(), Arc::new(registry)).with_index(index);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let urls = QueryUrls::build(&store, cities, args.samples)?;
+    for (label, list) in urls.kinds() {
+        let (latencies, matches) = time_each(addr, list).await?;
+        print_latencies(label, &latencies, matches);
+    }
+    if args.wrk_seconds > 0 {
+        run_wrk(addr, &urls.mixed(), args.wrk_seconds, &work)?;
+    }
+    println!("peak memory (whole process, simulators included): {} MiB", peak_memory_mib().unwrap_or(0));
+    if args.dir.is_none() {
+        std::fs::remove_dir_all(&work).ok();
+    }
+    Ok(())
+}
+
+/// Harvests the simulated cities into a new store in `work` and indexes it.
+async fn build(args: &QueryArgs, work: &Path) -> Result<(Store, SearchIndex, Registry)> {
+    let (servers, registry) = start_cities(args, work).await?;
     let store = Store::open(&work.join("data"))?;
     let started = Instant::now();
     let cities: Vec<_> = registry.iter().cloned().collect();
     let reports = harvest_once(&Client::new()?, &store, cities, false, None).await;
     let harvested: u64 = reports.iter().map(|r| r.counts.inserted).sum();
     println!("harvested {harvested} records from {} cities in {:.1} s", reports.len(), started.elapsed().as_secs_f64());
+    drop(servers);
     let index = SearchIndex::open(&work.join("index"))?;
     let started = Instant::now();
     let (i, s) = (index.clone(), store.clone());
     let indexed = tokio::task::spawn_blocking(move || i.catch_up(&s)).await??;
     let took = started.elapsed().as_secs_f64();
     println!("indexed {indexed} documents in {took:.1} s ({:.0} docs/s)", indexed as f64 / took);
-
-    let state = AppState::new(store.clone(), Arc::new(registry)).with_index(index);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
-    let urls = QueryUrls::build(&store, &servers, args.samples)?;
-    for (label, list) in urls.kinds() {
-        let latencies = time_each(addr, list).await?;
-        print_latencies(label, &latencies);
-    }
-    if args.wrk_seconds > 0 {
-        run_wrk(addr, &urls.mixed(), args.wrk_seconds, &work)?;
-    }
-    println!("peak memory (whole process, simulators included): {} MiB", peak_memory_mib().unwrap_or(0));
-    drop(servers);
-    std::fs::remove_dir_all(&work).ok();
-    Ok(())
+    Ok((store, index, registry))
 }
 
 async fn start_cities(args: &QueryArgs, work: &Path) -> Result<(Vec<SimServer>, Registry)> {
@@ -103,8 +136,8 @@ struct QueryUrls {
 }
 
 impl QueryUrls {
-    fn build(store: &Store, servers: &[SimServer], samples: usize) -> Result<QueryUrls> {
-        let cities = servers.len().max(1);
+    fn build(store: &Store, cities: usize, samples: usize) -> Result<QueryUrls> {
+        let cities = cities.max(1);
         let points: Vec<(f64, f64)> =
             (0..cities).flat_map(|i| store.points(&format!("city-{i}"), 500).unwrap_or_default()).collect();
         anyhow::ensure!(!points.is_empty(), "no points to query around");
@@ -112,7 +145,7 @@ impl QueryUrls {
         for n in 0..samples {
             let word = WORDS[n % WORDS.len()];
             let city = format!("city-{}", n % cities);
-            let (lat, long) = points[(n * 7919) % points.len()];
+            let (long, lat) = points[(n * 7919) % points.len()];
             let year = 2013 + (n % 12);
             urls.text.push(format!("/api/v1/requests?q={word}&limit=20"));
             urls.filtered_text.push(format!("/api/v1/requests?q={word}&jurisdiction_id={city}&status=open&limit=20"));
@@ -150,26 +183,33 @@ impl QueryUrls {
     }
 }
 
-async fn time_each(addr: std::net::SocketAddr, paths: &[String]) -> Result<Vec<Duration>> {
+/// Each path's latency, and the mean of the `total` matches the answers report (`None` for
+/// answers without one).
+async fn time_each(addr: std::net::SocketAddr, paths: &[String]) -> Result<(Vec<Duration>, Option<u64>)> {
     let client = reqwest::Client::new();
     let mut latencies = Vec::with_capacity(paths.len());
+    let mut totals = Vec::with_capacity(paths.len());
     for path in paths {
         let started = Instant::now();
         let response = client.get(format!("http://{addr}{path}")).send().await?;
         let status = response.status();
-        response.bytes().await?;
+        let body = response.bytes().await?;
         latencies.push(started.elapsed());
         anyhow::ensure!(status.is_success(), "{path}: HTTP {status}");
+        let answer: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+        totals.extend(answer.as_ref().and_then(|a| a.get("total")).and_then(serde_json::Value::as_u64));
     }
-    Ok(latencies)
+    let mean = (!totals.is_empty()).then(|| totals.iter().sum::<u64>() / totals.len() as u64);
+    Ok((latencies, mean))
 }
 
-fn print_latencies(label: &str, latencies: &[Duration]) {
+fn print_latencies(label: &str, latencies: &[Duration], matches: Option<u64>) {
     let mut sorted = latencies.to_vec();
     sorted.sort();
     let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0;
+    let matches = matches.map(|m| format!(", {m} matches on average")).unwrap_or_default();
     println!(
-        "{label:<32} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, one client, HTTP included)",
+        "{label:<32} p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, one client, HTTP included{matches})",
         at(0.5),
         at(0.99),
         sorted.len()

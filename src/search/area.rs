@@ -100,7 +100,12 @@ impl Bbox {
 
     /// Whether the point lies in the box (edges included).
     pub fn contains(&self, lat: f64, long: f64) -> bool {
-        (self.south..=self.north).contains(&lat) && self.long_spans().iter().any(|(w, e)| (*w..=*e).contains(&long))
+        let within_longs = if self.west <= self.east {
+            (self.west..=self.east).contains(&long)
+        } else {
+            long >= self.west || long <= self.east
+        };
+        (self.south..=self.north).contains(&lat) && within_longs
     }
 }
 

@@ -2,16 +2,15 @@
 //! narrowed the candidates: box, circle and polygon on `lat`/`long` (the index only knew grid
 //! cells), the requested/updated time ranges when other clauses already select few
 //! documents (a fast-field range query would scan its whole column once per query; a check
-//! costs one read per candidate), and broad id terms (`status=open`) when a rarer clause
-//! leads (seeking a long posting list per candidate costs more than reading a term ordinal).
+//! costs one read per candidate).
 
 use std::sync::Arc;
 
 use tantivy::DocId;
 use tantivy::columnar::Column;
-use tantivy::fastfield::FastFieldReaders;
 
 use super::area::{Bbox, Radius, polygon_contains};
+use super::columns::SegmentColumns;
 
 /// What every kept document must satisfy; `None` checks nothing.
 #[derive(Debug, Clone, Default)]
@@ -26,8 +25,6 @@ pub struct Checks {
     pub requested: Option<(i64, i64)>,
     /// Updated time within (unix seconds, inclusive).
     pub updated: Option<(i64, i64)>,
-    /// String fast field (by name) holding one of the values.
-    pub terms: Vec<(&'static str, Vec<String>)>,
 }
 
 /// The checks with one segment's columns.
@@ -36,39 +33,25 @@ pub struct SegmentChecks {
     point: Option<(Column<f64>, Column<f64>)>,
     requested: Option<Column<i64>>,
     updated: Option<Column<i64>>,
-    /// Per term check: the column of term ordinals and the ordinals wanted (`None`: the
-    /// segment holds none of the values).
-    terms: Vec<Option<(Column<u64>, Vec<u64>)>>,
 }
 
 impl Checks {
+    /// Whether there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        !self.is_spatial() && self.requested.is_none() && self.updated.is_none()
+    }
+
     fn is_spatial(&self) -> bool {
         self.bbox.is_some() || self.circle.is_some() || self.area.is_some()
     }
 
-    /// Opens the columns the checks (and, with `want_point`, the caller) need.
-    pub fn for_segment(&self, fast: &FastFieldReaders, want_point: bool) -> tantivy::Result<SegmentChecks> {
-        let point = if want_point || self.is_spatial() { Some((fast.f64("lat")?, fast.f64("long")?)) } else { None };
-        let requested = self.requested.map(|_| fast.i64("requested")).transpose()?;
-        let updated = self.updated.map(|_| fast.i64("updated")).transpose()?;
-        let terms =
-            self.terms.iter().map(|(field, values)| term_ords(fast, field, values)).collect::<Result<_, _>>()?;
-        Ok(SegmentChecks { checks: self.clone(), point, requested, updated, terms })
+    /// The columns the checks (and, with `want_point`, the caller) need.
+    pub fn for_segment(&self, columns: &SegmentColumns, want_point: bool) -> tantivy::Result<SegmentChecks> {
+        let point = (want_point || self.is_spatial()).then(|| (columns.lat.clone(), columns.long.clone()));
+        let requested = self.requested.map(|_| columns.requested.clone());
+        let updated = self.updated.map(|_| columns.updated.clone());
+        Ok(SegmentChecks { checks: self.clone(), point, requested, updated })
     }
-}
-
-/// The ordinals of `values` in a segment's string column.
-fn term_ords(
-    fast: &FastFieldReaders,
-    field: &str,
-    values: &[String],
-) -> tantivy::Result<Option<(Column<u64>, Vec<u64>)>> {
-    let Some(column) = fast.str(field)? else { return Ok(None) };
-    let mut ords = Vec::with_capacity(values.len());
-    for value in values {
-        ords.extend(column.dictionary().term_ord(value)?);
-    }
-    Ok((!ords.is_empty()).then(|| (column.ords().clone(), ords)))
 }
 
 impl SegmentChecks {
@@ -85,12 +68,6 @@ impl SegmentChecks {
             _ => true,
         };
         if !within(&self.requested, c.requested) || !within(&self.updated, c.updated) {
-            return false;
-        }
-        let holds = |term: &Option<(Column<u64>, Vec<u64>)>| {
-            term.as_ref().is_some_and(|(column, ords)| column.first(doc).is_some_and(|o| ords.contains(&o)))
-        };
-        if !self.terms.iter().all(holds) {
             return false;
         }
         if !c.is_spatial() {

@@ -1,17 +1,20 @@
-//! The ranking collector: one pass over the matching documents that applies the exact
-//! checks (`checks.rs`), counts the total,
-//! skips what sorts at or before the cursor and keeps the best `keep` by sort value, ties
-//! broken by the stable key hash. Everything it reads is a fast field.
+//! The ranking collectors. [`Ranker`]: one pass over the matching documents that applies the
+//! exact checks (`checks.rs`), counts the total, skips what sorts at or before the cursor and
+//! keeps the best `keep` by sort value, ties broken by the stable key hash; everything it
+//! reads is a fast field. [`ByScore`]: the same answer for a plain text query ranked by
+//! relevance, without visiting every match.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::area::distance_metres;
 use super::checks::{Checks, SegmentChecks};
+use super::columns::SegmentColumns;
 
 /// Where an item sorts: ascending `value` (descending orders negate), then `tie`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,40 +78,64 @@ pub struct Ranker {
     pub after: Option<SortKey>,
     /// How many to keep.
     pub keep: usize,
+    /// Each segment's columns, by segment ordinal.
+    pub columns: Vec<Arc<SegmentColumns>>,
 }
 
 /// One segment's share of the work.
 pub struct SegmentRanker {
-    segment: SegmentOrdinal,
     order: Order,
     checks: SegmentChecks,
+    value: Option<Column<i64>>,
+    best: Best,
+    total: u64,
+}
+
+/// A segment's best `keep` documents that sort after the cursor: a buffer cut back to the
+/// best `keep` whenever it fills, whose worst kept key then bars what cannot make the page.
+/// Each document costs amortized O(1), whatever order the documents come in (a heap costs
+/// O(log keep) for each improvement, and documents often arrive in time order).
+struct Best {
+    segment: SegmentOrdinal,
     after: Option<SortKey>,
     keep: usize,
-    value: Option<Column<i64>>,
+    /// Size at which the buffer is cut.
+    cut_at: usize,
     tie: Column<u64>,
-    heap: BinaryHeap<Ranked>,
-    total: u64,
+    kept: Vec<Ranked>,
+    /// The worst key kept at the last cut: only better ones can make the page.
+    bar: Option<SortKey>,
 }
 
 impl Collector for Ranker {
     type Fruit = (Vec<Ranked>, u64);
     type Child = SegmentRanker;
 
-    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentRanker> {
-        let fast = reader.fast_fields();
+    fn for_segment(&self, segment: SegmentOrdinal, _: &SegmentReader) -> tantivy::Result<SegmentRanker> {
+        let columns = self
+            .columns
+            .get(segment as usize)
+            .ok_or_else(|| tantivy::TantivyError::InternalError(format!("no columns for segment {segment}")))?;
         let value = match self.order {
-            Order::Descending(field) => Some(fast.i64(field)?),
+            Order::Descending(field) => columns.time(field).cloned(),
             _ => None,
         };
-        Ok(SegmentRanker {
+        // A large buffer makes cuts rare; a score ranker cuts early, for its bar prunes.
+        let cut_at = if matches!(self.order, Order::Score) { self.keep * 2 } else { (self.keep * 2).max(1024) };
+        let best = Best {
             segment,
-            order: self.order,
-            checks: self.checks.for_segment(fast, matches!(self.order, Order::Distance(..)))?,
             after: self.after,
             keep: self.keep,
+            cut_at: cut_at.max(2),
+            tie: columns.key_hash.clone(),
+            kept: Vec::with_capacity(cut_at.min(8192)),
+            bar: None,
+        };
+        Ok(SegmentRanker {
+            order: self.order,
+            checks: self.checks.for_segment(columns, matches!(self.order, Order::Distance(..)))?,
             value,
-            tie: fast.u64("key_hash")?,
-            heap: BinaryHeap::with_capacity(self.keep.min(4096) + 1),
+            best,
             total: 0,
         })
     }
@@ -118,12 +145,16 @@ impl Collector for Ranker {
     }
 
     fn merge_fruits(&self, fruits: Vec<(Vec<Ranked>, u64)>) -> tantivy::Result<(Vec<Ranked>, u64)> {
-        let total = fruits.iter().map(|(_, n)| n).sum();
-        let mut all: Vec<Ranked> = fruits.into_iter().flat_map(|(ranked, _)| ranked).collect();
-        all.sort_unstable();
-        all.truncate(self.keep);
-        Ok((all, total))
+        merge(fruits, self.keep)
     }
+}
+
+fn merge(fruits: Vec<(Vec<Ranked>, u64)>, keep: usize) -> tantivy::Result<(Vec<Ranked>, u64)> {
+    let total = fruits.iter().map(|(_, n)| n).sum();
+    let mut all: Vec<Ranked> = fruits.into_iter().flat_map(|(ranked, _)| ranked).collect();
+    all.sort_unstable();
+    all.truncate(keep);
+    Ok((all, total))
 }
 
 impl SegmentCollector for SegmentRanker {
@@ -142,24 +173,91 @@ impl SegmentCollector for SegmentRanker {
             }
             Order::Distance(lat, long) => point.map_or(f64::INFINITY, |(la, lo)| distance_metres(lat, long, la, lo)),
         };
-        if self.after.is_some_and(|a| value < a.value) {
-            return;
-        }
-        let full = self.heap.len() >= self.keep;
-        if full && self.heap.peek().is_some_and(|worst| value > worst.key.value) {
-            return;
-        }
-        let key = SortKey { value, tie: self.tie.first(doc).unwrap_or(0) };
-        if self.after.is_some_and(|a| key.order(&a) != Ordering::Greater) {
-            return;
-        }
-        self.heap.push(Ranked { key, doc: DocAddress::new(self.segment, doc) });
-        if self.heap.len() > self.keep {
-            self.heap.pop();
-        }
+        self.best.offer(doc, value);
     }
 
     fn harvest(self) -> (Vec<Ranked>, u64) {
-        (self.heap.into_vec(), self.total)
+        (self.best.into_kept(), self.total)
+    }
+}
+
+impl Best {
+    /// Keeps the document if it sorts after the cursor and among the best so far.
+    fn offer(&mut self, doc: DocId, value: f64) {
+        if self.after.is_some_and(|a| value < a.value) || self.bar.is_some_and(|b| value > b.value) {
+            return;
+        }
+        let key = SortKey { value, tie: self.tie.first(doc).unwrap_or(0) };
+        if self.after.is_some_and(|a| key.order(&a) != Ordering::Greater)
+            || self.bar.is_some_and(|b| key.order(&b) != Ordering::Less)
+        {
+            return;
+        }
+        self.kept.push(Ranked { key, doc: DocAddress::new(self.segment, doc) });
+        if self.kept.len() >= self.cut_at {
+            self.cut();
+        }
+    }
+
+    /// Cuts the buffer back to the best `keep` and raises the bar to the worst of them.
+    fn cut(&mut self) {
+        if self.kept.len() > self.keep && self.keep > 0 {
+            self.kept.select_nth_unstable(self.keep - 1);
+            self.kept.truncate(self.keep);
+        }
+        self.bar = self.kept.iter().max().map(|worst| worst.key).filter(|_| self.kept.len() >= self.keep);
+    }
+
+    /// The score a document must beat to be kept, once a cut has set the bar: just under
+    /// it, so ties (broken by the key hash) still come through.
+    fn score_floor(&self) -> Score {
+        self.bar.map_or(Score::MIN, |bar| (-bar.value as Score).next_down())
+    }
+
+    /// The best `keep`, in no particular order.
+    fn into_kept(mut self) -> Vec<Ranked> {
+        self.cut();
+        self.kept
+    }
+}
+
+/// Relevance ranking with no per-document checks, for a query tantivy can prune (one term,
+/// or a union of terms): block-max WAND skips the blocks that cannot beat the kept scores,
+/// and the total is counted apart (from the term's document frequency when the segment has
+/// no deletes). The answer equals [`Ranker`]'s.
+pub struct ByScore(pub Ranker);
+
+impl Collector for ByScore {
+    type Fruit = (Vec<Ranked>, u64);
+    type Child = SegmentRanker;
+
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentRanker> {
+        self.0.for_segment(segment, reader)
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(Vec<Ranked>, u64)>) -> tantivy::Result<(Vec<Ranked>, u64)> {
+        merge(fruits, self.0.keep)
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<(Vec<Ranked>, u64)> {
+        let mut best = self.for_segment(segment, reader)?.best;
+        let alive = reader.alive_bitset();
+        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                best.offer(doc, -f64::from(score));
+            }
+            best.score_floor()
+        })?;
+        let total = weight.count(reader)?;
+        Ok((best.into_kept(), u64::from(total)))
     }
 }

@@ -1,35 +1,38 @@
 //! Running a [`SearchQuery`]: the plan (`plan.rs`) gives the index query and the collector's
-//! checks, the [`Ranker`] collects, and the kept documents' keys are read from the document
+//! checks, the [`Ranker`] collects (or [`ByScore`], when relevance ranking can prune), and the kept documents' keys are read from the document
 //! store.
 
-use tantivy::schema::{Field, Value};
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 
-use super::collect::{Order, Ranked, Ranker};
+use super::collect::{ByScore, Order, Ranker};
 use super::index::SearchIndex;
-use super::query::{SearchPage, SearchQuery, Sort};
-use super::schema::KEY_SEPARATOR;
-use super::{Result, SearchError, cursor};
+use super::page::{self, SearchPage};
+use super::query::{SearchQuery, Sort};
+use super::{Result, cursor};
 
 impl SearchIndex {
-    /// Finds one page of keys; records are then read from the store by key.
+    /// Finds one page of hits; records are then read from the store ([`SearchPage::records`]).
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage> {
         q.validate()?;
         let sort = q.effective_sort();
         let after = q.cursor.as_deref().map(|c| cursor::decode(sort, c)).transpose()?;
         let searcher = self.inner.reader.searcher();
-        let (query, checks) = self.plan(q, &searcher)?;
+        let columns = self.inner.columns.for_searcher(&searcher)?;
+        let (query, checks) = self.plan(q, &searcher, &columns)?;
         let page_end = q.offset.saturating_add(q.limit);
-        let ranker = Ranker { order: order(sort), checks, after, keep: page_end.saturating_add(1) };
-        let (ranked, total) = searcher.search(&query, &ranker)?;
+        let prune = sort == Sort::Relevance && checks.is_empty() && prunable(query.as_ref());
+        let ranker =
+            Ranker { order: order(sort), checks, after, keep: page_end.saturating_add(1), columns: columns.clone() };
+        let (ranked, total) =
+            if prune { searcher.search(&query, &ByScore(ranker))? } else { searcher.search(&query, &ranker)? };
         let more = ranked.len() > page_end;
         let page = ranked.get(q.offset.min(ranked.len())..page_end.min(ranked.len())).unwrap_or(&[]);
-        let keys = read_keys(&searcher, self.inner.fields.key, page)?;
-        let next_cursor = match (more, page.last(), keys.last()) {
-            (true, Some(last), Some((jid, id))) => Some(cursor::encode(sort, last.key.value, jid, id)),
+        let next_cursor = match (more, page.last()) {
+            (true, Some(last)) => Some(cursor::encode(sort, last.key)),
             _ => None,
         };
-        Ok(SearchPage { keys, next_cursor, total })
+        let hits = page::hits(&columns, page.iter().map(|r| r.doc))?;
+        Ok(SearchPage::new(hits, next_cursor, total, searcher, self.inner.fields))
     }
 }
 
@@ -42,14 +45,11 @@ fn order(sort: Sort) -> Order {
     }
 }
 
-/// The `(jurisdiction_id, service_request_id)` of each kept document.
-fn read_keys(searcher: &Searcher, key: Field, page: &[Ranked]) -> Result<Vec<(String, String)>> {
-    let mut keys = Vec::with_capacity(page.len());
-    for r in page {
-        let doc: TantivyDocument = searcher.doc(r.doc)?;
-        let text = doc.get_first(key).and_then(|v| v.as_str()).ok_or(SearchError::Corrupt("document without key"))?;
-        let (jid, id) = text.split_once(KEY_SEPARATOR).ok_or(SearchError::Corrupt("malformed key"))?;
-        keys.push((jid.to_string(), id.to_string()));
-    }
-    Ok(keys)
+/// Whether tantivy ranks `query` by block-max WAND: one term, or a union of terms.
+fn prunable(query: &dyn Query) -> bool {
+    let term = |q: &dyn Query| q.downcast_ref::<TermQuery>().is_some();
+    term(query)
+        || query
+            .downcast_ref::<BooleanQuery>()
+            .is_some_and(|b| b.clauses().iter().all(|(occur, clause)| *occur == Occur::Should && term(clause.as_ref())))
 }

@@ -11,11 +11,12 @@ use tantivy::schema::Schema;
 use tantivy::store::Compressor;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
+use super::columns::ColumnCache;
 use super::schema::{self, Fields};
 use super::{Result, SearchError};
 
 /// Version of the schema and payload; a different one in the folder means rebuild.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Writer memory, shared by its threads (larger means fewer, bigger segments).
 const WRITER_MEMORY: usize = 256 << 20;
 
@@ -31,6 +32,7 @@ pub(super) struct Inner {
     pub reader: IndexReader,
     pub parser: QueryParser,
     pub writer: Mutex<Writer>,
+    pub columns: ColumnCache,
 }
 
 /// The writer and the store seq its last commit covers.
@@ -67,7 +69,7 @@ impl SearchIndex {
         let mut parser = QueryParser::for_index(&index, schema::text_fields(&fields));
         parser.set_conjunction_by_default();
         let writer = Mutex::new(Writer { writer, seq });
-        let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer };
+        let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer, columns: ColumnCache::default() };
         Ok(SearchIndex { inner: Arc::new(inner) })
     }
 

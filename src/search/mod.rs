@@ -1,24 +1,29 @@
 //! Search: a tantivy index in the index folder that follows the store. SQLite is the truth;
-//! the index only finds `(jurisdiction_id, service_request_id)` keys, and callers read the
-//! records from the store by key.
+//! the index only finds requests, and callers read the records from the store.
 //!
-//! - `schema.rs`: fields, the text analyzer, request → document; `cells.rs`: grid cells.
+//! - `schema.rs`: fields, the text analyzer, request → document; `periods.rs`: time periods.
+//! - `columns.rs`: each segment's fast-field columns, opened once, with its id-filter bitsets
+//!   (`filter.rs`) and its points in an R-tree (`points.rs`).
 //! - [`SearchIndex`] (`index.rs`): open or recreate the folder, one writer, one reader.
 //! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and records it in the
 //!   commit payload; [`run_indexer`] does so every 500 ms inside `fed311 serve`.
-//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`): `plan.rs` splits the filters
+//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `page.rs`): `plan.rs` splits the filters
 //!   between the index and the collector's exact checks (`checks.rs`, [`area`]);
 //!   `collect.rs` ranks by relevance, time or distance; `cursor.rs` makes exact keyset
 //!   cursors.
 
 pub mod area;
-mod cells;
 mod checks;
 mod collect;
+mod columns;
 mod cursor;
+mod filter;
 mod find;
 mod index;
 mod indexer;
+mod page;
+mod periods;
+mod points;
 mod plan;
 mod query;
 mod schema;
@@ -28,7 +33,8 @@ use std::path::{Path, PathBuf};
 pub use area::{Bbox, Radius};
 pub use index::SearchIndex;
 pub use indexer::run_indexer;
-pub use query::{DEFAULT_LIMIT, MAX_LIMIT, SearchPage, SearchQuery, Sort};
+pub use page::{Hit, SearchPage};
+pub use query::{DEFAULT_LIMIT, MAX_LIMIT, SearchQuery, Sort};
 
 use crate::store::{Store, StoreError};
 

@@ -1,84 +1,125 @@
 //! Planning a [`SearchQuery`]: which filters the index evaluates and which the collector
-//! checks per candidate. Words always go to the index, and an id term when it is rarer than
-//! the words (it then leads the intersection); other id terms are checked per candidate,
-//! which costs less than seeking in their posting lists. Grid cells go to the index only
-//! when the box is estimated to select fewer documents than the other clauses (a cell union
-//! costs its postings, however few documents the words already picked); times are checked
-//! by the collector unless they are the only filter. A filter adds the same score to every
-//! document it matches (one term, a term set or a range), so relevance orders by the text
-//! alone.
+//! checks per candidate. Words and id filters always go to the index (the id filters as one
+//! bitset clause, `filter.rs`). The box around the place asked for (a bbox, circle or
+//! polygon; from each segment's R-tree, `points.rs`) and the time periods of a requested or
+//! updated range join, rarest first, only when estimated to select far fewer documents than
+//! the clauses before them (building them costs about one step per document they hold,
+//! however few documents the others already picked). The collector checks circles,
+//! polygons and times exactly, and the box when the R-tree did not. Every filter adds the
+//! same score to every document it matches, so relevance orders by the text alone.
 
-use std::ops::Bound;
+use std::sync::Arc;
 
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::columnar::Column;
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::area::{Bbox, polygon_bbox};
 use super::checks::Checks;
+use super::columns::SegmentColumns;
+use super::filter::IdFilter;
 use super::index::SearchIndex;
 use super::query::SearchQuery;
-use super::{Result, SearchError, cells};
+use super::points::InBox;
+use super::{Result, SearchError, periods};
 
 type Clause = (Occur, Box<dyn Query>);
 
 /// A box no point falls in (the box of an empty area).
 const EMPTY: Bbox = Bbox { west: 0.0, south: 1.0, east: 0.0, north: -1.0 };
 
+/// A filter the index may evaluate, with the documents it is estimated to select.
+enum Narrowing {
+    /// Every id filter (`jurisdiction_id=a,b&status=open`), as one bitset clause.
+    Ids(IdFilter),
+    /// The points in a box, from each segment's R-tree.
+    Box(Bbox),
+    /// Periods of a time range: a union of terms that over-covers (the collector checks the
+    /// time exactly).
+    Cover(Field, Vec<u64>),
+}
+
 impl SearchIndex {
     /// The index query and the checks left to the collector.
-    pub(super) fn plan(&self, q: &SearchQuery, searcher: &Searcher) -> Result<(Box<dyn Query>, Checks)> {
+    pub(super) fn plan(
+        &self,
+        q: &SearchQuery,
+        searcher: &Searcher,
+        columns: &[Arc<SegmentColumns>],
+    ) -> Result<(Box<dyn Query>, Checks)> {
         let f = &self.inner.fields;
-        let mut checks = Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), ..Checks::default() };
+        let (requested, updated) = (span(q.start, q.end), span(q.updated_after, q.updated_before));
+        let mut checks =
+            Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), requested, updated, ..Checks::default() };
         let mut clauses: Vec<Clause> = Vec::new();
         let mut narrowest = u64::MAX;
         if let Some(text) = &q.text {
             clauses.push((Occur::Must, self.text_query(text)?));
             narrowest = self.text_estimate(text, searcher);
         }
-        let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
-        let terms = [
-            ("jurisdiction_id", f.jurisdiction_id, &q.jurisdictions),
-            ("category", f.category, &q.categories),
-            ("service_code", f.service_code, &q.service_codes),
-            ("status", f.status, &statuses),
-        ];
-        let mut estimated: Vec<_> = terms
-            .into_iter()
-            .filter(|(_, _, values)| !values.is_empty())
-            .map(|(name, field, values)| {
-                let found: u64 = values.iter().map(|v| doc_freq(searcher, Term::from_field_text(field, v))).sum();
-                (found, name, field, values)
-            })
-            .collect();
-        estimated.sort_by_key(|(found, ..)| *found);
-        for (found, name, field, values) in estimated {
-            // The rarest clause leads the intersection; for any other term, reading a term
-            // ordinal per candidate costs less than seeking in its posting list.
-            if clauses.is_empty() || found < narrowest {
-                clauses.push((Occur::Must, any_term(field, values)));
-                narrowest = narrowest.min(found);
-            } else {
-                checks.terms.push((name, values.clone()));
+        let mut narrowings: Vec<(u64, Narrowing)> = self.id_filter(q, searcher, columns).into_iter().collect();
+        narrowings.extend(tightest_box(q).map(|b| (box_estimate(searcher, columns, &b), Narrowing::Box(b))));
+        narrowings
+            .extend(requested.and_then(|r| periods_of(searcher, columns, f.requested_period, r, |c| &c.requested)));
+        narrowings.extend(updated.and_then(|r| periods_of(searcher, columns, f.updated_period, r, |c| &c.updated)));
+        narrowings.sort_by_key(|(estimate, _)| *estimate);
+        for (estimate, narrowing) in narrowings {
+            // Id filters always join (a seek in a bitset costs a word read); a cover joins
+            // only when it selects far fewer than the clauses before it (a union costs its
+            // postings, however few documents the others already picked).
+            let leads = clauses.is_empty();
+            match narrowing {
+                Narrowing::Ids(filter) => clauses.push((Occur::Must, Box::new(filter))),
+                Narrowing::Box(bbox) if leads || estimate.saturating_mul(2) < narrowest => {
+                    if q.bbox == Some(bbox) {
+                        // The R-tree answers the box exactly.
+                        checks.bbox = None;
+                    }
+                    clauses.push((Occur::Must, Box::new(InBox { bbox, segments: columns.into() })));
+                }
+                Narrowing::Box(_) => continue,
+                Narrowing::Cover(field, terms) if leads || estimate.saturating_mul(2) < narrowest => {
+                    clauses.push((Occur::Must, union(field, terms)));
+                }
+                Narrowing::Cover(..) => continue,
             }
+            narrowest = narrowest.min(estimate);
         }
-        if let Some((cells, estimate)) = tightest_box(q).and_then(|b| cells_of(searcher, f.cell, &b)) {
-            if clauses.is_empty() || estimate.saturating_mul(2) < narrowest {
-                let terms = cells.into_iter().map(|cell| Term::from_field_u64(f.cell, cell));
-                clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
-            }
-        }
-        let (requested, updated) = (span(q.start, q.end), span(q.updated_after, q.updated_before));
-        if clauses.is_empty() {
-            // Nothing else narrows the search: one scan of the time columns is the cheapest.
-            clauses.extend(requested.map(|r| time_range(f.requested, r)));
-            clauses.extend(updated.map(|r| time_range(f.updated, r)));
-        } else {
-            (checks.requested, checks.updated) = (requested, updated);
-        }
-        let query: Box<dyn Query> =
-            if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) };
+        let query: Box<dyn Query> = match clauses.len() {
+            0 => Box::new(AllQuery),
+            // Alone, a clause is its own query (tantivy prunes a lone term, not a wrapped one).
+            1 => clauses.pop().map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |(_, query)| query),
+            _ => Box::new(BooleanQuery::new(clauses)),
+        };
         Ok((query, checks))
+    }
+
+    /// The id filters asked for as one clause, with the documents its rarest filter holds.
+    fn id_filter(
+        &self,
+        q: &SearchQuery,
+        searcher: &Searcher,
+        columns: &[Arc<SegmentColumns>],
+    ) -> Option<(u64, Narrowing)> {
+        let f = &self.inner.fields;
+        let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
+        let asked = [
+            (f.jurisdiction_id, &q.jurisdictions),
+            (f.category, &q.categories),
+            (f.service_code, &q.service_codes),
+            (f.status, &statuses),
+        ];
+        let filters: Vec<(Field, Vec<String>)> = asked
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(field, values)| (field, values.clone()))
+            .collect();
+        let rarest = filters
+            .iter()
+            .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
+            .min()?;
+        Some((rarest, Narrowing::Ids(IdFilter { filters, segments: columns.into() })))
     }
 
     fn text_query(&self, text: &str) -> Result<Box<dyn Query>> {
@@ -117,29 +158,46 @@ fn tightest_box(q: &SearchQuery) -> Option<Bbox> {
     [q.bbox, q.radius.map(|r| r.bbox()), polygon].into_iter().flatten().min_by(|a, b| size(a).total_cmp(&size(b)))
 }
 
-/// The cells covering `b` and an estimate of the documents inside: those of its 1° cells,
-/// scaled by the share of their area the box covers.
-fn cells_of(searcher: &Searcher, field: Field, b: &Bbox) -> Option<(Vec<u64>, u64)> {
-    let cells = cells::covering(b)?;
-    let (coarse, share) = cells::coarse(b)?;
-    let held: u64 = coarse.into_iter().map(|cell| doc_freq(searcher, Term::from_field_u64(field, cell))).sum();
-    Some((cells, (held as f64 * share).ceil() as u64))
+/// About how many documents lie in the box, from the segments' point histograms.
+fn box_estimate(searcher: &Searcher, columns: &[Arc<SegmentColumns>], b: &Bbox) -> u64 {
+    let segments = searcher.segment_readers().iter().zip(columns);
+    segments.map(|(reader, c)| c.points(reader.max_doc()).estimate(b)).sum::<f64>().ceil() as u64
 }
 
-fn any_term(field: Field, values: &[String]) -> Box<dyn Query> {
-    match values {
-        [one] => Box::new(TermQuery::new(Term::from_field_text(field, one), IndexRecordOption::Basic)),
-        many => Box::new(TermSetQuery::new(many.iter().map(|v| Term::from_field_text(field, v)))),
+/// The periods covering a time range, clamped to the times the index holds, and an estimate
+/// of the documents inside: all of them, scaled by the share of their time span the range
+/// covers.
+fn periods_of(
+    searcher: &Searcher,
+    columns: &[Arc<SegmentColumns>],
+    field: Field,
+    (from, to): (i64, i64),
+    column: impl Fn(&SegmentColumns) -> &Column<i64>,
+) -> Option<(u64, Narrowing)> {
+    let held = columns.iter().map(|c| column(c)).filter(|c| c.num_docs() > 0);
+    let (min, max) = held.fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c.min_value()), hi.max(c.max_value())));
+    if min > max {
+        return None;
     }
+    let (from, to) = (from.max(min), to.min(max));
+    let terms = periods::covering(from, to)?;
+    let share = if to < from { 0.0 } else { (to - from + 1) as f64 / (max - min + 1) as f64 };
+    Some(((searcher.num_docs() as f64 * share).ceil() as u64, Narrowing::Cover(field, terms)))
+}
+
+/// Documents holding any of the u64 terms, all scored alike: a union of posting lists
+/// (tantivy's term set builds an automaton and a bitset of the whole segment per query,
+/// which costs more than the few dozen lists a cover holds).
+fn union(field: Field, terms: Vec<u64>) -> Box<dyn Query> {
+    let term = |t: u64| -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_u64(field, t), IndexRecordOption::Basic))
+    };
+    let any = BooleanQuery::new(terms.into_iter().map(|t| (Occur::Should, term(t))).collect());
+    Box::new(ConstScoreQuery::new(Box::new(any), 1.0))
 }
 
 /// A time range in unix seconds, inclusive; `None` when neither end is given.
 fn span(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<(i64, i64)> {
     let second = |t: jiff::Timestamp| t.as_second();
     (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, second), to.map_or(i64::MAX, second)))
-}
-
-fn time_range(field: Field, (from, to): (i64, i64)) -> Clause {
-    let (lo, hi) = (Term::from_field_i64(field, from), Term::from_field_i64(field, to));
-    (Occur::Must, Box::new(RangeQuery::new(Bound::Included(lo), Bound::Included(hi))))
 }

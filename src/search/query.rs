@@ -1,4 +1,4 @@
-//! What a search asks ([`SearchQuery`]) and answers ([`SearchPage`]), and the checks that
+//! What a search asks ([`SearchQuery`]), and the checks that
 //! name the faulty parameter. The query only finds keys; records are read from the store.
 
 use std::sync::Arc;
@@ -93,17 +93,6 @@ impl Default for SearchQuery {
             cursor: None,
         }
     }
-}
-
-/// One page of keys.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchPage {
-    /// `(jurisdiction_id, service_request_id)` in result order.
-    pub keys: Vec<(String, String)>,
-    /// Where the next page starts; `None` on the last page.
-    pub next_cursor: Option<String>,
-    /// How many requests match in all (regardless of paging).
-    pub total: u64,
 }
 
 impl SearchQuery {

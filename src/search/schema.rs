@@ -14,8 +14,9 @@
 //! - Filters: `status`, `service_code`, `category` (string, fast); `requested`, `updated`,
 //!   `closed` (i64 unix seconds), `lat`, `long` (f64) and `has_point` as fast fields, because
 //!   tantivy's `RangeQuery` runs on the fast field whenever there is one (no term index
-//!   needed); `cell` (u64, indexed): the point's grid cells, the box prefilter; `seq` (u64,
-//!   fast) for checking what the index holds.
+//!   needed; `lat`/`long` also feed each segment's R-tree);
+//!   `requested_period`, `updated_period` (u64, indexed): the times' periods, the time
+//!   prefilter; `seq` (u64, fast): the store version indexed, by which records are read.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -61,8 +62,10 @@ pub struct Fields {
     pub long: Field,
     /// Whether the request has coordinates.
     pub has_point: Field,
-    /// The grid cells of the point (see `cells`).
-    pub cell: Field,
+    /// The periods of the requested time (see `periods`).
+    pub requested_period: Field,
+    /// The periods of the updated time.
+    pub updated_period: Field,
     /// Store seq of the indexed version.
     pub seq: Field,
 }
@@ -93,7 +96,8 @@ pub fn build() -> (Schema, Fields) {
         lat: b.add_f64_field("lat", FAST),
         long: b.add_f64_field("long", FAST),
         has_point: b.add_bool_field("has_point", INDEXED | FAST),
-        cell: b.add_u64_field("cell", INDEXED),
+        requested_period: b.add_u64_field("requested_period", INDEXED),
+        updated_period: b.add_u64_field("updated_period", INDEXED),
         seq: b.add_u64_field("seq", FAST),
     };
     (b.build(), fields)
@@ -154,13 +158,15 @@ pub fn document(f: &Fields, stored: &StoredRequest) -> TantivyDocument {
             doc.add_i64(field, at.as_second());
         }
     }
+    for (field, at) in [(f.requested_period, r.requested_datetime), (f.updated_period, r.updated_datetime)] {
+        for period in at.map(|t| super::periods::of_time(t.as_second())).into_iter().flatten() {
+            doc.add_u64(field, period);
+        }
+    }
     let point = r.lat.zip(r.long);
     if let Some((lat, long)) = point {
         doc.add_f64(f.lat, lat);
         doc.add_f64(f.long, long);
-        for cell in super::cells::of_point(lat, long) {
-            doc.add_u64(f.cell, cell);
-        }
     }
     doc.add_bool(f.has_point, point.is_some());
     doc.add_u64(f.seq, u64::try_from(stored.seq).unwrap_or(0));

@@ -72,6 +72,20 @@ impl Store {
         Ok(found)
     }
 
+    /// The requests whose current version has these seqs, in the order asked, without their
+    /// raw payloads (as lists); a seq no request holds any more (it changed since) gives
+    /// `None`.
+    pub fn get_requests_by_seq(&self, seqs: &[i64]) -> Result<Vec<Option<StoredRequest>>> {
+        let conn = self.reader();
+        let sql = format!("SELECT {} FROM requests WHERE seq = ?1", list_columns());
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut found = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            found.push(stmt.query_row(params![seq], read_row).optional()?);
+        }
+        Ok(found)
+    }
+
     /// One request by id.
     pub fn get_request(&self, jurisdiction_id: &str, id: &str) -> Result<Option<StoredRequest>> {
         let conn = self.reader();

@@ -93,12 +93,12 @@ fn produce(state: &AppState, mut export: Export, tx: &mpsc::Sender<Chunk>) -> Re
         record::csv_header(&mut out);
     }
     let mut left = export.rows.unwrap_or(u64::MAX);
-    let mut page = std::mem::replace(&mut export.first, SearchPage { keys: vec![], next_cursor: None, total: 0 });
+    let mut page = std::mem::replace(&mut export.first, SearchPage::empty());
     let mut first = true;
     loop {
-        page.keys.truncate(usize::try_from(left).unwrap_or(usize::MAX));
-        left -= page.keys.len() as u64;
-        for stored in state.store.get_requests(&page.keys)? {
+        page.truncate(usize::try_from(left).unwrap_or(usize::MAX));
+        left -= page.hits.len() as u64;
+        for stored in page.records(&state.store)? {
             record::write(&mut out, format, &stored, first);
             first = false;
             if out.len() >= CHUNK {
