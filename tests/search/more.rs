@@ -204,3 +204,15 @@ async fn fed311_reindex_builds_an_index_from_the_store() {
     let query = SearchQuery { text: Some("pothole".into()), limit: 1000, ..SearchQuery::default() };
     assert_eq!(rebuilt.search(&query).unwrap(), world.index.search(&query).unwrap());
 }
+
+#[tokio::test]
+async fn relevance_pages_are_the_same_whether_ranking_prunes_or_visits_every_match() {
+    let world = World::new(600).await;
+    let word = super::sample_words(&world).remove(0);
+    // A plain word is ranked by block-max WAND; with a time filter every match is visited.
+    let pruned = world.all_pages(&format!("q={word}&limit=7")).await;
+    let visited = world.all_pages(&format!("q={word}&updated_after=1990-01-01&limit=7")).await;
+    let ids = |page: &[Value]| page.iter().map(|r| r["service_request_id"].clone()).collect::<Vec<_>>();
+    assert!(pruned.len() > 50, "a word most records hold: {}", pruned.len());
+    assert_eq!(ids(&pruned), ids(&visited), "the same records in the same order, page after page");
+}
