@@ -50,6 +50,8 @@ pub struct AppState {
     pub wake_forwarder: Arc<tokio::sync::Notify>,
     /// Rendered answers kept until the store changes.
     pub cache: Arc<cache::ResponseCache>,
+    /// Rendered record versions for search pages, by seq.
+    pub rendered: Arc<search::rendered::RenderedRecords>,
     /// The search index (finds keys; records come from the store); `None`: searches answer 503.
     pub index: Option<crate::search::SearchIndex>,
     /// Every jurisdiction's area, for `locate` and routing by location (empty until loaded).
@@ -67,6 +69,7 @@ impl AppState {
             api_keys: Arc::new(api_keys),
             wake_forwarder: Arc::default(),
             cache: Arc::default(),
+            rendered: Arc::default(),
             index: None,
             geo: Default::default(),
         }

@@ -8,6 +8,7 @@ mod body;
 mod export;
 pub(crate) mod form;
 pub(crate) mod record;
+pub(crate) mod rendered;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,7 +22,6 @@ use super::{AppState, GeoError};
 use crate::search::{SearchError, SearchQuery};
 use crate::store::StoredRequest;
 use form::{Format, Search};
-use record::RecordOut;
 
 /// The search routes.
 pub fn routes() -> Router<AppState> {
@@ -55,10 +55,10 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
     if search.format != Format::Json {
         search.query.limit = export::BATCH;
     }
-    let (store, query, format) = (s.store.clone(), search.query.clone(), search.format);
+    let (store, query, format, rendered) = (s.store.clone(), search.query.clone(), search.format, s.rendered.clone());
     let (page, records) = blocking(move || {
         let page = index.search(&query)?;
-        let records = if format == Format::Json { page.records(&store)? } else { Vec::new() };
+        let records = if format == Format::Json { rendered.page(&store, &page)? } else { Vec::new() };
         Ok((page, records))
     })
     .await?;
@@ -66,21 +66,8 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
         let export = export::Export { query: search.query, first: page, format: search.format, rows: search.rows };
         return Ok(export::stream(s, export));
     }
-    let body = PageOut {
-        requests: records.iter().map(RecordOut::from).collect(),
-        next_cursor: page.next_cursor.as_deref(),
-        total: page.total,
-    };
-    let body = serde_json::to_vec(&body).map_err(|e| Problem::internal(&e))?;
+    let body = rendered::page_body(&records, page.next_cursor.as_deref(), page.total);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
-}
-
-/// One JSON page, written straight from the records.
-#[derive(serde::Serialize)]
-struct PageOut<'a> {
-    requests: Vec<RecordOut<'a>>,
-    next_cursor: Option<&'a str>,
-    total: u64,
 }
 
 /// Runs index and store work off the async threads; bad parameters become 400 problems.

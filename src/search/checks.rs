@@ -10,7 +10,7 @@ use tantivy::DocId;
 use tantivy::columnar::Column;
 
 use super::area::{Bbox, Radius, polygon_contains};
-use super::columns::SegmentColumns;
+use super::columns::{SegmentColumns, Times};
 
 /// What every kept document must satisfy; `None` checks nothing.
 #[derive(Debug, Clone, Default)]
@@ -30,9 +30,8 @@ pub struct Checks {
 /// The checks with one segment's columns.
 pub struct SegmentChecks {
     checks: Checks,
+    columns: Arc<SegmentColumns>,
     point: Option<(Column<f64>, Column<f64>)>,
-    requested: Option<Column<i64>>,
-    updated: Option<Column<i64>>,
 }
 
 impl Checks {
@@ -46,11 +45,9 @@ impl Checks {
     }
 
     /// The columns the checks (and, with `want_point`, the caller) need.
-    pub fn for_segment(&self, columns: &SegmentColumns, want_point: bool) -> tantivy::Result<SegmentChecks> {
+    pub fn for_segment(&self, columns: &Arc<SegmentColumns>, want_point: bool) -> SegmentChecks {
         let point = (want_point || self.is_spatial()).then(|| (columns.lat.clone(), columns.long.clone()));
-        let requested = self.requested.map(|_| columns.requested.clone());
-        let updated = self.updated.map(|_| columns.updated.clone());
-        Ok(SegmentChecks { checks: self.clone(), point, requested, updated })
+        SegmentChecks { checks: self.clone(), columns: columns.clone(), point }
     }
 }
 
@@ -63,11 +60,10 @@ impl SegmentChecks {
     /// Whether the document (whose point is `point`) passes every check.
     pub fn accepts(&self, doc: DocId, point: Option<(f64, f64)>) -> bool {
         let c = &self.checks;
-        let within = |column: &Option<Column<i64>>, range: Option<(i64, i64)>| match (column, range) {
-            (Some(column), Some((lo, hi))) => column.first(doc).is_some_and(|t| (lo..=hi).contains(&t)),
-            _ => true,
+        let within = |times: &Times, range: Option<(i64, i64)>| {
+            range.is_none_or(|(lo, hi)| times.get(doc).is_some_and(|t| (lo..=hi).contains(&t)))
         };
-        if !within(&self.requested, c.requested) || !within(&self.updated, c.updated) {
+        if !within(&self.columns.requested, c.requested) || !within(&self.columns.updated, c.updated) {
             return false;
         }
         if !c.is_spatial() {

@@ -8,13 +8,12 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::area::distance_metres;
 use super::checks::{Checks, SegmentChecks};
-use super::columns::SegmentColumns;
+use super::columns::{SegmentColumns, TimeField};
 
 /// Where an item sorts: ascending `value` (descending orders negate), then `tie`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,8 +61,8 @@ impl Ord for Ranked {
 pub enum Order {
     /// Text score, best first.
     Score,
-    /// An i64 fast field, largest first.
-    Descending(&'static str),
+    /// A time, latest first.
+    Descending(TimeField),
     /// Distance from a point, nearest first.
     Distance(f64, f64),
 }
@@ -86,7 +85,7 @@ pub struct Ranker {
 pub struct SegmentRanker {
     order: Order,
     checks: SegmentChecks,
-    value: Option<Column<i64>>,
+    columns: Arc<SegmentColumns>,
     best: Best,
     total: u64,
 }
@@ -99,9 +98,10 @@ struct Best {
     segment: SegmentOrdinal,
     after: Option<SortKey>,
     keep: usize,
-    /// Size at which the buffer is cut.
+    /// Size at which the buffer is cut next, and the most it grows to.
     cut_at: usize,
-    tie: Column<u64>,
+    widest: usize,
+    columns: Arc<SegmentColumns>,
     kept: Vec<Ranked>,
     /// The worst key kept at the last cut: only better ones can make the page.
     bar: Option<SortKey>,
@@ -116,25 +116,25 @@ impl Collector for Ranker {
             .columns
             .get(segment as usize)
             .ok_or_else(|| tantivy::TantivyError::InternalError(format!("no columns for segment {segment}")))?;
-        let value = match self.order {
-            Order::Descending(field) => columns.time(field).cloned(),
-            _ => None,
-        };
-        // A large buffer makes cuts rare; a score ranker cuts early, for its bar prunes.
-        let cut_at = if matches!(self.order, Order::Score) { self.keep * 2 } else { (self.keep * 2).max(1024) };
+        // The first cut comes early, to set a bar; the buffer then doubles, so that documents
+        // arriving in ascending order (each one a new best) cost few cuts. A score ranker
+        // keeps cutting early, for its bar prunes blocks.
+        let first = (self.keep * 2).max(2);
+        let widest = if matches!(self.order, Order::Score) { first } else { first.max(1024) };
         let best = Best {
             segment,
             after: self.after,
             keep: self.keep,
-            cut_at: cut_at.max(2),
-            tie: columns.key_hash.clone(),
-            kept: Vec::with_capacity(cut_at.min(8192)),
+            cut_at: first,
+            widest,
+            columns: columns.clone(),
+            kept: Vec::with_capacity(self.keep.min(64) * 2),
             bar: None,
         };
         Ok(SegmentRanker {
             order: self.order,
-            checks: self.checks.for_segment(columns, matches!(self.order, Order::Distance(..)))?,
-            value,
+            checks: self.checks.for_segment(columns, matches!(self.order, Order::Distance(..))),
+            columns: columns.clone(),
             best,
             total: 0,
         })
@@ -168,9 +168,7 @@ impl SegmentCollector for SegmentRanker {
         self.total += 1;
         let value = match self.order {
             Order::Score => -f64::from(score),
-            Order::Descending(_) => {
-                self.value.as_ref().and_then(|c| c.first(doc)).map_or(f64::INFINITY, |v| -(v as f64))
-            }
+            Order::Descending(field) => self.columns.time(field).get(doc).map_or(f64::INFINITY, |t| -(t as f64)),
             Order::Distance(lat, long) => point.map_or(f64::INFINITY, |(la, lo)| distance_metres(lat, long, la, lo)),
         };
         self.best.offer(doc, value);
@@ -187,7 +185,7 @@ impl Best {
         if self.after.is_some_and(|a| value < a.value) || self.bar.is_some_and(|b| value > b.value) {
             return;
         }
-        let key = SortKey { value, tie: self.tie.first(doc).unwrap_or(0) };
+        let key = SortKey { value, tie: self.columns.ties.get(doc as usize).copied().unwrap_or(0) };
         if self.after.is_some_and(|a| key.order(&a) != Ordering::Greater)
             || self.bar.is_some_and(|b| key.order(&b) != Ordering::Less)
         {
@@ -196,6 +194,7 @@ impl Best {
         self.kept.push(Ranked { key, doc: DocAddress::new(self.segment, doc) });
         if self.kept.len() >= self.cut_at {
             self.cut();
+            self.cut_at = (self.cut_at * 2).min(self.widest);
         }
     }
 

@@ -1,8 +1,10 @@
 //! The fast-field columns of each segment, opened once and shared by every query, with the
 //! segment's id-filter bitsets (`filter.rs`) and points (`points.rs`). Opening a column
 //! reads its layout (thousands of blocks for a million documents), which cost more than a
-//! whole selective query when each query opened its own; a segment's columns and postings
-//! never change, so they are kept by segment id until the segment is merged away.
+//! whole selective query when each query opened its own; the columns read for every
+//! candidate (times, tie-breakers) are decoded into memory, 24 bytes a document. A
+//! segment's columns and postings never change, so they are kept by segment id until the
+//! segment is merged away.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -20,14 +22,14 @@ pub struct SegmentColumns {
     pub segment_id: SegmentId,
     /// Its id-filter bitsets.
     pub filters: FilterCache,
-    /// Stable hash of the key (every order's tie-breaker).
-    pub key_hash: Column<u64>,
+    /// Stable hash of each document's key (every order's tie-breaker), in memory.
+    pub ties: Box<[u64]>,
     /// Store seq of the indexed version.
     pub seq: Column<u64>,
-    /// Requested time, unix seconds.
-    pub requested: Column<i64>,
-    /// Updated time, unix seconds.
-    pub updated: Column<i64>,
+    /// Requested time, unix seconds, in memory.
+    pub requested: Times,
+    /// Updated time, unix seconds, in memory.
+    pub updated: Times,
     /// Latitude.
     pub lat: Column<f64>,
     /// Longitude.
@@ -39,13 +41,15 @@ pub struct SegmentColumns {
 impl SegmentColumns {
     fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
         let fast = reader.fast_fields();
+        let key_hash = fast.u64("key_hash")?;
+        let docs = 0..reader.max_doc();
         Ok(SegmentColumns {
             segment_id: reader.segment_id(),
             filters: FilterCache::default(),
-            key_hash: fast.u64("key_hash")?,
+            ties: docs.clone().map(|doc| key_hash.first(doc).unwrap_or(0)).collect(),
             seq: fast.u64("seq")?,
-            requested: fast.i64("requested")?,
-            updated: fast.i64("updated")?,
+            requested: Times::read(&fast.i64("requested")?, reader.max_doc()),
+            updated: Times::read(&fast.i64("updated")?, reader.max_doc()),
             lat: fast.f64("lat")?,
             long: fast.f64("long")?,
             points: OnceLock::new(),
@@ -57,13 +61,49 @@ impl SegmentColumns {
         self.points.get_or_init(|| SegmentPoints::build(self, max_doc))
     }
 
-    /// A time column by field name (`requested` or `updated`).
-    pub fn time(&self, field: &str) -> Option<&Column<i64>> {
+    /// A time column.
+    pub fn time(&self, field: TimeField) -> &Times {
         match field {
-            "requested" => Some(&self.requested),
-            "updated" => Some(&self.updated),
-            _ => None,
+            TimeField::Requested => &self.requested,
+            TimeField::Updated => &self.updated,
         }
+    }
+}
+
+/// The time columns rankings and checks read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeField {
+    /// `requested`.
+    Requested,
+    /// `updated`.
+    Updated,
+}
+
+/// A time column decoded into memory, one slot per document: rankings and checks read it
+/// for every candidate, and a slot costs a load where a compressed column costs a decode.
+pub struct Times {
+    values: Box<[i64]>,
+    /// Smallest time held (`i64::MAX` when none).
+    pub min: i64,
+    /// Largest time held (`i64::MIN` when none).
+    pub max: i64,
+}
+
+/// The slot of a document without the time.
+const MISSING: i64 = i64::MIN;
+
+impl Times {
+    fn read(column: &Column<i64>, max_doc: DocId) -> Times {
+        let values: Box<[i64]> = (0..max_doc).map(|doc| column.first(doc).unwrap_or(MISSING)).collect();
+        let held = values.iter().copied().filter(|t| *t != MISSING);
+        let (min, max) = held.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+        Times { values, min, max }
+    }
+
+    /// The document's time.
+    #[inline]
+    pub fn get(&self, doc: DocId) -> Option<i64> {
+        self.values.get(doc as usize).copied().filter(|t| *t != MISSING)
     }
 }
 

@@ -14,6 +14,10 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use super::columns::SegmentColumns;
 
+/// How many times cheaper a seek in a bitset is than in a posting list (measured on the
+/// query benchmark: the intersection of a common word with a jurisdiction and a status).
+const SEEK_COST: u32 = 8;
+
 /// Most value bitsets kept per segment; past it, bitsets are built per query.
 const MAX_CACHED: usize = 512;
 
@@ -172,8 +176,11 @@ impl DocSet for Bits {
         self.doc
     }
 
+    /// Tantivy's intersection lets the smallest hint lead and seeks the others. A seek here
+    /// costs a word read, where a posting list's costs a block search several times over,
+    /// so the bitset claims more than it holds: it follows unless it is far rarer.
     fn size_hint(&self) -> u32 {
-        self.len
+        self.len.saturating_mul(SEEK_COST)
     }
 }
 

@@ -5,6 +5,7 @@
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 
 use super::collect::{ByScore, Order, Ranker};
+use super::columns::TimeField;
 use super::index::SearchIndex;
 use super::page::{self, SearchPage};
 use super::query::{SearchQuery, Sort};
@@ -39,8 +40,8 @@ impl SearchIndex {
 fn order(sort: Sort) -> Order {
     match sort {
         Sort::Relevance => Order::Score,
-        Sort::Newest => Order::Descending("requested"),
-        Sort::RecentlyUpdated => Order::Descending("updated"),
+        Sort::Newest => Order::Descending(TimeField::Requested),
+        Sort::RecentlyUpdated => Order::Descending(TimeField::Updated),
         Sort::Distance { lat, long } => Order::Distance(lat, long),
     }
 }

@@ -23,8 +23,8 @@ mod index;
 mod indexer;
 mod page;
 mod periods;
-mod points;
 mod plan;
+mod points;
 mod query;
 mod schema;
 

@@ -68,14 +68,20 @@ impl SearchPage {
     /// The records of the hits from the store, in page order (current versions; a record
     /// the store no longer holds is left out).
     pub fn records(&self, store: &Store) -> Result<Vec<StoredRequest>> {
-        let seqs: Vec<i64> = self.hits.iter().map(|h| h.seq).collect();
+        Ok(self.records_of(store, &self.hits)?.into_iter().flatten().collect())
+    }
+
+    /// The records of some of the page's hits, in their order (`None`: the store no longer
+    /// holds it).
+    pub fn records_of(&self, store: &Store, hits: &[Hit]) -> Result<Vec<Option<StoredRequest>>> {
+        let seqs: Vec<i64> = hits.iter().map(|h| h.seq).collect();
         let mut records = Vec::with_capacity(seqs.len());
-        for (hit, found) in self.hits.iter().zip(store.get_requests_by_seq(&seqs)?) {
+        for (hit, found) in hits.iter().zip(store.get_requests_by_seq(&seqs)?) {
             match found {
-                Some(record) => records.push(record),
+                Some(record) => records.push(Some(record)),
                 None => {
                     let (jid, id) = self.key(hit)?;
-                    records.extend(store.get_request(&jid, &id)?);
+                    records.push(store.get_request(&jid, &id)?);
                 }
             }
         }

@@ -10,18 +10,17 @@
 
 use std::sync::Arc;
 
-use tantivy::columnar::Column;
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::area::{Bbox, polygon_bbox};
 use super::checks::Checks;
-use super::columns::SegmentColumns;
+use super::columns::{SegmentColumns, TimeField};
 use super::filter::IdFilter;
 use super::index::SearchIndex;
-use super::query::SearchQuery;
 use super::points::InBox;
+use super::query::SearchQuery;
 use super::{Result, SearchError, periods};
 
 type Clause = (Occur, Box<dyn Query>);
@@ -60,9 +59,9 @@ impl SearchIndex {
         }
         let mut narrowings: Vec<(u64, Narrowing)> = self.id_filter(q, searcher, columns).into_iter().collect();
         narrowings.extend(tightest_box(q).map(|b| (box_estimate(searcher, columns, &b), Narrowing::Box(b))));
-        narrowings
-            .extend(requested.and_then(|r| periods_of(searcher, columns, f.requested_period, r, |c| &c.requested)));
-        narrowings.extend(updated.and_then(|r| periods_of(searcher, columns, f.updated_period, r, |c| &c.updated)));
+        let periods = |field, range, time| periods_of(searcher, columns, field, range, time);
+        narrowings.extend(requested.and_then(|r| periods(f.requested_period, r, TimeField::Requested)));
+        narrowings.extend(updated.and_then(|r| periods(f.updated_period, r, TimeField::Updated)));
         narrowings.sort_by_key(|(estimate, _)| *estimate);
         for (estimate, narrowing) in narrowings {
             // Id filters always join (a seek in a bitset costs a word read); a cover joins
@@ -158,10 +157,10 @@ fn tightest_box(q: &SearchQuery) -> Option<Bbox> {
     [q.bbox, q.radius.map(|r| r.bbox()), polygon].into_iter().flatten().min_by(|a, b| size(a).total_cmp(&size(b)))
 }
 
-/// About how many documents lie in the box, from the segments' point histograms.
+/// About how many documents lie in the box, from the segments. point grids.
 fn box_estimate(searcher: &Searcher, columns: &[Arc<SegmentColumns>], b: &Bbox) -> u64 {
     let segments = searcher.segment_readers().iter().zip(columns);
-    segments.map(|(reader, c)| c.points(reader.max_doc()).estimate(b)).sum::<f64>().ceil() as u64
+    segments.map(|(reader, c)| c.points(reader.max_doc()).estimate(b)).sum()
 }
 
 /// The periods covering a time range, clamped to the times the index holds, and an estimate
@@ -172,10 +171,10 @@ fn periods_of(
     columns: &[Arc<SegmentColumns>],
     field: Field,
     (from, to): (i64, i64),
-    column: impl Fn(&SegmentColumns) -> &Column<i64>,
+    time: TimeField,
 ) -> Option<(u64, Narrowing)> {
-    let held = columns.iter().map(|c| column(c)).filter(|c| c.num_docs() > 0);
-    let (min, max) = held.fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c.min_value()), hi.max(c.max_value())));
+    let held = columns.iter().map(|c| c.time(time));
+    let (min, max) = held.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t.min), hi.max(t.max)));
     if min > max {
         return None;
     }

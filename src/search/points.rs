@@ -1,13 +1,12 @@
-//! Each segment's points in an R-tree, built from its `lat`/`long` columns the first time a
-//! query asks where, and kept with the segment's columns. A box finds exactly the documents
-//! inside it (no over-covering grid, no coordinate reads per candidate); a 0.1° histogram
-//! of the points estimates, before any lookup, how many a box holds.
+//! Each segment's points in a sorted grid, built from its `lat`/`long` columns the first
+//! time a query asks where, and kept with the segment's columns. The points are sorted by
+//! 0.005° cell (about 500 m), so the points of a box are a few contiguous runs: those of
+//! cells wholly inside it are taken without a look, those of its edge cells are checked
+//! exactly. No coordinate is read from the index per candidate, and counting the points of
+//! the covered cells estimates a box for the planner before any of them is touched.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree};
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader};
 
@@ -15,71 +14,104 @@ use super::area::Bbox;
 use super::columns::SegmentColumns;
 use super::filter::Bits;
 
-/// Histogram cell size, in degrees.
-const CELL: f64 = 0.1;
+/// Cell size, in degrees.
+const CELL: f64 = 0.005;
 
-type Point = GeomWithData<[f64; 2], DocId>;
-
-/// A segment's points.
+/// A segment's points, sorted by cell.
 pub struct SegmentPoints {
-    tree: RTree<Point>,
-    /// Points per 0.1° cell, by (row, column).
-    histogram: HashMap<(i32, i32), u32>,
+    /// The cells holding points, ascending (`row << 32 | column`).
+    cells: Vec<u64>,
+    /// Where each cell's points start in `points` (one more entry: the end).
+    starts: Vec<u32>,
+    /// `(lat, long, doc)`, grouped by cell.
+    points: Vec<(f64, f64, DocId)>,
 }
 
 impl SegmentPoints {
     /// Reads every document's point from the columns.
     pub fn build(columns: &SegmentColumns, max_doc: DocId) -> SegmentPoints {
-        let mut points = Vec::new();
-        let mut histogram = HashMap::new();
-        for doc in 0..max_doc {
-            if let (Some(lat), Some(long)) = (columns.lat.first(doc), columns.long.first(doc)) {
-                points.push(Point::new([long, lat], doc));
-                *histogram.entry(cell(lat, long)).or_insert(0) += 1;
+        let mut keyed: Vec<(u64, f64, f64, DocId)> = (0..max_doc)
+            .filter_map(|doc| Some((columns.lat.first(doc)?, columns.long.first(doc)?, doc)))
+            .map(|(lat, long, doc)| (key(row(lat), column(long)), lat, long, doc))
+            .collect();
+        keyed.sort_unstable_by_key(|(key, _, _, doc)| (*key, *doc));
+        let (mut cells, mut starts) = (Vec::new(), Vec::new());
+        for (i, (key, ..)) in keyed.iter().enumerate() {
+            if cells.last() != Some(key) {
+                cells.push(*key);
+                starts.push(i as u32);
             }
         }
-        SegmentPoints { tree: RTree::bulk_load(points), histogram }
+        starts.push(keyed.len() as u32);
+        let points = keyed.into_iter().map(|(_, lat, long, doc)| (lat, long, doc)).collect();
+        SegmentPoints { cells, starts, points }
     }
 
-    /// About how many points lie in the box: those of the cells it touches, scaled by the
-    /// share of their area it covers.
-    pub fn estimate(&self, b: &Bbox) -> f64 {
+    /// How many points the cells covering the box hold (a little more than the box holds).
+    pub fn estimate(&self, b: &Bbox) -> u64 {
         let mut held = 0u64;
-        let mut cells = 0u64;
-        for (west, east) in b.long_spans() {
-            let (first, last) = (cell(b.south, west), cell(b.north, east));
-            for row in first.0..=last.0 {
-                for column in first.1..=last.1 {
-                    cells += 1;
-                    held += u64::from(self.histogram.get(&(row, column)).copied().unwrap_or(0));
-                    if cells > 4096 {
-                        return self.tree.size() as f64;
-                    }
-                }
-            }
-        }
-        let area = (b.north - b.south) * b.long_spans().iter().map(|(w, e)| e - w).sum::<f64>();
-        held as f64 * (area / (cells as f64 * CELL * CELL)).clamp(0.0, 1.0)
+        self.visit(b, |first, last, _| held += u64::from(self.starts[last + 1] - self.starts[first]));
+        held
     }
 
     /// The documents whose point lies in the box (edges included), one bit each.
     fn inside(&self, b: &Bbox, max_doc: DocId) -> Vec<u64> {
         let mut words = vec![0u64; (max_doc as usize).div_ceil(64)];
-        for (west, east) in b.long_spans() {
-            let envelope = AABB::from_corners([west, b.south], [east, b.north]);
-            for point in self.tree.locate_in_envelope(&envelope) {
-                let [long, lat] = *point.geom();
-                if b.contains(lat, long) {
-                    words[(point.data / 64) as usize] |= 1 << (point.data % 64);
+        let mut set = |doc: DocId| words[(doc / 64) as usize] |= 1 << (doc % 64);
+        self.visit(b, |first, last, interior| {
+            let run = &self.points[self.starts[first] as usize..self.starts[last + 1] as usize];
+            for &(lat, long, doc) in run {
+                if interior || b.contains(lat, long) {
+                    set(doc);
+                }
+            }
+        });
+        words
+    }
+
+    /// Calls `visit(first, last, interior)` for each run of cells `first..=last` (indexes
+    /// into `cells`) that lies in one row of the box; `interior` when the run's cells lie
+    /// wholly inside it (then so do their points).
+    fn visit(&self, b: &Bbox, mut visit: impl FnMut(usize, usize, bool)) {
+        let (south, north) = (row(b.south), row(b.north));
+        let spans = b.long_spans();
+        for (west, east) in spans.iter().map(|(w, e)| (column(*w), column(*e))) {
+            for r in south..=north {
+                let from = self.cells.partition_point(|c| *c < key(r, west));
+                let to = self.cells.partition_point(|c| *c <= key(r, east));
+                if from >= to {
+                    continue;
+                }
+                let edge_row = r == south || r == north;
+                // Edge columns need a look; the columns between them do not (unless the row does).
+                let inner_from = self.cells[from..to].partition_point(|c| (*c as u32) <= west) + from;
+                let inner_to = self.cells[from..to].partition_point(|c| (*c as u32) < east) + from;
+                if edge_row || inner_from >= inner_to {
+                    visit(from, to - 1, false);
+                    continue;
+                }
+                if inner_from > from {
+                    visit(from, inner_from - 1, false);
+                }
+                visit(inner_from, inner_to - 1, true);
+                if to > inner_to {
+                    visit(inner_to, to - 1, false);
                 }
             }
         }
-        words
     }
 }
 
-fn cell(lat: f64, long: f64) -> (i32, i32) {
-    ((lat / CELL).floor() as i32, (long / CELL).floor() as i32)
+fn row(lat: f64) -> u32 {
+    ((lat + 90.0) / CELL).floor().clamp(0.0, 180.0 / CELL) as u32
+}
+
+fn column(long: f64) -> u32 {
+    ((long + 180.0) / CELL).floor().clamp(0.0, 360.0 / CELL) as u32
+}
+
+fn key(row: u32, column: u32) -> u64 {
+    u64::from(row) << 32 | u64::from(column)
 }
 
 /// Documents whose point lies in a box, all scored alike.
