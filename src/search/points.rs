@@ -30,10 +30,14 @@ pub struct SegmentPoints {
 impl SegmentPoints {
     /// Reads every document's point from the columns.
     pub fn build(columns: &SegmentColumns, max_doc: DocId) -> SegmentPoints {
-        let mut keyed: Vec<(u64, f64, f64, DocId)> = (0..max_doc)
-            .filter_map(|doc| Some((columns.lat.first(doc)?, columns.long.first(doc)?, doc)))
-            .map(|(lat, long, doc)| (key(row(lat), column(long)), lat, long, doc))
-            .collect();
+        let points = (0..max_doc).filter_map(|doc| Some((columns.lat.first(doc)?, columns.long.first(doc)?, doc)));
+        SegmentPoints::new(points)
+    }
+
+    /// Sorts `(lat, long, doc)` points by cell.
+    fn new(points: impl Iterator<Item = (f64, f64, DocId)>) -> SegmentPoints {
+        let mut keyed: Vec<(u64, f64, f64, DocId)> =
+            points.map(|(lat, long, doc)| (key(row(lat), column(long)), lat, long, doc)).collect();
         keyed.sort_unstable_by_key(|(key, _, _, doc)| (*key, *doc));
         let (mut cells, mut starts) = (Vec::new(), Vec::new());
         for (i, (key, ..)) in keyed.iter().enumerate() {
@@ -150,5 +154,52 @@ impl Weight for InBox {
             return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} is not in the box")));
         }
         Ok(Explanation::new("in box", scorer.score()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic scatter of points around `(lat, long)`, some on cell edges.
+    fn scatter(lat: f64, long: f64, n: u32) -> Vec<(f64, f64, DocId)> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..n)
+            .map(|doc| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let (a, b) = ((x % 10_000) as f64 / 10_000.0 - 0.5, ((x >> 20) % 10_000) as f64 / 10_000.0 - 0.5);
+                let snap = |v: f64| if doc % 7 == 0 { (v / CELL).round() * CELL } else { v };
+                (snap(lat + a * 0.08), snap(long + b * 0.08), doc)
+            })
+            .collect()
+    }
+
+    fn found(points: &SegmentPoints, b: &Bbox, max_doc: DocId) -> Vec<DocId> {
+        let words = points.inside(b, max_doc);
+        (0..max_doc).filter(|d| words[(d / 64) as usize] >> (d % 64) & 1 == 1).collect()
+    }
+
+    #[test]
+    fn a_box_finds_exactly_the_points_inside_it() {
+        let mut all = scatter(43.65, -79.38, 4000);
+        all.extend(scatter(0.0, 179.98, 1000).into_iter().map(|(lat, long, doc)| {
+            let long = if long > 180.0 { long - 360.0 } else { long };
+            (lat, long, doc + 4000)
+        }));
+        let points = SegmentPoints::new(all.iter().copied());
+        let boxes = [
+            Bbox { west: -79.40, south: 43.64, east: -79.37, north: 43.66 },
+            Bbox { west: -79.3975, south: 43.6325, east: -79.3625, north: 43.6675 },
+            Bbox { west: -79.38, south: 43.65, east: -79.38, north: 43.65 },
+            Bbox { west: 179.99, south: -0.01, east: -179.99, north: 0.02 },
+            Bbox::WORLD,
+        ];
+        for b in boxes {
+            let want: Vec<DocId> = all.iter().filter(|(lat, long, _)| b.contains(*lat, *long)).map(|p| p.2).collect();
+            assert_eq!(found(&points, &b, 5000), want, "{b:?}");
+            assert!(points.estimate(&b) >= want.len() as u64, "{b:?}: the estimate covers the box");
+        }
     }
 }
