@@ -88,6 +88,8 @@ pub struct SegmentRanker {
     columns: Arc<SegmentColumns>,
     best: Best,
     total: u64,
+    /// Accepted documents not offered yet (time orders only).
+    latest_last: Vec<DocId>,
 }
 
 /// A segment's best `keep` documents that sort after the cursor: a buffer cut back to the
@@ -137,6 +139,7 @@ impl Collector for Ranker {
             columns: columns.clone(),
             best,
             total: 0,
+            latest_last: Vec::new(),
         })
     }
 
@@ -168,14 +171,38 @@ impl SegmentCollector for SegmentRanker {
         self.total += 1;
         let value = match self.order {
             Order::Score => -f64::from(score),
-            Order::Descending(field) => self.columns.time(field).get(doc).map_or(f64::INFINITY, |t| -(t as f64)),
+            Order::Descending(_) => {
+                self.latest_last.push(doc);
+                if self.latest_last.len() == LATEST_CHUNK {
+                    self.offer_latest_first();
+                }
+                return;
+            }
             Order::Distance(lat, long) => point.map_or(f64::INFINITY, |(la, lo)| distance_metres(lat, long, la, lo)),
         };
         self.best.offer(doc, value);
     }
 
-    fn harvest(self) -> (Vec<Ranked>, u64) {
+    fn harvest(mut self) -> (Vec<Ranked>, u64) {
+        self.offer_latest_first();
         (self.best.into_kept(), self.total)
+    }
+}
+
+/// Documents held back to be offered in reverse, when ranking by time.
+const LATEST_CHUNK: usize = 4096;
+
+impl SegmentRanker {
+    /// Offers the held-back documents, last first. Documents are indexed in the order the
+    /// store wrote them, mostly oldest first, so the latest come first this way: the first
+    /// cut sets a bar that most of the rest fail at one comparison, where in index order
+    /// nearly every document would be a new best.
+    fn offer_latest_first(&mut self) {
+        let Order::Descending(field) = self.order else { return };
+        let times = self.columns.time(field);
+        for doc in self.latest_last.drain(..).rev() {
+            self.best.offer(doc, times.get(doc).map_or(f64::INFINITY, |t| -(t as f64)));
+        }
     }
 }
 

@@ -21,10 +21,13 @@ const SEEK_COST: u32 = 8;
 /// Most value bitsets kept per segment; past it, bitsets are built per query.
 const MAX_CACHED: usize = 512;
 
+/// Bitsets (64 documents a word) by field and value.
+type ValueBits = HashMap<(Field, String), Arc<Vec<u64>>>;
+
 /// A segment's cached value bitsets, by field and value.
 #[derive(Default)]
 pub struct FilterCache {
-    bits: Mutex<HashMap<(Field, String), Arc<Vec<u64>>>>,
+    bits: Mutex<ValueBits>,
 }
 
 impl FilterCache {
@@ -51,7 +54,7 @@ impl FilterCache {
         Ok(words)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Field, String), Arc<Vec<u64>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ValueBits> {
         self.bits.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -89,14 +92,21 @@ impl Weight for IdFilter {
         })?;
         let mut all: Option<Vec<u64>> = None;
         for (field, values) in &self.filters {
-            let mut any = vec![0u64; words_for(reader.max_doc())];
-            for value in values {
-                let bits = cache.value(reader, *field, value)?;
-                any.iter_mut().zip(bits.iter()).for_each(|(a, b)| *a |= b);
-            }
-            match &mut all {
-                Some(all) => all.iter_mut().zip(&any).for_each(|(a, b)| *a &= b),
-                None => all = Some(any),
+            let bits: Vec<Arc<Vec<u64>>> =
+                values.iter().map(|value| cache.value(reader, *field, value)).collect::<tantivy::Result<_>>()?;
+            match (&mut all, bits.as_slice()) {
+                (Some(all), [one]) => all.iter_mut().zip(one.iter()).for_each(|(a, b)| *a &= b),
+                (None, [one]) => all = Some(one.to_vec()),
+                (_, many) => {
+                    let mut any = vec![0u64; words_for(reader.max_doc())];
+                    for bits in many {
+                        any.iter_mut().zip(bits.iter()).for_each(|(a, b)| *a |= b);
+                    }
+                    match &mut all {
+                        Some(all) => all.iter_mut().zip(&any).for_each(|(a, b)| *a &= b),
+                        None => all = Some(any),
+                    }
+                }
             }
         }
         Ok(Box::new(Bits::new(all.unwrap_or_default(), boost)))

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tantivy::indexer::LogMergePolicy;
 use tantivy::query::QueryParser;
 use tantivy::schema::Schema;
 use tantivy::store::Compressor;
@@ -64,6 +65,7 @@ impl SearchIndex {
         schema::register_analyzer(&index);
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
         let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
+        writer.set_merge_policy(Box::new(merge_policy()));
         let seq = committed(&index).map_or(0, |p| p.seq);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let mut parser = QueryParser::for_index(&index, schema::text_fields(&fields));
@@ -103,6 +105,14 @@ impl Writer {
         self.seq = seq;
         Ok(())
     }
+}
+
+/// Merges as soon as four segments of a size are there (tantivy waits for eight): a query
+/// pays a fixed cost per segment, and this index is read far more often than written.
+fn merge_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(4);
+    policy
 }
 
 /// A new index: the document store (keys only) in small uncompressed blocks, so reading one

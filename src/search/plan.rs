@@ -49,15 +49,18 @@ impl SearchIndex {
     ) -> Result<(Box<dyn Query>, Checks)> {
         let f = &self.inner.fields;
         let (requested, updated) = (span(q.start, q.end), span(q.updated_after, q.updated_before));
-        let mut checks =
-            Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), requested, updated, ..Checks::default() };
+        let mut checks = Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), requested, updated };
         let mut clauses: Vec<Clause> = Vec::new();
         let mut narrowest = u64::MAX;
+        let mut words = Vec::new();
         if let Some(text) = &q.text {
-            clauses.push((Occur::Must, self.text_query(text)?));
+            let query = self.text_query(text)?;
+            words = dense_words(query.as_ref(), searcher);
+            clauses.push((Occur::Must, query));
             narrowest = self.text_estimate(text, searcher);
         }
-        let mut narrowings: Vec<(u64, Narrowing)> = self.id_filter(q, searcher, columns).into_iter().collect();
+        let ids = self.id_filter(q, searcher, columns, words);
+        let mut narrowings: Vec<(u64, Narrowing)> = ids.into_iter().collect();
         narrowings.extend(tightest_box(q).map(|b| (box_estimate(searcher, columns, &b), Narrowing::Box(b))));
         let periods = |field, range, time| periods_of(searcher, columns, field, range, time);
         narrowings.extend(requested.and_then(|r| periods(f.requested_period, r, TimeField::Requested)));
@@ -95,11 +98,15 @@ impl SearchIndex {
     }
 
     /// The id filters asked for as one clause, with the documents its rarest filter holds.
+    /// With them go the `words` the text requires (each then leaves the text scorer only the
+    /// documents every filter holds to seek and score, where it would otherwise walk its
+    /// whole posting list).
     fn id_filter(
         &self,
         q: &SearchQuery,
         searcher: &Searcher,
         columns: &[Arc<SegmentColumns>],
+        words: Vec<String>,
     ) -> Option<(u64, Narrowing)> {
         let f = &self.inner.fields;
         let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
@@ -109,11 +116,15 @@ impl SearchIndex {
             (f.service_code, &q.service_codes),
             (f.status, &statuses),
         ];
-        let filters: Vec<(Field, Vec<String>)> = asked
+        let mut filters: Vec<(Field, Vec<String>)> = asked
             .into_iter()
             .filter(|(_, values)| !values.is_empty())
             .map(|(field, values)| (field, values.clone()))
             .collect();
+        if filters.is_empty() {
+            return None;
+        }
+        filters.extend(words.into_iter().map(|word| (f.text, vec![word])));
         let rarest = filters
             .iter()
             .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
@@ -144,6 +155,21 @@ impl SearchIndex {
         }
         rarest
     }
+}
+
+/// The words every match of the text query holds, when it is one word or only required
+/// words (not phrases, alternatives or exclusions), and each is in at least a sixteenth of
+/// the documents (a rarer word's posting list is already short).
+fn dense_words(query: &dyn Query, searcher: &Searcher) -> Vec<String> {
+    let term = |q: &dyn Query| q.downcast_ref::<TermQuery>().map(|t| t.term().clone());
+    let terms: Option<Vec<Term>> = match query.downcast_ref::<BooleanQuery>() {
+        Some(all) => {
+            all.clauses().iter().map(|(occur, q)| term(q.as_ref()).filter(|_| *occur == Occur::Must)).collect()
+        }
+        None => term(query).map(|t| vec![t]),
+    };
+    let dense = |t: &Term| doc_freq(searcher, t.clone()).saturating_mul(16) >= searcher.num_docs();
+    terms.unwrap_or_default().iter().filter(|t| dense(t)).filter_map(|t| t.value().as_str().map(String::from)).collect()
 }
 
 fn doc_freq(searcher: &Searcher, term: Term) -> u64 {
