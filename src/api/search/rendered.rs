@@ -10,25 +10,32 @@ use super::record::RecordOut;
 use crate::search::{SearchError, SearchPage};
 use crate::store::Store;
 
-/// Record versions kept (about 1 KB each).
-const CAPACITY: usize = 50_000;
+/// Record versions kept by default (about 1 KB each).
+pub const CAPACITY: usize = 50_000;
 
 /// Rendered record versions by seq.
 pub struct RenderedRecords {
-    by_seq: Cache<i64, Bytes>,
+    /// `None`: every record is rendered every time.
+    by_seq: Option<Cache<i64, Bytes>>,
 }
 
 impl Default for RenderedRecords {
     fn default() -> Self {
-        RenderedRecords { by_seq: Cache::new(CAPACITY) }
+        RenderedRecords::with_capacity(CAPACITY)
     }
 }
 
 impl RenderedRecords {
+    /// Keeps up to `capacity` record versions (0: none).
+    pub fn with_capacity(capacity: usize) -> Self {
+        RenderedRecords { by_seq: (capacity > 0).then(|| Cache::new(capacity)) }
+    }
+
     /// The JSON of each hit's record, in page order (a record the store no longer holds is
     /// left out).
     pub fn page(&self, store: &Store, page: &SearchPage) -> Result<Vec<Bytes>, SearchError> {
-        let mut rendered: Vec<Option<Bytes>> = page.hits.iter().map(|hit| self.by_seq.get(&hit.seq)).collect();
+        let cached = |seq: &i64| self.by_seq.as_ref().and_then(|cache| cache.get(seq));
+        let mut rendered: Vec<Option<Bytes>> = page.hits.iter().map(|hit| cached(&hit.seq)).collect();
         let missing: Vec<usize> = (0..rendered.len()).filter(|i| rendered[*i].is_none()).collect();
         if !missing.is_empty() {
             let hits: Vec<_> = missing.iter().map(|i| page.hits[*i]).collect();
@@ -37,7 +44,9 @@ impl RenderedRecords {
                 let json = serde_json::to_vec(&RecordOut::from(&record))
                     .map_err(|_| SearchError::Corrupt("a record would not serialize"))?;
                 let json = Bytes::from(json);
-                self.by_seq.insert(record.seq, json.clone());
+                if let Some(cache) = &self.by_seq {
+                    cache.insert(record.seq, json.clone());
+                }
                 rendered[i] = Some(json);
             }
         }
