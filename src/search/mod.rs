@@ -3,7 +3,8 @@
 //!
 //! - `schema.rs`: fields, the text analyzer, request → document; `periods.rs`: time periods.
 //! - `columns.rs`: each segment's fast-field columns, opened once, with its id-filter bitsets
-//!   (`filter.rs`) and its points in an R-tree (`points.rs`).
+//!   (`filter.rs`) and its points sorted by cell (`points.rs`), which become bitset clauses
+//!   (`bits.rs`).
 //! - [`SearchIndex`] (`index.rs`): open or recreate the folder, one writer, one reader.
 //! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and records it in the
 //!   commit payload; [`run_indexer`] does so every 500 ms inside `fed311 serve`.
@@ -13,6 +14,7 @@
 //!   cursors.
 
 pub mod area;
+mod bits;
 mod checks;
 mod collect;
 mod columns;

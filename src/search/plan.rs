@@ -15,6 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::area::{Bbox, polygon_bbox};
+use super::bits::BitsQuery;
 use super::checks::Checks;
 use super::columns::{SegmentColumns, TimeField};
 use super::filter::IdFilter;
@@ -59,7 +60,7 @@ impl SearchIndex {
             clauses.push((Occur::Must, query));
             narrowest = self.text_estimate(text, searcher);
         }
-        let ids = self.id_filter(q, searcher, columns, words);
+        let ids = self.id_filter(q, searcher, words);
         let mut narrowings: Vec<(u64, Narrowing)> = ids.into_iter().collect();
         narrowings.extend(tightest_box(q).map(|b| (box_estimate(searcher, columns, &b), Narrowing::Box(b))));
         let periods = |field, range, time| periods_of(searcher, columns, field, range, time);
@@ -72,13 +73,15 @@ impl SearchIndex {
             // postings, however few documents the others already picked).
             let leads = clauses.is_empty();
             match narrowing {
-                Narrowing::Ids(filter) => clauses.push((Occur::Must, Box::new(filter))),
+                Narrowing::Ids(filter) => {
+                    clauses.push((Occur::Must, Box::new(BitsQuery { source: filter, segments: columns.into() })))
+                }
                 Narrowing::Box(bbox) if leads || estimate.saturating_mul(2) < narrowest => {
                     if q.bbox == Some(bbox) {
                         // The R-tree answers the box exactly.
                         checks.bbox = None;
                     }
-                    clauses.push((Occur::Must, Box::new(InBox { bbox, segments: columns.into() })));
+                    clauses.push((Occur::Must, Box::new(BitsQuery { source: InBox(bbox), segments: columns.into() })));
                 }
                 Narrowing::Box(_) => continue,
                 Narrowing::Cover(field, terms) if leads || estimate.saturating_mul(2) < narrowest => {
@@ -101,13 +104,7 @@ impl SearchIndex {
     /// With them go the `words` the text requires (each then leaves the text scorer only the
     /// documents every filter holds to seek and score, where it would otherwise walk its
     /// whole posting list).
-    fn id_filter(
-        &self,
-        q: &SearchQuery,
-        searcher: &Searcher,
-        columns: &[Arc<SegmentColumns>],
-        words: Vec<String>,
-    ) -> Option<(u64, Narrowing)> {
+    fn id_filter(&self, q: &SearchQuery, searcher: &Searcher, words: Vec<String>) -> Option<(u64, Narrowing)> {
         let f = &self.inner.fields;
         let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
         let asked = [
@@ -129,7 +126,7 @@ impl SearchIndex {
             .iter()
             .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
             .min()?;
-        Some((rarest, Narrowing::Ids(IdFilter { filters, segments: columns.into() })))
+        Some((rarest, Narrowing::Ids(IdFilter { filters })))
     }
 
     fn text_query(&self, text: &str) -> Result<Box<dyn Query>> {

@@ -5,14 +5,11 @@
 //! exactly. No coordinate is read from the index per candidate, and counting the points of
 //! the covered cells estimates a box for the planner before any of them is touched.
 
-use std::sync::Arc;
-
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader};
+use tantivy::{DocId, SegmentReader};
 
 use super::area::Bbox;
+use super::bits::{SegmentBits, words_for};
 use super::columns::SegmentColumns;
-use super::filter::Bits;
 
 /// Cell size, in degrees.
 const CELL: f64 = 0.005;
@@ -60,7 +57,7 @@ impl SegmentPoints {
 
     /// The documents whose point lies in the box (edges included), one bit each.
     fn inside(&self, b: &Bbox, max_doc: DocId) -> Vec<u64> {
-        let mut words = vec![0u64; (max_doc as usize).div_ceil(64)];
+        let mut words = vec![0u64; words_for(max_doc)];
         let mut set = |doc: DocId| words[(doc / 64) as usize] |= 1 << (doc % 64);
         self.visit(b, |first, last, interior| {
             let run = &self.points[self.starts[first] as usize..self.starts[last + 1] as usize];
@@ -118,42 +115,13 @@ fn key(row: u32, column: u32) -> u64 {
     u64::from(row) << 32 | u64::from(column)
 }
 
-/// Documents whose point lies in a box, all scored alike.
-#[derive(Clone)]
-pub struct InBox {
-    /// The box.
-    pub bbox: Bbox,
-    /// The searcher's segments (their points), by segment ordinal.
-    pub segments: Arc<[Arc<SegmentColumns>]>,
-}
+/// Documents whose point lies in a box.
+#[derive(Debug, Clone)]
+pub struct InBox(pub Bbox);
 
-impl std::fmt::Debug for InBox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InBox").field("bbox", &self.bbox).finish()
-    }
-}
-
-impl Query for InBox {
-    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(self.clone()))
-    }
-}
-
-impl Weight for InBox {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let segment = self.segments.iter().find(|s| s.segment_id == reader.segment_id()).ok_or_else(|| {
-            tantivy::TantivyError::InternalError(format!("no points for segment {}", reader.segment_id()))
-        })?;
-        let words = segment.points(reader.max_doc()).inside(&self.bbox, reader.max_doc());
-        Ok(Box::new(Bits::new(words, boost)))
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} is not in the box")));
-        }
-        Ok(Explanation::new("in box", scorer.score()))
+impl SegmentBits for InBox {
+    fn words(&self, segment: &SegmentColumns, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
+        Ok(segment.points(reader.max_doc()).inside(&self.0, reader.max_doc()))
     }
 }
 
