@@ -1,8 +1,7 @@
-//! The exact per-document checks the collector makes on fast fields, after the index has
-//! narrowed the candidates: box, circle and polygon on `lat`/`long` (the index only knew grid
-//! cells), the requested/updated time ranges when other clauses already select few
-//! documents (a fast-field range query would scan its whole column once per query; a check
-//! costs one read per candidate).
+//! The exact per-document checks the collector makes, after the index has narrowed the
+//! candidates: circle and polygon (and a box the point grid did not answer) on the
+//! `lat`/`long` columns, and the requested/updated time ranges on the decoded times (time
+//! periods over-cover a range by up to a block at each end).
 
 use std::sync::Arc;
 

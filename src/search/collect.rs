@@ -1,7 +1,7 @@
 //! The ranking collectors. [`Ranker`]: one pass over the matching documents that applies the
 //! exact checks (`checks.rs`), counts the total, skips what sorts at or before the cursor and
 //! keeps the best `keep` by sort value, ties broken by the stable key hash; everything it
-//! reads is a fast field. [`ByScore`]: the same answer for a plain text query ranked by
+//! reads comes from the segment's columns (`columns.rs`). [`ByScore`]: the same answer for a plain text query ranked by
 //! relevance, without visiting every match.
 
 use std::cmp::Ordering;

@@ -8,10 +8,10 @@
 //! - [`SearchIndex`] (`index.rs`): open or recreate the folder, one writer, one reader.
 //! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and records it in the
 //!   commit payload; [`run_indexer`] does so every 500 ms inside `fed311 serve`.
-//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `page.rs`): `plan.rs` splits the filters
-//!   between the index and the collector's exact checks (`checks.rs`, [`area`]);
+//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `page.rs`): `plan.rs` splits
+//!   the filters between the index and the collector's exact checks (`checks.rs`, [`area`]);
 //!   `collect.rs` ranks by relevance, time or distance; `cursor.rs` makes exact keyset
-//!   cursors.
+//!   cursors; a page's hits carry the store `seq` its records are read by.
 
 pub mod area;
 mod bits;
