@@ -18,19 +18,20 @@ fn an_unusable_index_beside_a_gitignore_is_rebuilt_and_the_gitignore_kept() {
     assert!(SearchIndex::open(dir.path()).is_err(), "a folder holding other files is never emptied");
 }
 
+fn requests(n: usize) -> Vec<fed311::domain::ServiceRequest> {
+    let items: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"service_request_id":"R{i}","status":"open","description":"pothole {i}","requested_datetime":"2024-05-01T10:00:00Z"}}"#))
+        .collect();
+    fed311::wire::read::parse_requests(format!("[{}]", items.join(",")).as_bytes(), &jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .items
+}
+
 #[test]
 fn an_index_ahead_of_its_store_is_rebuilt_from_that_store() {
     use fed311::store::Store;
     let (big, small, index_dir) =
         (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let requests = |n: usize| {
-        let items: Vec<String> = (0..n)
-            .map(|i| format!(r#"{{"service_request_id":"R{i}","status":"open","description":"pothole {i}","requested_datetime":"2024-05-01T10:00:00Z"}}"#))
-            .collect();
-        fed311::wire::read::parse_requests(format!("[{}]", items.join(",")).as_bytes(), &jiff::tz::TimeZone::UTC)
-            .unwrap()
-            .items
-    };
     let first = Store::open(big.path()).unwrap();
     first.upsert_requests("a", &requests(5)).unwrap();
     let index = SearchIndex::open(index_dir.path()).unwrap();
@@ -41,4 +42,28 @@ fn an_index_ahead_of_its_store_is_rebuilt_from_that_store() {
     second.upsert_requests("b", &requests(2)).unwrap();
     index.catch_up(&second).unwrap();
     assert_eq!(index.num_docs(), 2);
+}
+
+#[test]
+fn an_index_behind_another_store_is_rebuilt_from_that_store() {
+    use fed311::search::SearchQuery;
+    use fed311::store::Store;
+    let (small, big, index_dir) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = Store::open(small.path()).unwrap();
+    first.upsert_requests("a", &requests(2)).unwrap();
+    let index = SearchIndex::open(index_dir.path()).unwrap();
+    index.catch_up(&first).unwrap();
+    drop(index);
+    // Another store whose seq is past the index's: only its identity tells them apart.
+    let second = Store::open(big.path()).unwrap();
+    second.upsert_requests("b", &requests(5)).unwrap();
+    assert_ne!(first.identity(), second.identity());
+    let index = SearchIndex::open(index_dir.path()).unwrap();
+    index.catch_up(&second).unwrap();
+    assert_eq!(index.num_docs(), 5);
+    let from_first = SearchQuery { jurisdictions: vec!["a".into()], ..SearchQuery::default() };
+    assert_eq!(index.search(&from_first).unwrap().total, 0, "nothing of the first store is left");
+    let reopened = Store::open(big.path()).unwrap();
+    assert_eq!(reopened.identity(), second.identity(), "a store keeps its identity");
 }

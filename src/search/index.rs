@@ -36,16 +36,20 @@ pub(super) struct Inner {
     pub columns: ColumnCache,
 }
 
-/// The writer and the store seq its last commit covers.
+/// The writer, the store seq its last commit covers and the store it was built from.
 pub(super) struct Writer {
     pub writer: IndexWriter<TantivyDocument>,
     pub seq: i64,
+    /// [`crate::store::Store::identity`] of the store indexed (`None` before the first commit).
+    pub store: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Payload {
     version: u32,
     seq: i64,
+    #[serde(default)]
+    store: Option<String>,
 }
 
 impl SearchIndex {
@@ -66,11 +70,11 @@ impl SearchIndex {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
         let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
         writer.set_merge_policy(Box::new(merge_policy()));
-        let seq = committed(&index).map_or(0, |p| p.seq);
+        let (seq, store) = committed(&index).map_or((0, None), |p| (p.seq, p.store));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let mut parser = QueryParser::for_index(&index, schema::text_fields(&fields));
         parser.set_conjunction_by_default();
-        let writer = Mutex::new(Writer { writer, seq });
+        let writer = Mutex::new(Writer { writer, seq, store });
         let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer, columns: ColumnCache::default() };
         Ok(SearchIndex { inner: Arc::new(inner) })
     }
@@ -96,9 +100,10 @@ impl SearchIndex {
 }
 
 impl Writer {
-    /// Commits what was added, recording `seq` in the commit payload.
+    /// Commits what was added, recording `seq` and the store in the commit payload.
     pub fn commit(&mut self, seq: i64) -> Result<()> {
-        let payload = serde_json::to_string(&Payload { version: VERSION, seq }).unwrap_or_default();
+        let payload =
+            serde_json::to_string(&Payload { version: VERSION, seq, store: self.store.clone() }).unwrap_or_default();
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;

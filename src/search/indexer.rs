@@ -34,6 +34,7 @@ impl SearchIndex {
         {
             let mut w = self.writer();
             w.writer.delete_all_documents()?;
+            w.store = Some(store.identity().to_string());
             w.commit(0)?;
         }
         self.inner.reader.reload()?;
@@ -42,13 +43,16 @@ impl SearchIndex {
 
     /// Like [`SearchIndex::catch_up`], stopping at the next commit once `stop` is set.
     pub fn catch_up_until(&self, store: &Store, stop: &AtomicBool) -> Result<u64> {
-        if self.indexed_seq() > store.max_seq()? {
-            // The index is ahead of the store: it was built from another store (a different
-            // `--data`, or a restored backup). Start over from this one.
+        let built_from = self.writer().store.clone();
+        let other_store = built_from.as_deref().is_some_and(|id| id != store.identity());
+        if other_store || self.indexed_seq() > store.max_seq()? {
+            // Built from another store (a different `--data`, or a restored backup; an index
+            // from before stores had an identity shows it by being ahead). Start over.
             tracing::warn!(indexed = self.indexed_seq(), "Search index belongs to another store: rebuilding it");
             return self.rebuild(store);
         }
         let mut w = self.writer();
+        w.store = Some(store.identity().to_string());
         let done = self.follow(&mut w, store, stop);
         if done.is_err() {
             // Forget what was added since the last commit: the next round adds it again.

@@ -79,6 +79,8 @@ struct Inner {
     /// A connection that only reads `PRAGMA data_version`, which moves whenever any other
     /// connection (ours or another process's) commits: the stamp for cached answers.
     watcher: Mutex<Connection>,
+    /// See [`Store::identity`].
+    identity: String,
 }
 
 impl Store {
@@ -91,8 +93,16 @@ impl Store {
         schema::migrate(&mut writer)?;
         let readers = (0..READERS).map(|_| schema::connect(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let watcher = Mutex::new(schema::connect(&path)?);
-        let inner = Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), watcher };
+        let identity = writer.query_row("SELECT id FROM store_identity", [], |r| r.get(0))?;
+        let inner =
+            Inner { path, identity, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), watcher };
         Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// The store's random identity, made when it was created: what a search index built from
+    /// it records, so that it is rebuilt beside any other store.
+    pub fn identity(&self) -> &str {
+        &self.inner.identity
     }
 
     /// Path of the SQLite file.

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_outbox.sql"),
     include_str!("migrations/004_list_order.sql"),
     include_str!("migrations/005_crosswalk.sql"),
+    include_str!("migrations/006_identity.sql"),
 ];
 
 /// Opens a connection with the settings every connection shares.
