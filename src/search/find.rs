@@ -1,6 +1,6 @@
 //! Running a [`SearchQuery`]: the plan (`plan.rs`) gives the index query and the collector's
-//! checks, the [`Ranker`] collects (or [`ByScore`], when relevance ranking can prune), and the kept documents' keys are read from the document
-//! store.
+//! checks, the [`Ranker`] collects (or [`ByScore`], when relevance ranking can prune), and the
+//! kept documents become hits carrying their store `seq` (`page.rs`).
 
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 

@@ -1,11 +1,11 @@
 //! Planning a [`SearchQuery`]: which filters the index evaluates and which the collector
 //! checks per candidate. Words and id filters always go to the index (the id filters as one
 //! bitset clause, `filter.rs`). The box around the place asked for (a bbox, circle or
-//! polygon; from each segment's R-tree, `points.rs`) and the time periods of a requested or
+//! polygon; from each segment's point grid, `points.rs`) and the time periods of a requested or
 //! updated range join, rarest first, only when estimated to select far fewer documents than
 //! the clauses before them (building them costs about one step per document they hold,
 //! however few documents the others already picked). The collector checks circles,
-//! polygons and times exactly, and the box when the R-tree did not. Every filter adds the
+//! polygons and times exactly, and the box when the grid did not. Every filter adds the
 //! same score to every document it matches, so relevance orders by the text alone.
 
 use std::sync::Arc;
@@ -33,7 +33,7 @@ const EMPTY: Bbox = Bbox { west: 0.0, south: 1.0, east: 0.0, north: -1.0 };
 enum Narrowing {
     /// Every id filter (`jurisdiction_id=a,b&status=open`), as one bitset clause.
     Ids(IdFilter),
-    /// The points in a box, from each segment's R-tree.
+    /// The points in a box, from each segment's point grid.
     Box(Bbox),
     /// Periods of a time range: a union of terms that over-covers (the collector checks the
     /// time exactly).
@@ -78,7 +78,7 @@ impl SearchIndex {
                 }
                 Narrowing::Box(bbox) if leads || estimate.saturating_mul(2) < narrowest => {
                     if q.bbox == Some(bbox) {
-                        // The R-tree answers the box exactly.
+                        // The grid answers the box exactly.
                         checks.bbox = None;
                     }
                     clauses.push((Occur::Must, Box::new(BitsQuery { source: InBox(bbox), segments: columns.into() })));
@@ -180,7 +180,7 @@ fn tightest_box(q: &SearchQuery) -> Option<Bbox> {
     [q.bbox, q.radius.map(|r| r.bbox()), polygon].into_iter().flatten().min_by(|a, b| size(a).total_cmp(&size(b)))
 }
 
-/// About how many documents lie in the box, from the segments. point grids.
+/// About how many documents lie in the box, from the segments' point grids.
 fn box_estimate(searcher: &Searcher, columns: &[Arc<SegmentColumns>], b: &Bbox) -> u64 {
     let segments = searcher.segment_readers().iter().zip(columns);
     segments.map(|(reader, c)| c.points(reader.max_doc()).estimate(b)).sum()
