@@ -34,7 +34,7 @@ pub struct SegmentColumns {
     pub lat: Column<f64>,
     /// Longitude.
     pub long: Column<f64>,
-    /// The points in an R-tree, once a query asks where.
+    /// The points sorted by cell, once a query asks where.
     points: OnceLock<SegmentPoints>,
 }
 

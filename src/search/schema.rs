@@ -14,7 +14,7 @@
 //! - Filters: `status`, `service_code`, `category` (string, fast); `requested`, `updated`,
 //!   `closed` (i64 unix seconds), `lat`, `long` (f64) and `has_point` as fast fields, because
 //!   tantivy's `RangeQuery` runs on the fast field whenever there is one (no term index
-//!   needed; `lat`/`long` also feed each segment's R-tree);
+//!   needed; `lat`/`long` also feed each segment's point grid);
 //!   `requested_period`, `updated_period` (u64, indexed): the times' periods, the time
 //!   prefilter; `seq` (u64, fast): the store version indexed, by which records are read.
 
