@@ -1,8 +1,8 @@
 //! The ranking collectors. [`Ranker`]: one pass over the matching documents that applies the
 //! exact checks (`checks.rs`), counts the total, skips what sorts at or before the cursor and
 //! keeps the best `keep` by sort value, ties broken by the stable key hash; everything it
-//! reads comes from the segment's columns (`columns.rs`). [`ByScore`]: the same answer for a plain text query ranked by
-//! relevance, without visiting every match.
+//! reads comes from the segment's columns (`columns.rs`). [`ByScore`]: the same answer for a
+//! plain text query ranked by relevance, without visiting every match.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -85,7 +85,6 @@ pub struct Ranker {
 pub struct SegmentRanker {
     order: Order,
     checks: SegmentChecks,
-    columns: Arc<SegmentColumns>,
     best: Best,
     total: u64,
     /// Accepted documents not offered yet (time orders only).
@@ -136,7 +135,6 @@ impl Collector for Ranker {
         Ok(SegmentRanker {
             order: self.order,
             checks: self.checks.for_segment(columns, matches!(self.order, Order::Distance(..))),
-            columns: columns.clone(),
             best,
             total: 0,
             latest_last: Vec::new(),
@@ -199,7 +197,8 @@ impl SegmentRanker {
     /// nearly every document would be a new best.
     fn offer_latest_first(&mut self) {
         let Order::Descending(field) = self.order else { return };
-        let times = self.columns.time(field);
+        let columns = Arc::clone(&self.best.columns);
+        let times = columns.time(field);
         for doc in self.latest_last.drain(..).rev() {
             self.best.offer(doc, times.get(doc).map_or(f64::INFINITY, |t| -(t as f64)));
         }

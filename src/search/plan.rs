@@ -56,9 +56,11 @@ impl SearchIndex {
         let mut words = Vec::new();
         if let Some(text) = &q.text {
             let query = self.text_query(text)?;
-            words = dense_words(query.as_ref(), searcher);
+            let counted = counted_words(query.as_ref(), searcher);
+            // Every word must appear: the rarest bounds the matches.
+            narrowest = counted.iter().map(|(_, n)| *n).min().unwrap_or(u64::MAX);
+            words = dense_words(query.as_ref(), &counted, searcher.num_docs());
             clauses.push((Occur::Must, query));
-            narrowest = self.text_estimate(text, searcher);
         }
         let ids = self.id_filter(q, searcher, words);
         let mut narrowings: Vec<(u64, Narrowing)> = ids.into_iter().collect();
@@ -104,7 +106,7 @@ impl SearchIndex {
     /// With them go the `words` the text requires (each then leaves the text scorer only the
     /// documents every filter holds to seek and score, where it would otherwise walk its
     /// whole posting list).
-    fn id_filter(&self, q: &SearchQuery, searcher: &Searcher, words: Vec<String>) -> Option<(u64, Narrowing)> {
+    fn id_filter(&self, q: &SearchQuery, searcher: &Searcher, words: Vec<(String, u64)>) -> Option<(u64, Narrowing)> {
         let f = &self.inner.fields;
         let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
         let asked = [
@@ -121,11 +123,12 @@ impl SearchIndex {
         if filters.is_empty() {
             return None;
         }
-        filters.extend(words.into_iter().map(|word| (f.text, vec![word])));
         let rarest = filters
             .iter()
             .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
+            .chain(words.iter().map(|(_, n)| *n))
             .min()?;
+        filters.extend(words.into_iter().map(|(word, _)| (f.text, vec![word])));
         Some((rarest, Narrowing::Ids(IdFilter { filters })))
     }
 
@@ -140,33 +143,34 @@ impl SearchIndex {
         }
         Ok(query)
     }
-
-    /// Documents holding the rarest word of `text` (every word must appear).
-    fn text_estimate(&self, text: &str, searcher: &Searcher) -> u64 {
-        let field = self.inner.fields.text;
-        let Ok(mut analyzer) = searcher.index().tokenizer_for_field(field) else { return u64::MAX };
-        let mut stream = analyzer.token_stream(text);
-        let mut rarest = u64::MAX;
-        while stream.advance() {
-            rarest = rarest.min(doc_freq(searcher, Term::from_field_text(field, &stream.token().text)));
-        }
-        rarest
-    }
 }
 
-/// The words every match of the text query holds, when it is one word or only required
-/// words (not phrases, alternatives or exclusions), and each is in at least a sixteenth of
-/// the documents (a rarer word's posting list is already short).
-fn dense_words(query: &dyn Query, searcher: &Searcher) -> Vec<String> {
+/// The text query's words, each with the documents holding it.
+fn counted_words(query: &dyn Query, searcher: &Searcher) -> Vec<(Term, u64)> {
+    let mut counted = Vec::new();
+    query.query_terms(&mut |term, _| counted.push((term.clone(), doc_freq(searcher, term.clone()))));
+    counted
+}
+
+/// The words every match of the text query holds, with their counts, when it is one word or
+/// only required words (not phrases, alternatives or exclusions), and each is in at least a
+/// sixteenth of the `num_docs` documents (a rarer word's posting list is already short).
+fn dense_words(query: &dyn Query, counted: &[(Term, u64)], num_docs: u64) -> Vec<(String, u64)> {
     let term = |q: &dyn Query| q.downcast_ref::<TermQuery>().map(|t| t.term().clone());
-    let terms: Option<Vec<Term>> = match query.downcast_ref::<BooleanQuery>() {
+    let required: Option<Vec<Term>> = match query.downcast_ref::<BooleanQuery>() {
         Some(all) => {
             all.clauses().iter().map(|(occur, q)| term(q.as_ref()).filter(|_| *occur == Occur::Must)).collect()
         }
         None => term(query).map(|t| vec![t]),
     };
-    let dense = |t: &Term| doc_freq(searcher, t.clone()).saturating_mul(16) >= searcher.num_docs();
-    terms.unwrap_or_default().iter().filter(|t| dense(t)).filter_map(|t| t.value().as_str().map(String::from)).collect()
+    let count = |t: &Term| counted.iter().find(|(c, _)| c == t).map_or(0, |(_, n)| *n);
+    required
+        .unwrap_or_default()
+        .iter()
+        .map(|t| (t, count(t)))
+        .filter(|(_, n)| n.saturating_mul(16) >= num_docs)
+        .filter_map(|(t, n)| t.value().as_str().map(|word| (word.to_string(), n)))
+        .collect()
 }
 
 fn doc_freq(searcher: &Searcher, term: Term) -> u64 {
