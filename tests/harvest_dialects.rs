@@ -212,8 +212,8 @@ async fn incremental_pass_catches_closes_additions_and_edits() {
         let want = h.server.city.requests().into_iter().find(|r| &r.service_request_id == id).unwrap();
         assert_same(&h.store.get_request("sim", id).unwrap().unwrap().request, &want);
     }
-    let history = h.store.request_history("sim", &old_open[0]).unwrap();
-    let statuses: Vec<_> = history.iter().map(|(_, _, status, _)| *status).collect();
+    let history = h.store.history_entries("sim", &old_open[0]).unwrap();
+    let statuses: Vec<_> = history.iter().map(|entry| entry.status).collect();
     assert_eq!(statuses, vec![fed311::domain::Status::Open, fed311::domain::Status::Closed]);
 
     h.harvest(true).await;

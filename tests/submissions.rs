@@ -122,7 +122,9 @@ async fn bad_submissions_get_spec_errors_and_reach_nobody() {
         f.push((name, value));
         f
     };
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    // (form, expected status, words the answer must name)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (without("api_key"), 403, "api_key"),
         (replace("api_key", "stolen"), 403, "api_key"),
         (replace("service_code", "NOPE"), 400, "service_code"),

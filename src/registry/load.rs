@@ -259,7 +259,6 @@ fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<Regi
         }
     }
     check_categories(&raw, &mut fail);
-    drop(fail);
     match (endpoint, timezone, backfill_from) {
         (Some(endpoint), Some(timezone), Some(backfill_from)) if errors.is_empty() => Ok(Jurisdiction {
             id: raw.id.clone(),

@@ -129,23 +129,6 @@ impl Store {
             })?;
         Ok(n as u64)
     }
-
-    /// The observed history of one request, oldest first: (seen at, change, status, notes).
-    pub fn request_history(
-        &self,
-        jurisdiction_id: &str,
-        id: &str,
-    ) -> Result<Vec<(Timestamp, String, Status, Option<String>)>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seen_at, change, status, status_notes FROM request_history \
-             WHERE jurisdiction_id = ?1 AND service_request_id = ?2 ORDER BY id",
-        )?;
-        let rows = stmt.query_map(params![jurisdiction_id, id], |r| {
-            Ok((instant(r.get(0)?), r.get::<_, String>(1)?, status(&r.get::<_, String>(2)?), r.get(3)?))
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
 }
 
 const COLUMNS: &str = "jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, service_name, \

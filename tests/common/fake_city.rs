@@ -24,11 +24,14 @@ pub enum Mode {
     StallOnce,
 }
 
+/// One posted form, as (name, value) pairs in the order sent.
+pub type Form = Vec<(String, String)>;
+
 /// The city's state, shared with the test.
 #[derive(Clone)]
 pub struct FakeCity {
     /// Every form received, in order.
-    pub posts: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    pub posts: Arc<Mutex<Vec<Form>>>,
     /// Current behaviour.
     pub mode: Arc<Mutex<Mode>>,
 }
@@ -69,8 +72,7 @@ impl FakeCity {
     fn listed(&self) -> serde_json::Value {
         let posts = self.posts.lock().unwrap();
         let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let field =
-            |form: &Vec<(String, String)>, name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let field = |form: &Form, name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         json!(
             posts
                 .iter()
@@ -89,7 +91,7 @@ impl FakeCity {
     }
 
     async fn take(&self, body: &[u8]) -> Response {
-        let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+        let form: Form = url::form_urlencoded::parse(body).into_owned().collect();
         let mode = *self.mode.lock().unwrap();
         if mode == Mode::Refuse {
             let errors = json!([{"code": 400, "description": "Address outside city limits"}]);
