@@ -38,9 +38,7 @@ pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) 
         if let Err(e) = fwd.deliver_due().await {
             tracing::error!(error = %e, "Forwarder could not read the outbox");
         }
-        let store = fwd.store.clone();
-        let due =
-            tokio::task::spawn_blocking(move || store.next_submission_due()).await.ok().and_then(Result::ok).flatten();
+        let due = fwd.on_store(|store| store.next_submission_due()).await.ok().flatten();
         let wait = Duration::from_secs(due.unwrap_or(MAX_WAIT_SECS).clamp(0, MAX_WAIT_SECS) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
@@ -53,35 +51,53 @@ pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) 
     }
 }
 
+/// What an attempt leaves in the outbox, written off the async threads (a write may wait
+/// behind a harvest's transaction).
+enum Outcome {
+    /// The city has it, under this id (empty when a blackbox service names none).
+    Delivered { id: String, notice: Option<String> },
+    /// The city gave a token; its id is asked for later.
+    Awaiting { city_token: String, notice: Option<String>, retry_in: i64 },
+    /// Try again later, from this state (`pending`: certainly unsent; `sending`: fate unknown).
+    Retry { state: &'static str, retry_in: i64, error: String },
+    /// Final: the city (or fed311) will not take it.
+    Refused(String),
+}
+
 impl Forwarder {
     /// One round over everything due now.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
-        let store = self.store.clone();
-        let due = tokio::task::spawn_blocking(move || store.due_submissions(64)).await.map_err(join_error)??;
+        let due = self.on_store(|store| store.due_submissions(64)).await?;
         for submission in due {
-            if let Err(e) = self.attempt(&submission).await {
+            let written = match self.attempt(&submission).await {
+                Ok(outcome) => self.record(&submission.token, outcome).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 tracing::error!(token = %submission.token, error = %e, "Outbox update failed");
             }
         }
         Ok(())
     }
 
-    async fn attempt(&self, s: &Submission) -> Result<(), StoreError> {
+    async fn attempt(&self, s: &Submission) -> Result<Outcome, StoreError> {
         let Some(city) = self.registry.get(&s.jurisdiction_id) else {
-            return self.store.submission_refused(&s.token, "the jurisdiction is no longer served");
+            return Ok(Outcome::Refused("the jurisdiction is no longer served".into()));
         };
         match s.state.as_str() {
             "awaiting" => self.resolve_city_token(city, s).await,
             "sending" => match self.find_delivered(city, s).await {
-                Some(id) => self.store.submission_delivered(&s.token, &id, None),
+                Some(id) => Ok(Outcome::Delivered { id, notice: None }),
                 None => self.send(city, s).await,
             },
             _ => self.send(city, s).await,
         }
     }
 
-    async fn send(&self, city: &Jurisdiction, s: &Submission) -> Result<(), StoreError> {
-        self.store.submission_sending(&s.token)?;
+    /// Commits `sending`, then posts: from here on a lost answer is looked for, never resent.
+    async fn send(&self, city: &Jurisdiction, s: &Submission) -> Result<Outcome, StoreError> {
+        let token = s.token.clone();
+        self.on_store(move |store| store.submission_sending(&token)).await?;
         let mut form = s.form.clone();
         if let Some(upstream) = &city.config.upstream_jurisdiction_id {
             form.push(("jurisdiction_id".into(), upstream.clone()));
@@ -91,32 +107,19 @@ impl Forwarder {
         }
         let url = resource(city, &self.format(city), "requests");
         let retry_in = self.retry_in(s.attempts + 1);
-        match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
-            Posted::NotSent(e) => self.store.submission_retry(&s.token, "pending", retry_in, &e),
-            Posted::Unknown(e) => self.store.submission_retry(&s.token, "sending", retry_in, &e),
-            Posted::Answered(answer) if answer.status.is_success() => self.accepted(s, &answer.body, retry_in),
+        let retry = |state, error| Outcome::Retry { state, retry_in, error };
+        Ok(match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
+            Posted::NotSent(e) => retry("pending", e),
+            Posted::Unknown(e) => retry("sending", e),
+            Posted::Answered(answer) if answer.status.is_success() => accepted(&answer.body, retry_in),
             Posted::Answered(answer) if answer.status.as_u16() == 429 || answer.status.is_server_error() => {
-                let e = format!("city answered HTTP {}", answer.status.as_u16());
-                self.store.submission_retry(&s.token, "pending", retry_in, &e)
+                retry("pending", format!("city answered HTTP {}", answer.status.as_u16()))
             }
-            Posted::Answered(answer) => {
-                self.store.submission_refused(&s.token, &refusal(answer.status.as_u16(), &answer.body))
-            }
-        }
+            Posted::Answered(answer) => Outcome::Refused(refusal(answer.status.as_u16(), &answer.body)),
+        })
     }
 
-    fn accepted(&self, s: &Submission, body: &[u8], retry_in: i64) -> Result<(), StoreError> {
-        let receipt = read::parse_post_receipts(body).ok().and_then(|r| r.into_iter().next()).unwrap_or_default();
-        let notice = receipt.service_notice.as_deref();
-        match (receipt.service_request_id, receipt.token) {
-            (Some(id), _) => self.store.submission_delivered(&s.token, &id, notice),
-            (None, Some(city_token)) => self.store.submission_awaiting(&s.token, &city_token, notice, retry_in.min(60)),
-            // A blackbox service answers nothing: the city has it, under no id we can know.
-            (None, None) => self.store.submission_delivered(&s.token, "", notice),
-        }
-    }
-
-    async fn resolve_city_token(&self, city: &Jurisdiction, s: &Submission) -> Result<(), StoreError> {
+    async fn resolve_city_token(&self, city: &Jurisdiction, s: &Submission) -> Result<Outcome, StoreError> {
         let Some(city_token) = &s.city_token else { return self.send(city, s).await };
         let url = resource(city, &self.format(city), &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
         let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
@@ -124,10 +127,14 @@ impl Forwarder {
             .ok()
             .and_then(|a| read::parse_post_receipts(&a.body).ok())
             .and_then(|r| r.into_iter().find_map(|r| r.service_request_id));
-        match id {
-            Some(id) => self.store.submission_delivered(&s.token, &id, None),
-            None => self.store.submission_awaiting(&s.token, city_token, None, self.retry_in(s.attempts + 1).min(600)),
-        }
+        Ok(match id {
+            Some(id) => Outcome::Delivered { id, notice: None },
+            None => Outcome::Awaiting {
+                city_token: city_token.clone(),
+                notice: None,
+                retry_in: self.retry_in(s.attempts + 1).min(600),
+            },
+        })
     }
 
     /// After an attempt of unknown fate: is the submission in the city's list already?
@@ -156,6 +163,29 @@ impl Forwarder {
             .map(|r| r.service_request_id)
     }
 
+    /// Writes an attempt's outcome for the submission `token`.
+    async fn record(&self, token: &str, outcome: Outcome) -> Result<(), StoreError> {
+        let token = token.to_string();
+        self.on_store(move |store| match outcome {
+            Outcome::Delivered { id, notice } => store.submission_delivered(&token, &id, notice.as_deref()),
+            Outcome::Awaiting { city_token, notice, retry_in } => {
+                store.submission_awaiting(&token, &city_token, notice.as_deref(), retry_in)
+            }
+            Outcome::Retry { state, retry_in, error } => store.submission_retry(&token, state, retry_in, &error),
+            Outcome::Refused(why) => store.submission_refused(&token, &why),
+        })
+        .await
+    }
+
+    /// Runs a store call on the blocking pool.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || call(&store)).await.map_err(join_error)?
+    }
+
     fn format(&self, city: &Jurisdiction) -> WireFormat {
         city.format().unwrap_or_else(|| {
             let state = self.store.harvest_state(&city.id).ok();
@@ -168,6 +198,18 @@ impl Forwarder {
         let unit = self.client.backoff_unit().as_secs_f64();
         let wait = 5.0 * unit * 2f64.powi((attempt - 1).clamp(0, 20) as i32);
         (wait.ceil() as i64).clamp(0, MAX_WAIT_SECS)
+    }
+}
+
+/// A city's 2xx answer: an id, a token to ask about later, or (a blackbox service) nothing.
+fn accepted(body: &[u8], retry_in: i64) -> Outcome {
+    let receipt = read::parse_post_receipts(body).ok().and_then(|r| r.into_iter().next()).unwrap_or_default();
+    let notice = receipt.service_notice;
+    match (receipt.service_request_id, receipt.token) {
+        (Some(id), _) => Outcome::Delivered { id, notice },
+        (None, Some(city_token)) => Outcome::Awaiting { city_token, notice, retry_in: retry_in.min(60) },
+        // A blackbox service answers nothing: the city has it, under no id we can know.
+        (None, None) => Outcome::Delivered { id: String::new(), notice },
     }
 }
 
