@@ -96,8 +96,19 @@ pub(super) fn tempfile_dir() -> Result<std::path::PathBuf> {
 
 /// Peak resident memory of this process (Linux), in MiB.
 pub(super) fn peak_memory_mib() -> Option<u64> {
+    status_mib("VmHWM:")
+}
+
+/// Resident memory of this process not backed by a file (its heap and stacks), in MiB: the
+/// peak above also counts the pages of the store file that readers have mapped, which the
+/// kernel can drop at any time.
+pub(super) fn anonymous_memory_mib() -> Option<u64> {
+    status_mib("RssAnon:")
+}
+
+fn status_mib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(Path::new("/proc/self/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::ingest::{peak_memory_mib, tempfile_dir};
+use super::ingest::{anonymous_memory_mib, peak_memory_mib, tempfile_dir};
 use crate::api::search::rendered::RenderedRecords;
 use crate::api::{AppState, router};
 use crate::harvest::{Client, harvest_once};
@@ -86,7 +86,12 @@ pub async fn query(args: QueryArgs) -> Result<()> {
     if args.wrk_seconds > 0 {
         run_wrk(addr, &urls.mixed(), args.wrk_seconds, &work)?;
     }
-    println!("peak memory (whole process, simulators included): {} MiB", peak_memory_mib().unwrap_or(0));
+    println!(
+        "peak memory (whole process, simulators included): {} MiB resident, mapped store pages included; \
+         {} MiB of heap at the end",
+        peak_memory_mib().unwrap_or(0),
+        anonymous_memory_mib().unwrap_or(0)
+    );
     if args.dir.is_none() {
         std::fs::remove_dir_all(&work).ok();
     }
