@@ -46,6 +46,7 @@ fn an_index_ahead_of_its_store_is_rebuilt_from_that_store() {
 
 #[test]
 fn an_index_behind_another_store_is_rebuilt_from_that_store() {
+    use fed311::domain::RequestFilter;
     use fed311::search::SearchQuery;
     use fed311::store::Store;
     let (small, big, index_dir) =
@@ -62,7 +63,7 @@ fn an_index_behind_another_store_is_rebuilt_from_that_store() {
     let index = SearchIndex::open(index_dir.path()).unwrap();
     index.catch_up(&second).unwrap();
     assert_eq!(index.num_docs(), 5);
-    let from_first = SearchQuery { jurisdictions: vec!["a".into()], ..SearchQuery::default() };
+    let from_first = SearchQuery { filter: RequestFilter::of_jurisdiction("a"), ..SearchQuery::default() };
     assert_eq!(index.search(&from_first).unwrap().total, 0, "nothing of the first store is left");
     let reopened = Store::open(big.path()).unwrap();
     assert_eq!(reopened.identity(), second.identity(), "a store keeps its identity");

@@ -12,7 +12,7 @@ use super::params::Params;
 use super::{AppState, GeoError};
 use crate::domain::{Discovery, DiscoveryEndpoint};
 use crate::registry::{Jurisdiction, WireFormat};
-use crate::store::RequestFilter;
+use crate::store::RequestPage;
 use crate::wire::write;
 
 /// The GeoReport routes, global and per jurisdiction.
@@ -182,14 +182,14 @@ async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response,
 
 async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
-    let filter = call.params.request_filter(&j.timezone).map_err(|e| call.fail(e))?;
+    let page = call.params.request_page(&j.id, &j.timezone).map_err(|e| call.fail(e))?;
     let found = call.params.search_extensions().map_err(|e| call.fail(e))?;
-    let rows = match found.filter(|_| filter.ids.is_empty()) {
+    let rows = match found.filter(|_| page.ids.is_empty()) {
         Some(extensions) => {
-            let query = extensions.query(&j.id, filter);
+            let query = extensions.query(page);
             super::search::georeport_page(s, query).await.map_err(|e| call.fail(e))?
         }
-        None => return stored_requests(s, call, j, filter).await,
+        None => return stored_requests(s, call, j, page).await,
     };
     let list = rows.iter().map(|r| &r.request);
     Ok(document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone())))
@@ -201,20 +201,15 @@ fn stamp(s: &AppState, call: &Call) -> Result<u64, GeoError> {
 }
 
 /// A list straight from the store, rendered once per store version and parameters.
-async fn stored_requests(
-    s: &AppState,
-    call: &Call,
-    j: &Jurisdiction,
-    filter: RequestFilter,
-) -> Result<Response, GeoError> {
+async fn stored_requests(s: &AppState, call: &Call, j: &Jurisdiction, page: RequestPage) -> Result<Response, GeoError> {
     let version = stamp(s, call)?;
     let params: Vec<String> = call.params.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
     let key = format!("requests|{}|{}|{}", j.id, call.format.extension(), params.join("&"));
     if let Some(body) = s.cache.get(&key, version) {
         return Ok(document_bytes(call.format, body));
     }
-    let (store, id) = (s.store.clone(), j.id.clone());
-    let rows = blocking(call, move || store.query_requests(&id, &filter)).await?;
+    let store = s.store.clone();
+    let rows = blocking(call, move || store.list_requests(&page)).await?;
     let list = rows.iter().map(|r| &r.request);
     let text = match call.format {
         WireFormat::Json => write::requests_json(list),

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::GeoError;
-use crate::domain::Status;
 use crate::domain::time::parse_lenient;
+use crate::domain::{RequestFilter, Status};
 use crate::search::{Bbox, Radius, SearchQuery, Sort};
-use crate::store::RequestFilter;
+use crate::store::RequestPage;
 
 /// Default and largest `page_size`.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -75,29 +75,29 @@ impl Params {
         }
     }
 
-    /// The spec's list filters plus the `updated_*` and paging extensions.
-    pub fn request_filter(&self, zone: &TimeZone) -> Result<RequestFilter, GeoError> {
+    /// The spec's list filters plus the `updated_*` and paging extensions, for one
+    /// jurisdiction; times without a zone are read in `zone`.
+    pub fn request_page(&self, jurisdiction_id: &str, zone: &TimeZone) -> Result<RequestPage, GeoError> {
         let page_size = self.number("page_size", MAX_PAGE_SIZE)?.unwrap_or(DEFAULT_PAGE_SIZE);
         let page = self.number("page", u64::from(u32::MAX))?.unwrap_or(1);
+        let (offset, limit) = ((page - 1) * page_size, page_size);
         let ids = self.list("service_request_id");
         if !ids.is_empty() {
             // The spec: service_request_id overrides every other filter.
-            return Ok(RequestFilter { ids, limit: page_size, offset: (page - 1) * page_size, ..Default::default() });
+            let filter = RequestFilter::of_jurisdiction(jurisdiction_id);
+            return Ok(RequestPage { ids, filter, offset, limit });
         }
         let filter = RequestFilter {
-            ids,
             service_codes: self.list("service_code"),
             statuses: self.statuses()?,
             start: self.time("start_date", zone)?,
             end: self.time("end_date", zone)?,
             updated_after: self.time("updated_after", zone)?,
             updated_before: self.time("updated_before", zone)?,
-            offset: (page - 1) * page_size,
-            limit: page_size,
+            ..RequestFilter::of_jurisdiction(jurisdiction_id)
         };
-        check_order(filter.start, filter.end, "start_date", "end_date")?;
-        check_order(filter.updated_after, filter.updated_before, "updated_after", "updated_before")?;
-        Ok(filter)
+        filter.check_ranges().map_err(|(_, detail)| GeoError::bad_request(detail))?;
+        Ok(RequestPage { ids, filter, offset, limit })
     }
 
     /// The search extensions `q`, `bbox` and `lat`+`long`+`radius` (answered through the
@@ -146,31 +146,18 @@ pub struct SearchExtensions {
 }
 
 impl SearchExtensions {
-    /// The search for one page of `jurisdiction_id` under the spec filters, newest first.
-    pub fn query(self, jurisdiction_id: &str, f: RequestFilter) -> SearchQuery {
+    /// The search for `page` under these extensions, newest first.
+    pub fn query(self, page: RequestPage) -> SearchQuery {
         SearchQuery {
-            jurisdictions: vec![jurisdiction_id.to_string()],
+            filter: page.filter,
             text: self.text,
-            service_codes: f.service_codes,
-            statuses: f.statuses,
-            start: f.start,
-            end: f.end,
-            updated_after: f.updated_after,
-            updated_before: f.updated_before,
             bbox: self.bbox,
             radius: self.radius,
             sort: Sort::Newest,
-            limit: usize::try_from(f.limit).unwrap_or(MAX_PAGE_SIZE as usize),
-            offset: usize::try_from(f.offset).unwrap_or(usize::MAX),
+            limit: usize::try_from(page.limit).unwrap_or(MAX_PAGE_SIZE as usize),
+            offset: usize::try_from(page.offset).unwrap_or(usize::MAX),
             ..SearchQuery::default()
         }
-    }
-}
-
-fn check_order(from: Option<Timestamp>, to: Option<Timestamp>, from_name: &str, to_name: &str) -> Result<(), GeoError> {
-    match (from, to) {
-        (Some(a), Some(b)) if a > b => Err(GeoError::bad_request(format!("{from_name} is after {to_name}"))),
-        _ => Ok(()),
     }
 }
 
@@ -188,23 +175,23 @@ mod tests {
     #[test]
     fn bad_values_name_the_parameter() {
         let zone = TimeZone::UTC;
-        let e = Params::parse(Some("start_date=yesterday")).request_filter(&zone).unwrap_err();
+        let e = Params::parse(Some("start_date=yesterday")).request_page("x", &zone).unwrap_err();
         assert!(e.errors[0].1.contains("start_date"));
-        let e = Params::parse(Some("page_size=0")).request_filter(&zone).unwrap_err();
+        let e = Params::parse(Some("page_size=0")).request_page("x", &zone).unwrap_err();
         assert!(e.errors[0].1.contains("page_size"));
-        let e = Params::parse(Some("status=pending")).request_filter(&zone).unwrap_err();
+        let e = Params::parse(Some("status=pending")).request_page("x", &zone).unwrap_err();
         assert!(e.errors[0].1.contains("status"));
-        let e = Params::parse(Some("start_date=2024-02-01&end_date=2024-01-01")).request_filter(&zone).unwrap_err();
+        let e = Params::parse(Some("start_date=2024-02-01&end_date=2024-01-01")).request_page("x", &zone).unwrap_err();
         assert!(e.errors[0].1.contains("after"));
     }
 
     #[test]
     fn ids_override_other_filters() {
         let f = Params::parse(Some("service_request_id=1,2&status=open&page_size=10&page=3"))
-            .request_filter(&TimeZone::UTC)
+            .request_page("x", &TimeZone::UTC)
             .unwrap();
         assert_eq!(f.ids, vec!["1", "2"]);
-        assert!(f.statuses.is_empty());
+        assert_eq!(f.filter, RequestFilter::of_jurisdiction("x"));
         assert_eq!((f.limit, f.offset), (10, 20));
     }
 }

@@ -15,7 +15,7 @@ use super::AppState;
 use super::problem::Problem;
 use super::search::form::{self, Pairs};
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
-use crate::store::{StatsFilter, StatsScope, Store};
+use crate::store::{StatsScope, Store};
 use tally::{GroupKey, Tally};
 
 /// Parameters of `/api/v1/requests` that make no sense for one aggregate answer.
@@ -78,17 +78,7 @@ fn needs_index(q: &SearchQuery) -> bool {
 
 /// Every filter in SQL, one pass over the matching rows.
 fn in_sql(store: &Store, q: &SearchQuery, mut tally: Tally) -> Result<Tally, SearchError> {
-    let filter = StatsFilter {
-        jurisdictions: q.jurisdictions.clone(),
-        categories: q.categories.clone(),
-        service_codes: q.service_codes.clone(),
-        statuses: q.statuses.clone(),
-        start: q.start,
-        end: q.end,
-        updated_after: q.updated_after,
-        updated_before: q.updated_before,
-    };
-    store.visit_stats_rows(StatsScope::Filter(&filter), |row| tally.add(row))?;
+    store.visit_stats_rows(StatsScope::Filter(&q.filter), |row| tally.add(row))?;
     Ok(tally)
 }
 

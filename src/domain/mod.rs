@@ -2,11 +2,13 @@
 //! statuses and the lenient time handling cities need. No I/O lives here: the wire format
 //! turns bytes into these types, the store persists them, the API serves them.
 
+mod filter;
 mod request;
 mod service;
 mod status;
 pub mod time;
 
+pub use filter::RequestFilter;
 pub use request::{PostReceipt, ServiceRequest, UpstreamError};
 pub use service::{Attribute, AttributeValue, Discovery, DiscoveryEndpoint, Service, ServiceDefinition};
 pub use status::Status;

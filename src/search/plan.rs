@@ -49,7 +49,8 @@ impl SearchIndex {
         columns: &[Arc<SegmentColumns>],
     ) -> Result<(Box<dyn Query>, Checks)> {
         let f = &self.inner.fields;
-        let (requested, updated) = (span(q.start, q.end), span(q.updated_after, q.updated_before));
+        let (requested, updated) =
+            (span(q.filter.start, q.filter.end), span(q.filter.updated_after, q.filter.updated_before));
         let mut checks = Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), requested, updated };
         let mut clauses: Vec<Clause> = Vec::new();
         let mut narrowest = u64::MAX;
@@ -108,11 +109,11 @@ impl SearchIndex {
     /// whole posting list).
     fn id_filter(&self, q: &SearchQuery, searcher: &Searcher, words: Vec<(String, u64)>) -> Option<(u64, Narrowing)> {
         let f = &self.inner.fields;
-        let statuses: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_string()).collect();
+        let statuses: Vec<String> = q.filter.statuses.iter().map(|s| s.as_str().to_string()).collect();
         let asked = [
-            (f.jurisdiction_id, &q.jurisdictions),
-            (f.category, &q.categories),
-            (f.service_code, &q.service_codes),
+            (f.jurisdiction_id, &q.filter.jurisdictions),
+            (f.category, &q.filter.categories),
+            (f.service_code, &q.filter.service_codes),
             (f.status, &statuses),
         ];
         let mut filters: Vec<(Field, Vec<String>)> = asked

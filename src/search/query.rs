@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
 use super::SearchError;
 use super::area::{Bbox, Radius};
-use crate::domain::Status;
+use crate::domain::RequestFilter;
 
 /// Default number of keys per page.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -37,25 +35,11 @@ pub enum Sort {
 /// A search across cities. Empty lists mean "any"; every filter given must hold.
 #[derive(Debug, Clone)]
 pub struct SearchQuery {
-    /// Only these jurisdictions.
-    pub jurisdictions: Vec<String>,
+    /// Which requests, by their own fields.
+    pub filter: RequestFilter,
     /// Full text over description, service name, address and status notes (every word must
     /// appear; tantivy's query syntax: `"a phrase"`, `a OR b`, `-word`).
     pub text: Option<String>,
-    /// Only these canonical categories.
-    pub categories: Vec<String>,
-    /// Only these service codes.
-    pub service_codes: Vec<String>,
-    /// Only these statuses.
-    pub statuses: Vec<Status>,
-    /// Requested at or after.
-    pub start: Option<Timestamp>,
-    /// Requested at or before.
-    pub end: Option<Timestamp>,
-    /// Updated at or after.
-    pub updated_after: Option<Timestamp>,
-    /// Updated at or before.
-    pub updated_before: Option<Timestamp>,
     /// Only points inside this box.
     pub bbox: Option<Bbox>,
     /// Only points within this distance.
@@ -75,15 +59,8 @@ pub struct SearchQuery {
 impl Default for SearchQuery {
     fn default() -> Self {
         SearchQuery {
-            jurisdictions: Vec::new(),
+            filter: RequestFilter::default(),
             text: None,
-            categories: Vec::new(),
-            service_codes: Vec::new(),
-            statuses: Vec::new(),
-            start: None,
-            end: None,
-            updated_after: None,
-            updated_before: None,
             bbox: None,
             radius: None,
             polygon: None,
@@ -110,12 +87,7 @@ impl SearchQuery {
         if !(1..=MAX_LIMIT).contains(&self.limit) {
             return bad("limit", format!("limit must be from 1 to {MAX_LIMIT}"));
         }
-        if matches!((self.start, self.end), (Some(a), Some(b)) if a > b) {
-            return bad("start_date", "start_date is after end_date".to_string());
-        }
-        if matches!((self.updated_after, self.updated_before), (Some(a), Some(b)) if a > b) {
-            return bad("updated_after", "updated_after is after updated_before".to_string());
-        }
+        self.filter.check_ranges().map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         if let Some(b) = &self.bbox {
             b.validate().map_err(|detail| SearchError::Invalid { parameter: "bbox", detail })?;
         }

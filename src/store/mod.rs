@@ -7,6 +7,7 @@
 //! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
 
 mod export;
+mod filter;
 mod harvest_state;
 mod history;
 mod outbox;
@@ -27,9 +28,9 @@ pub use export::RequestKey;
 pub use harvest_state::HarvestState;
 pub use history::HistoryEntry;
 pub use outbox::Submission;
-pub use requests::{RequestFilter, StoredRequest};
+pub use requests::{RequestPage, StoredRequest};
 pub use services::CrosswalkRow;
-pub use stats::{StatsFilter, StatsRow, StatsScope};
+pub use stats::{StatsRow, StatsScope};
 pub use upsert::UpsertCounts;
 
 /// The SQLite file inside the data folder.

@@ -2,10 +2,12 @@
 //! index follows, and history.
 
 use jiff::Timestamp;
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::filter::{push_any_of, push_where};
 use super::{Result, Store};
-use crate::domain::{ServiceRequest, Status};
+use crate::domain::{RequestFilter, ServiceRequest, Status};
 
 /// A stored request with its bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,23 +28,13 @@ pub struct StoredRequest {
     pub category: Option<String>,
 }
 
-/// Filters of a request list. Empty lists mean "any".
+/// A page of a request list, newest requested first (the GeoReport `requests` call).
 #[derive(Debug, Clone, Default)]
-pub struct RequestFilter {
-    /// Only these ids (overrides nothing here; the API applies the spec's precedence).
+pub struct RequestPage {
+    /// Only these ids (the API applies the spec's rule that ids override the other filters).
     pub ids: Vec<String>,
-    /// Only these service codes.
-    pub service_codes: Vec<String>,
-    /// Only these statuses.
-    pub statuses: Vec<Status>,
-    /// Requested at or after.
-    pub start: Option<Timestamp>,
-    /// Requested at or before.
-    pub end: Option<Timestamp>,
-    /// Updated at or after.
-    pub updated_after: Option<Timestamp>,
-    /// Updated at or before.
-    pub updated_before: Option<Timestamp>,
+    /// Which requests.
+    pub filter: RequestFilter,
     /// Rows to skip.
     pub offset: u64,
     /// Rows to return.
@@ -50,10 +42,10 @@ pub struct RequestFilter {
 }
 
 impl Store {
-    /// Requests matching `filter` in one jurisdiction, newest requested first (without their
-    /// raw payloads).
-    pub fn query_requests(&self, jurisdiction_id: &str, filter: &RequestFilter) -> Result<Vec<StoredRequest>> {
-        let (sql, values) = list_sql(jurisdiction_id, filter);
+    /// One page of the requests `page` asks for, newest requested first (without their raw
+    /// payloads).
+    pub fn list_requests(&self, page: &RequestPage) -> Result<Vec<StoredRequest>> {
+        let (sql, values) = list_sql(page);
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), read_row)?;
@@ -142,34 +134,14 @@ fn list_columns() -> String {
     COLUMNS.replace(" raw,", " '' AS raw,")
 }
 
-fn list_sql(jurisdiction_id: &str, f: &RequestFilter) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
-    let mut sql = format!("SELECT {} FROM requests WHERE jurisdiction_id = ?", list_columns());
-    let mut values = vec![Value::Text(jurisdiction_id.to_string())];
-    let mut any_of = |column: &str, items: Vec<Value>, sql: &mut String| {
-        if !items.is_empty() {
-            let marks = vec!["?"; items.len()].join(", ");
-            sql.push_str(&format!(" AND {column} IN ({marks})"));
-            values.extend(items);
-        }
-    };
-    any_of("service_request_id", f.ids.iter().cloned().map(Value::Text).collect(), &mut sql);
-    any_of("service_code", f.service_codes.iter().cloned().map(Value::Text).collect(), &mut sql);
-    any_of("status", f.statuses.iter().map(|s| Value::Text(s.as_str().into())).collect(), &mut sql);
-    for (column, op, bound) in [
-        ("requested_at", ">=", f.start),
-        ("requested_at", "<=", f.end),
-        ("updated_at", ">=", f.updated_after),
-        ("updated_at", "<=", f.updated_before),
-    ] {
-        if let Some(t) = bound {
-            sql.push_str(&format!(" AND {column} {op} ?"));
-            values.push(Value::Integer(t.as_second()));
-        }
-    }
+fn list_sql(page: &RequestPage) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {} FROM requests WHERE 1 = 1", list_columns());
+    let mut values = Vec::new();
+    push_where(&page.filter, "", &mut sql, &mut values);
+    push_any_of("service_request_id", page.ids.iter().cloned().map(Value::Text).collect(), &mut sql, &mut values);
     sql.push_str(" ORDER BY requested_at DESC, service_request_id DESC LIMIT ? OFFSET ?");
-    values.push(Value::Integer(f.limit.min(i64::MAX as u64) as i64));
-    values.push(Value::Integer(f.offset.min(i64::MAX as u64) as i64));
+    values.push(Value::Integer(page.limit.min(i64::MAX as u64) as i64));
+    values.push(Value::Integer(page.offset.min(i64::MAX as u64) as i64));
     (sql, values)
 }
 

@@ -4,38 +4,17 @@
 //! index for text and geo filters). Rows are handed to a visitor one by one, so memory does not
 //! grow with the store; grouping and percentiles belong to the caller.
 
-use jiff::Timestamp;
 use rusqlite::types::Value;
 
+use super::filter::push_where;
 use super::{Result, Store};
-use crate::domain::Status;
-
-/// Filters SQL can apply by itself. Empty lists mean "any"; every filter given must hold.
-#[derive(Debug, Clone, Default)]
-pub struct StatsFilter {
-    /// Only these jurisdictions.
-    pub jurisdictions: Vec<String>,
-    /// Only these canonical categories.
-    pub categories: Vec<String>,
-    /// Only these service codes.
-    pub service_codes: Vec<String>,
-    /// Only these statuses.
-    pub statuses: Vec<Status>,
-    /// Requested at or after.
-    pub start: Option<Timestamp>,
-    /// Requested at or before.
-    pub end: Option<Timestamp>,
-    /// Updated at or after.
-    pub updated_after: Option<Timestamp>,
-    /// Updated at or before.
-    pub updated_before: Option<Timestamp>,
-}
+use crate::domain::RequestFilter;
 
 /// Which requests to visit.
 #[derive(Debug, Clone, Copy)]
 pub enum StatsScope<'a> {
     /// Every request matching the filter.
-    Filter(&'a StatsFilter),
+    Filter(&'a RequestFilter),
     /// Exactly these `(jurisdiction_id, service_request_id)` keys (unknown keys are skipped).
     Keys(&'a [(String, String)]),
 }
@@ -98,32 +77,9 @@ fn keys_sql(keys: &[(String, String)]) -> Result<(String, Vec<Value>)> {
     Ok((sql, vec![Value::Text(serde_json::to_string(keys)?)]))
 }
 
-fn filter_sql(f: &StatsFilter) -> (String, Vec<Value>) {
+fn filter_sql(f: &RequestFilter) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM requests AS r WHERE 1 = 1");
     let mut values = Vec::new();
-    let texts = |items: &[String]| items.iter().cloned().map(Value::Text).collect::<Vec<_>>();
-    let statuses: Vec<Value> = f.statuses.iter().map(|s| Value::Text(s.as_str().into())).collect();
-    for (column, items) in [
-        ("r.jurisdiction_id", texts(&f.jurisdictions)),
-        ("r.category", texts(&f.categories)),
-        ("r.service_code", texts(&f.service_codes)),
-        ("r.status", statuses),
-    ] {
-        if !items.is_empty() {
-            sql.push_str(&format!(" AND {column} IN ({})", vec!["?"; items.len()].join(", ")));
-            values.extend(items);
-        }
-    }
-    for (column, op, bound) in [
-        ("r.requested_at", ">=", f.start),
-        ("r.requested_at", "<=", f.end),
-        ("r.updated_at", ">=", f.updated_after),
-        ("r.updated_at", "<=", f.updated_before),
-    ] {
-        if let Some(t) = bound {
-            sql.push_str(&format!(" AND {column} {op} ?"));
-            values.push(Value::Integer(t.as_second()));
-        }
-    }
+    push_where(f, "r.", &mut sql, &mut values);
     (sql, values)
 }

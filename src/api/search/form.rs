@@ -6,8 +6,8 @@ use jiff::tz::TimeZone;
 
 use crate::api::params::Params;
 use crate::api::problem::Problem;
-use crate::domain::Status;
 use crate::domain::time::parse_lenient;
+use crate::domain::{RequestFilter, Status};
 use crate::registry::Registry;
 use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
 
@@ -89,10 +89,8 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
     let format = format(p)?;
     let (radius, point) = place(p)?;
     let text = p.get("q").map(str::to_string);
-    let query = SearchQuery {
+    let filter = RequestFilter {
         jurisdictions,
-        sort: sort(p, text.is_some(), point)?,
-        text,
         categories: p.list("category"),
         service_codes: p.list("service_code"),
         statuses: statuses(p)?,
@@ -100,6 +98,11 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         end: time(p, "end_date")?,
         updated_after: time(p, "updated_after")?,
         updated_before: time(p, "updated_before")?,
+    };
+    let query = SearchQuery {
+        filter,
+        sort: sort(p, text.is_some(), point)?,
+        text,
         bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e))?,
         radius,
         polygon: None,
