@@ -355,7 +355,8 @@ async fn simulation_writes_loadable_jurisdiction_files() {
     assert!(start_simulation(&unknown).await.err().unwrap().to_string().contains("nonesuch"));
 }
 
-/// Loopback throughput over a million records: `cargo test --release --test simulate -- --ignored`.
+/// Loopback throughput over a million records; prints the rate, never asserts it:
+/// `cargo test --release --test simulate -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "benchmark: a million records, run in release"]
 async fn serves_a_million_records_fast() {
@@ -387,5 +388,4 @@ async fn serves_a_million_records_fast() {
     let rate = served as f64 / started.elapsed().as_secs_f64();
     eprintln!("served {served} records in {:?}: {rate:.0} records/s", started.elapsed());
     assert_eq!(served, 1_000_000);
-    assert!(rate > 50_000.0, "{rate:.0} records/s");
 }

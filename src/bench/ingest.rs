@@ -50,7 +50,12 @@ pub async fn ingest(args: IngestArgs) -> Result<()> {
     print_pass("first harvest", &first, first_time, args.records, cap);
     let (again, again_time) = timed(harvest_city(&client, &store, &city, true)).await;
     print_pass("full pass, unchanged data", &again, again_time, args.records, cap);
-    println!("peak memory (whole process, simulator included): {} MiB", peak_memory_mib().unwrap_or(0));
+    println!(
+        "peak memory (whole process, simulator included): {} MiB resident, mapped store pages included; \
+         {} MiB of heap at the end",
+        peak_memory_mib().unwrap_or(0),
+        anonymous_memory_mib().unwrap_or(0)
+    );
     std::fs::remove_dir_all(&work).ok();
     Ok(())
 }
