@@ -149,6 +149,111 @@ async fn bad_submissions_get_spec_errors_and_reach_nobody() {
     assert_eq!(city.post_count(), 0, "nothing invalid reached the city");
 }
 
+/// What a robustness campaign sent: each is a 400 in the spec `errors` format naming the field,
+/// and none reaches the city.
+#[tokio::test]
+async fn hostile_submissions_are_refused_naming_the_field() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let huge = "x".repeat(1_500_000);
+    let long = "x".repeat(5000);
+    let answer_100k = "x".repeat(100_000);
+    let with = |extra: Vec<(&'static str, &'static str)>| pothole(&extra);
+    let without_where: Vec<(&str, &str)> =
+        pothole(&[]).into_iter().filter(|(k, _)| *k != "attribute[WHERE][]").collect();
+    let graffiti: Vec<(&str, &str)> = pothole(&[])
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("attribute") && *k != "service_code")
+        .chain([("service_code", "GRF"), ("attribute[X]", "1")])
+        .collect();
+    let unknown_keys: Vec<String> = (0..20_000).map(|n| format!("attribute[X{n}]")).collect();
+    let flood: Vec<(&str, &str)> =
+        pothole(&[]).into_iter().chain(unknown_keys.iter().map(|k| (k.as_str(), "1"))).collect();
+    // (what it is, form, words the answer must name)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, String);
+    let mut cases: Vec<Case> = vec![
+        // 1. Numbers must be finite.
+        ("NaN", with(vec![("attribute[DEPTH]", "NaN")]), "attribute[DEPTH] `NaN` is not a finite number".into()),
+        ("inf", with(vec![("attribute[DEPTH]", "inf")]), "attribute[DEPTH] `inf`".into()),
+        ("1e999", with(vec![("attribute[DEPTH]", "1e999")]), "attribute[DEPTH] `1e999`".into()),
+        // 2. Length limits.
+        ("huge first_name", pothole(&[("first_name", &huge)]), "first_name is longer than 200 characters".into()),
+        (
+            "huge attribute",
+            pothole(&[("attribute[COMMENT]", &answer_100k)]),
+            "attribute[COMMENT] is longer than 4000".into(),
+        ),
+        ("flood of pairs", flood, "at most 200".into()),
+        // 3. Email and media_url.
+        ("bad email", with(vec![("email", "not-an-email")]), "email `not-an-email`".into()),
+        ("script media_url", with(vec![("media_url", "javascript:alert(1)")]), "media_url".into()),
+        // 4. Only the definition's questions.
+        ("unknown attribute", with(vec![("attribute[BOGUS]", "1")]), "attribute[BOGUS] is not a question".into()),
+        (
+            "informational attribute",
+            with(vec![("attribute[NOTE]", "ok")]),
+            "attribute[NOTE] is information only".into(),
+        ),
+        ("attribute without a definition", graffiti, "attribute[X]".into()),
+        // 5. Control characters.
+        (
+            "NUL in description",
+            with(vec![("description", "pot\0hole")]),
+            "description contains the control character U+0000".into(),
+        ),
+        // 6. A multivaluelist answer given twice.
+        (
+            "repeated list answer",
+            without_where
+                .iter()
+                .copied()
+                .chain([("attribute[WHERE][]", "lane"), ("attribute[WHERE][]", "lane")])
+                .collect(),
+            "attribute[WHERE] `lane` is given twice".into(),
+        ),
+    ];
+    let limits = [
+        ("last_name", 200),
+        ("email", 254),
+        ("phone", 100),
+        ("address_string", 1000),
+        ("address_id", 200),
+        ("device_id", 200),
+        ("account_id", 200),
+        ("media_url", 2048),
+        ("zipcode", 32),
+    ];
+    for (field, max) in limits {
+        cases.push((field, pothole(&[(field, &long)]), format!("{field} is longer than {max} characters")));
+    }
+    for (what, form, mentions) in cases {
+        let (status, body) = post(api, "/open311/v2/requests.json", &form).await;
+        assert_eq!(status, 400, "{what}: {}", &body[..body.len().min(300)]);
+        let errors: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|_| panic!("{what}: spec errors body: {body}"));
+        assert_eq!(errors[0]["code"], 400, "{what}");
+        assert!(errors[0]["description"].as_str().unwrap().contains(&mentions), "{what}: {body}");
+    }
+    let (status, xml) = post(api, "/open311/v2/requests.xml", &with(vec![("attribute[BOGUS]", "1")])).await;
+    assert_eq!(status, 400);
+    assert!(xml.contains("<errors><error><code>400</code><description>attribute[BOGUS]"), "{xml}");
+    assert_eq!(city.post_count(), 0, "nothing refused reached the city");
+    // Within the limits, the same fields are taken and forwarded.
+    let fine = pothole(&[
+        ("attribute[DEPTH]", "12.5"),
+        ("attribute[COMMENT]", "By the crossing"),
+        ("first_name", "Ada"),
+        ("email", "ada@example.org"),
+        ("media_url", "https://example.org/pothole.jpg"),
+        ("description", "Two lines\r\nwith\ta tab"),
+    ]);
+    let (status, body) = post(api, "/open311/v2/requests.json", &fine).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(city.post_count(), 1);
+}
+
 #[tokio::test]
 async fn accepted_while_the_city_is_down_arrives_exactly_once_after_a_restart() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
@@ -212,6 +317,98 @@ async fn a_city_refusal_is_surfaced_on_the_answer_and_the_token() {
     let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("Address outside city limits"), "{body}");
+}
+
+/// A refusal is the client's (400) only when the city found the data wrong (400, 422); any
+/// other refusal (405 here) is a gateway failure (502), on the post and on the token, in the
+/// format asked for, with the city's words.
+#[tokio::test]
+async fn a_city_refusal_is_the_clients_only_when_the_data_was_wrong() {
+    let city = FakeCity::new(Mode::Accept);
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, true).await;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    for (refused_with, want) in [(405, 502), (404, 502), (401, 502), (403, 502), (400, 400), (422, 400)] {
+        *city.mode.lock().unwrap() = Mode::RefuseWith(refused_with);
+        let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+        assert_eq!(status, want, "city said {refused_with}: {body}");
+        let errors: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(errors[0]["code"], want);
+        let words = errors[0]["description"].as_str().unwrap();
+        assert!(words.contains(&format!("HTTP {refused_with}")), "{words}");
+        assert!(words.contains(&format!("Refused with {refused_with}")), "the city's own words: {words}");
+    }
+    *city.mode.lock().unwrap() = Mode::RefuseWith(405);
+    let (status, xml) = post(api, "/open311/v2/requests.xml", &pothole(&[])).await;
+    assert_eq!(status, 502, "{xml}");
+    assert!(xml.contains("<errors><error><code>502</code>"), "{xml}");
+    assert!(xml.contains("the city refused it (HTTP 405)"), "{xml}");
+    assert_eq!(city.post_count(), 0);
+}
+
+/// A submission taken while the city was down and refused later: the token answers as the post
+/// would have.
+#[tokio::test]
+async fn a_later_refusal_on_the_token_follows_the_same_rule() {
+    for (refused_with, want) in [(405, 502), (400, 400)] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let up = FakeCity::new(Mode::Accept);
+        let s = setup(up.serve("127.0.0.1:0".parse().unwrap()).await, true).await;
+        let settings = "format = \"json\"\napi_key_env = \"CARGO_PKG_NAME\"";
+        write_city(s.jurisdictions.path(), "town", &format!("http://{port}/"), settings);
+        let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+        let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+        assert_eq!(status, 200, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let token = answer[0]["token"].as_str().expect("a token while the city is down").to_string();
+        FakeCity::new(Mode::RefuseWith(refused_with)).serve(port).await;
+        let url = format!("http://{api}/open311/v2/tokens/{token}");
+        let (status, body) = poll_until_settled(&format!("{url}.json")).await;
+        assert_eq!(status, want, "city said {refused_with}: {body}");
+        assert!(
+            body.contains(&format!("the city refused it (HTTP {refused_with}): {refused_with} Refused with")),
+            "{body}"
+        );
+        let (status, _, xml) = get(&format!("{url}.xml")).await;
+        assert_eq!(status, want);
+        assert!(xml.contains(&format!("<errors><error><code>{want}</code>")), "{xml}");
+    }
+}
+
+/// A submission fed311 itself can no longer forward (its jurisdiction left the registry after
+/// the post was taken) is no fault of the client's: 502.
+#[tokio::test]
+async fn a_report_fed311_can_no_longer_forward_is_a_bad_gateway() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let up = FakeCity::new(Mode::Accept);
+    let s = setup(up.serve("127.0.0.1:0".parse().unwrap()).await, true).await;
+    let dir = s.jurisdictions.path();
+    write_city(dir, "town", &format!("http://{port}/"), "format = \"json\"");
+    let (api, stop) = spawn_fed311_forwarding(dir, s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = answer[0]["token"].as_str().expect("a token while the city is down").to_string();
+    stop.send(true).unwrap();
+
+    std::fs::remove_file(dir.join("town.toml")).unwrap();
+    write_city(dir, "village", &format!("http://{port}/"), "format = \"json\"");
+    let (restarted, _stop) = spawn_fed311_forwarding(dir, s.data.path()).await;
+    let (status, body) = poll_until_settled(&format!("http://{restarted}/open311/v2/tokens/{token}.json")).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("the jurisdiction is no longer served"), "{body}");
+}
+
+/// GETs a token until it answers something other than 200 (a refusal); returns status and body.
+async fn poll_until_settled(url: &str) -> (u16, String) {
+    for _ in 0..400 {
+        let (status, _, body) = get(url).await;
+        if status != 200 {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{url} was never refused");
 }
 
 /// A square boundary file around (lat, long), ± `half` degrees.

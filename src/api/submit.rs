@@ -2,6 +2,12 @@
 //! `jurisdiction_id`, or by the point's boundary), checked against the service definition,
 //! written to the durable outbox, then forwarded. The answer carries the city's id when the
 //! city answers within a few seconds, otherwise a fed311 token that resolves later.
+//!
+//! A refused submission is answered, on the post and on its token, with the refusal's words in
+//! the spec `errors` body: 400 when the city found the data wrong (it answered 400 or 422),
+//! otherwise 502 Bad Gateway (the city answered 401, 403, 404, 405…, or fed311 itself could no
+//! longer forward it, e.g. the jurisdiction left the registry after the post was accepted:
+//! nothing the client can fix by changing its report).
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +23,7 @@ use super::{AppState, GeoError};
 use crate::domain::PostReceipt;
 use crate::registry::Jurisdiction;
 use crate::store::Submission;
-use crate::submit::{new_token, validate_submission};
+use crate::submit::{new_token, refusal_blames_the_client, validate_submission};
 use crate::wire::write;
 
 /// How long a client waits for the city's own id before getting a token.
@@ -149,7 +155,7 @@ async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submiss
 
 fn answer(call: &Call, city: &Jurisdiction, row: Submission) -> Result<Response, GeoError> {
     if row.state == "refused" {
-        return Err(call.fail(GeoError::bad_request(row.error.unwrap_or_else(|| "the city refused it".into()))));
+        return Err(call.fail(refused(row)));
     }
     let delivered = row.state == "delivered" && row.service_request_id.as_deref().is_some_and(|id| !id.is_empty());
     let receipt = if delivered {
@@ -179,9 +185,19 @@ async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Respo
         _ => return Err(call.fail(GeoError::not_found(format!("token `{token}` is unknown")))),
     };
     if row.state == "refused" {
-        return Err(call.fail(GeoError::bad_request(row.error.unwrap_or_else(|| "the city refused it".into()))));
+        return Err(call.fail(refused(row)));
     }
     let id = row.service_request_id.filter(|id| !id.is_empty());
     let receipts = [PostReceipt { service_request_id: id, token: Some(row.token), ..Default::default() }];
     Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
+}
+
+/// A refused submission's answer: 400 when the city found the data wrong, else 502.
+fn refused(row: Submission) -> GeoError {
+    let words = row.error.unwrap_or_else(|| "the city refused it".into());
+    if refusal_blames_the_client(row.refusal_status) {
+        GeoError::bad_request(words)
+    } else {
+        GeoError::new(StatusCode::BAD_GATEWAY, words)
+    }
 }

@@ -31,10 +31,13 @@ pub struct Submission {
     pub service_notice: Option<String>,
     /// The city's refusal or the last failure.
     pub error: Option<String>,
+    /// The HTTP status the city refused it with (`None` when fed311 refused it itself, or
+    /// when it is not refused).
+    pub refusal_status: Option<u16>,
 }
 
 const COLUMNS: &str = "token, jurisdiction_id, service_code, form, state, attempts, created_at, \
-    service_request_id, city_token, service_notice, error";
+    service_request_id, city_token, service_notice, error, refusal_status";
 
 fn read(r: &Row<'_>) -> rusqlite::Result<Submission> {
     let form: String = r.get(3)?;
@@ -50,6 +53,7 @@ fn read(r: &Row<'_>) -> rusqlite::Result<Submission> {
         city_token: r.get(8)?,
         service_notice: r.get(9)?,
         error: r.get(10)?,
+        refusal_status: r.get::<_, Option<i64>>(11)?.and_then(|s| u16::try_from(s).ok()),
     })
 }
 
@@ -116,7 +120,6 @@ impl Store {
         self.set_state(
             token,
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1",
-            None,
         )
     }
 
@@ -146,13 +149,13 @@ impl Store {
         Ok(())
     }
 
-    /// The city refused it for good.
-    pub fn submission_refused(&self, token: &str, error: &str) -> Result<()> {
-        self.set_state(
-            token,
-            "UPDATE outbox SET state = 'refused', error = ?3, updated_at = ?2 WHERE token = ?1",
-            Some(error),
-        )
+    /// Refused for good: by the city, with its HTTP `status`, or by fed311 itself (`None`).
+    pub fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
+        self.writer().execute(
+            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4 WHERE token = ?1",
+            params![token, error, status, now()],
+        )?;
+        Ok(())
     }
 
     /// Not delivered this time (and certainly not received): try again in `retry_in` seconds.
@@ -164,12 +167,8 @@ impl Store {
         Ok(())
     }
 
-    fn set_state(&self, token: &str, sql: &str, error: Option<&str>) -> Result<()> {
-        let conn = self.writer();
-        match error {
-            Some(e) => conn.execute(sql, params![token, now(), e])?,
-            None => conn.execute(sql, params![token, now()])?,
-        };
+    fn set_state(&self, token: &str, sql: &str) -> Result<()> {
+        self.writer().execute(sql, params![token, now()])?;
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_list_order.sql"),
     include_str!("migrations/005_crosswalk.sql"),
     include_str!("migrations/006_identity.sql"),
+    include_str!("migrations/007_refusal_status.sql"),
 ];
 
 /// How much of the database file readers map into memory.

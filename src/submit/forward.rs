@@ -2,7 +2,9 @@
 //! `sending` before each POST; a POST that certainly never left (no connection) goes back to
 //! `pending`, one whose fate is unknown (timeout, cut connection) stays `sending` and is
 //! looked for in the city's own list before it is ever sent again, so no city gets a
-//! submission twice. A city's refusal (4xx) is final and kept for the token.
+//! submission twice. A city's refusal (4xx) is final and kept for the token, with the city's
+//! HTTP status, so that the client can be told whether its data was at fault (400, 422) or the
+//! city would not take it at all (see [`refusal_blames_the_client`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,8 +62,8 @@ enum Outcome {
     Awaiting { city_token: String, notice: Option<String>, retry_in: i64 },
     /// Try again later, from this state (`pending`: certainly unsent; `sending`: fate unknown).
     Retry { state: &'static str, retry_in: i64, error: String },
-    /// Final: the city (or fed311) will not take it.
-    Refused(String),
+    /// Final: the city (with its HTTP status) or fed311 (no status) will not take it.
+    Refused { why: String, status: Option<u16> },
 }
 
 impl Forwarder {
@@ -82,7 +84,8 @@ impl Forwarder {
 
     async fn attempt(&self, s: &Submission) -> Result<Outcome, StoreError> {
         let Some(city) = self.registry.get(&s.jurisdiction_id) else {
-            return Ok(Outcome::Refused("the jurisdiction is no longer served".into()));
+            let why = "the jurisdiction is no longer served".into();
+            return Ok(Outcome::Refused { why, status: None });
         };
         match s.state.as_str() {
             "awaiting" => self.resolve_city_token(city, s).await,
@@ -115,7 +118,10 @@ impl Forwarder {
             Posted::Answered(answer) if answer.status.as_u16() == 429 || answer.status.is_server_error() => {
                 retry("pending", format!("city answered HTTP {}", answer.status.as_u16()))
             }
-            Posted::Answered(answer) => Outcome::Refused(refusal(answer.status.as_u16(), &answer.body)),
+            Posted::Answered(answer) => {
+                let status = answer.status.as_u16();
+                Outcome::Refused { why: refusal(status, &answer.body), status: Some(status) }
+            }
         })
     }
 
@@ -172,7 +178,7 @@ impl Forwarder {
                 store.submission_awaiting(&token, &city_token, notice.as_deref(), retry_in)
             }
             Outcome::Retry { state, retry_in, error } => store.submission_retry(&token, state, retry_in, &error),
-            Outcome::Refused(why) => store.submission_refused(&token, &why),
+            Outcome::Refused { why, status } => store.submission_refused(&token, &why, status),
         })
         .await
     }
@@ -219,6 +225,14 @@ fn resource(city: &Jurisdiction, format: &WireFormat, name: &str) -> Url {
     url
 }
 
+/// Whether a refusal is the client's to fix: only when the city said the data was wrong
+/// (400 Bad Request, 422 Unprocessable Content). Anything else (401, 403, 404, 405, …, and
+/// fed311's own refusals, which carry no status) says the city would not take any report
+/// from us, which is no fault of the client's: a gateway failure (502).
+pub fn refusal_blames_the_client(status: Option<u16>) -> bool {
+    matches!(status, Some(400 | 422))
+}
+
 /// The city's own words for a refusal.
 fn refusal(status: u16, body: &[u8]) -> String {
     match read::parse_errors(body) {
@@ -233,4 +247,25 @@ fn refusal(status: u16, body: &[u8]) -> String {
 
 fn join_error(e: tokio::task::JoinError) -> StoreError {
     StoreError::Task(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_data_refusal_is_the_clients() {
+        assert!(refusal_blames_the_client(Some(400)));
+        assert!(refusal_blames_the_client(Some(422)));
+        for status in [Some(401), Some(403), Some(404), Some(405), Some(409), Some(502), None] {
+            assert!(!refusal_blames_the_client(status), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_citys_words_and_status() {
+        let body = br#"[{"code": 400, "description": "Address outside city limits"}]"#;
+        assert_eq!(refusal(400, body), "the city refused it (HTTP 400): 400 Address outside city limits");
+        assert_eq!(refusal(405, b"Method Not Allowed"), "the city refused it (HTTP 405)");
+    }
 }

@@ -5,7 +5,7 @@
 mod forward;
 mod validate;
 
-pub use forward::{Forwarder, run_forwarder};
+pub use forward::{Forwarder, refusal_blames_the_client, run_forwarder};
 pub use validate::{Invalid, validate_submission};
 
 /// A new opaque token for a submission: 128 bits from the process's random hasher seed,

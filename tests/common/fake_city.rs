@@ -1,6 +1,6 @@
 //! A fake city that takes submissions: a real axum server on 127.0.0.1 with one service that
 //! has a definition, a list of what it received, and switchable behaviour (accept, refuse,
-//! stall the answer once after storing).
+//! refuse with a chosen HTTP status, stall the answer once after storing).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,8 @@ pub enum Mode {
     Accept,
     /// Answer 400 with an errors body.
     Refuse,
+    /// Answer this HTTP status with an errors body naming it.
+    RefuseWith(u16),
     /// Store, then answer too late (once), then accept again.
     StallOnce,
 }
@@ -97,6 +99,10 @@ impl FakeCity {
             let errors = json!([{"code": 400, "description": "Address outside city limits"}]);
             return (StatusCode::BAD_REQUEST, axum::Json(errors)).into_response();
         }
+        if let Mode::RefuseWith(status) = mode {
+            let errors = json!([{"code": status, "description": format!("Refused with {status}")}]);
+            return (StatusCode::from_u16(status).unwrap(), axum::Json(errors)).into_response();
+        }
         let id = {
             let mut posts = self.posts.lock().unwrap();
             posts.push(form);
@@ -122,6 +128,12 @@ fn definition() -> serde_json::Value {
         {"variable": true, "code": "SIZE", "datatype": "singlevaluelist", "required": true, "order": 1,
          "description": "How big?", "values": [{"key": "small", "name": "Small"}, {"key": "large", "name": "Large"}]},
         {"variable": true, "code": "WHERE", "datatype": "multivaluelist", "required": false, "order": 2,
-         "description": "Where?", "values": [{"key": "lane", "name": "Lane"}, {"key": "curb", "name": "Curb"}]}
+         "description": "Where?", "values": [{"key": "lane", "name": "Lane"}, {"key": "curb", "name": "Curb"}]},
+        {"variable": true, "code": "DEPTH", "datatype": "number", "required": false, "order": 3,
+         "description": "How deep, in cm?"},
+        {"variable": true, "code": "COMMENT", "datatype": "string", "required": false, "order": 4,
+         "description": "Anything else?"},
+        {"variable": false, "code": "NOTE", "datatype": "text", "required": false, "order": 5,
+         "description": "Potholes are filled within five days."}
     ]})
 }
