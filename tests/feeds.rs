@@ -92,12 +92,12 @@ fn newest_of(matches: &[StoredRequest], shown: &[(Key, Option<i64>)]) {
 #[tokio::test]
 async fn atom_feed_holds_the_newest_updates_of_the_search() {
     let world = World::new(300).await;
-    let query = "category=streets&jurisdiction_id=alpha,beta&limit=40";
+    let query = "category=pothole&jurisdiction_id=alpha,beta&limit=40";
     let feed = atom(&world, query).await;
     assert!(feed.id().contains("/api/v1/feeds/requests.atom?") && !feed.title().value.is_empty());
     assert!(feed.links().iter().any(|l| l.rel() == "self" && l.href() == feed.id()));
     assert!(!feed.authors().is_empty(), "a feed author, since entries have none");
-    let records = json_search(&world, "category=streets&jurisdiction_id=alpha,beta", 40).await;
+    let records = json_search(&world, "category=pothole&jurisdiction_id=alpha,beta", 40).await;
     assert_eq!(feed.entries().len(), 40);
     let mut shown = Vec::new();
     for (entry, record) in feed.entries().iter().zip(&records) {
@@ -118,14 +118,14 @@ async fn atom_feed_holds_the_newest_updates_of_the_search() {
         if let Some(description) = record["description"].as_str() {
             assert!(summary.contains(description.trim()), "{summary}");
         }
-        assert_eq!(entry.categories().iter().map(|c| c.term()).collect::<Vec<_>>(), vec!["streets"]);
+        assert_eq!(entry.categories().iter().map(|c| c.term()).collect::<Vec<_>>(), vec!["pothole"]);
         assert_eq!(point(entry.extensions()), record["lat"].as_f64().zip(record["long"].as_f64()));
         shown.push(((jid, id), record_updated(record)));
     }
     let newest = feed.entries().iter().map(|e| e.updated().timestamp()).max();
     assert_eq!(Some(feed.updated().timestamp()), newest, "the feed is as fresh as its newest entry");
     let matches: Vec<StoredRequest> =
-        world.rows().into_iter().filter(|r| r.category.as_deref() == Some("streets")).collect();
+        world.rows().into_iter().filter(|r| r.category.as_deref() == Some("pothole")).collect();
     newest_of(&matches, &shown);
     assert_eq!(atom(&world, "").await.entries().len(), 50, "50 entries by default");
     assert_eq!(atom(&world, "limit=200").await.entries().len(), 200);

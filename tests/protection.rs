@@ -43,6 +43,107 @@ async fn clients_over_their_rate_get_429_with_retry_after() {
     assert!(retry_after.as_deref().is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1)), "{retry_after:?}");
     let errors: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(errors[0]["code"], 429);
+
+    // Limited in every dialect; health is never limited.
+    let (status, kind, body) = get(&format!("http://{api}/open311/v2/services.xml?jurisdiction_id=town")).await;
+    assert_eq!((status, kind.contains("xml")), (429, true), "{body}");
+    assert!(body.contains("<code>429</code>"), "{body}");
+    let (status, kind, body) = get(&format!("http://{api}/api/v1/jurisdictions")).await;
+    assert_eq!((status, kind.as_str()), (429, "application/problem+json"), "{body}");
+    let (status, _, _) = get(&format!("http://{api}/healthz")).await;
+    assert_eq!(status, 200, "a health check is never limited");
+}
+
+/// Sends `head` (request line and headers, without the blank line) on a raw connection and
+/// returns the status and body: for requests a client library will not make.
+async fn raw(api: SocketAddr, head: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(api).await.unwrap();
+    stream.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let status = answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn errors_the_framework_makes_come_in_the_callers_dialect() {
+    let (j, d) = one_city();
+    let api = spawn_fed311(j.path(), d.path()).await;
+    let client = reqwest::Client::new();
+    let problem = |status: u16| {
+        move |(got, kind, body): (u16, String, String)| {
+            assert_eq!((got, kind.as_str()), (status, "application/problem+json"), "{body}");
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["status"], status);
+            assert!(!problem["detail"].as_str().unwrap().is_empty());
+        }
+    };
+    problem(404)(get(&format!("http://{api}/api/v1/nope")).await);
+    let answer = |r: reqwest::Response| async move {
+        let kind = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (r.status().as_u16(), kind, r.text().await.unwrap())
+    };
+    problem(405)(answer(client.delete(format!("http://{api}/api/v1/requests")).send().await.unwrap()).await);
+    problem(405)(answer(client.get(format!("http://{api}/api/v1/requests/search")).send().await.unwrap()).await);
+    let huge = vec![b' '; 3 << 20];
+    let posted = client.post(format!("http://{api}/api/v1/requests/search")).body(huge).send().await.unwrap();
+    problem(413)(answer(posted).await);
+
+    let (status, kind, body) = get(&format!("http://{api}/open311/v2/services/%FF%FE.xml")).await;
+    assert_eq!((status, kind.contains("xml")), (400, true), "{body}");
+    assert!(body.contains("<errors><error><code>400</code>"), "{body}");
+    let (status, kind, body) = get(&format!("http://{api}/open311/v2/nothing/here.json")).await;
+    assert_eq!((status, kind.contains("json")), (404, true), "{body}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()[0]["code"], 404);
+}
+
+#[tokio::test]
+async fn what_the_caller_sent_is_never_echoed_raw() {
+    let (j, d) = one_city();
+    let api = spawn_fed311(j.path(), d.path()).await;
+    let xml_can_hold = |c: char| !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}');
+    for case in ["requests.xml?jurisdiction_id=%00", "requests.xml?jurisdiction_id=town&page=%00%1F", "tokens/%00.xml"]
+    {
+        let (status, _, body) = get(&format!("http://{api}/open311/v2/{case}")).await;
+        assert!(matches!(status, 400 | 404), "{case}: {status}");
+        assert!(body.chars().all(xml_can_hold), "{case}: XML 1.0 cannot hold {body:?}");
+        let mut reader = quick_xml::Reader::from_str(&body);
+        while !matches!(
+            reader.read_event().unwrap_or_else(|e| panic!("{case}: {e}: {body}")),
+            quick_xml::events::Event::Eof
+        ) {}
+    }
+    let (status, body) = raw(api, "GET /open311/v2/discovery.json HTTP/1.1\r\nHost: a\"b<c>&d").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("<c>"), "{body}");
+    let (status, body) = raw(api, "GET /open311/v2/discovery.json HTTP/1.1\r\nHost: fed311.example:8080").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("http://fed311.example:8080/open311/v2/"), "{body}");
+}
+
+#[tokio::test]
+async fn a_jurisdictions_own_base_refuses_another_jurisdiction_id() {
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "town", "http://127.0.0.1:9/", "upstream_jurisdiction_id = \"town.gov\"");
+    write_city(jurisdictions.path(), "village", "http://127.0.0.1:9/", "");
+    let data = tempfile::tempdir().unwrap();
+    let api = spawn_fed311(jurisdictions.path(), data.path()).await;
+    let base = format!("http://{api}/jurisdictions/town/open311/v2/requests.json");
+    for (query, want) in [
+        ("", 200),
+        ("?jurisdiction_id=town", 200),
+        ("?jurisdiction_id=town.gov", 200),
+        ("?jurisdiction_id=village", 400),
+    ] {
+        let (status, _, body) = get(&format!("{base}{query}")).await;
+        assert_eq!(status, want, "{query}: {body}");
+    }
+    let (status, _, body) =
+        get(&format!("http://{api}/open311/v2/requests.json?jurisdiction_id=town&start_date=1970-01-01T00:00:00Z"))
+            .await;
+    assert_eq!(status, 200, "1970 is a real date in a query: {body}");
 }
 
 #[tokio::test]

@@ -116,7 +116,7 @@ async fn filters_combine() {
             Box::new(move |r| has_word(r, word) && in_box(r)),
         ),
         (
-            "category=streets,sanitation&jurisdiction_id=beta".into(),
+            "category=pothole,graffiti&jurisdiction_id=beta".into(),
             Box::new(|r| r.jurisdiction_id == "beta" && r.category.is_some()),
         ),
         (

@@ -95,17 +95,11 @@ fn entries(pairs: &mut Pairs) -> Result<usize, Problem> {
     }
 }
 
-/// `http(s)://host[:port]` from the `Host` header (`https` behind a proxy that says so).
+/// This server's origin, or a 400 naming `Host`.
 fn origin(headers: &HeaderMap) -> Result<Url, Problem> {
-    let bad = || Problem::bad_parameter("Host", "feeds need a Host header naming this server, to write absolute links");
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::trim).ok_or_else(bad)?;
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']');
-    if host.is_empty() || !host.chars().all(plain) {
-        return Err(bad());
-    }
-    let proto = headers.get("x-forwarded-proto").and_then(|p| p.to_str().ok());
-    let scheme = if proto.is_some_and(|p| p.trim().eq_ignore_ascii_case("https")) { "https" } else { "http" };
-    Url::parse(&format!("{scheme}://{host}")).map_err(|_| bad())
+    super::origin::origin(headers).ok_or_else(|| {
+        Problem::bad_parameter("Host", "feeds need a Host header naming this server, to write absolute links")
+    })
 }
 
 /// The feed's own links and title.

@@ -42,10 +42,21 @@ impl Call {
     }
 
     /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
-    /// own upstream id when exactly one city uses it).
+    /// own upstream id when exactly one city uses it). Under a jurisdiction's own base, a
+    /// `jurisdiction_id` naming another city is refused.
     pub(super) fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
         let wanted = match (&self.scope, self.params.get("jurisdiction_id")) {
-            (Some(id), _) => id.as_str(),
+            (Some(id), Some(named)) => {
+                let scoped = find_jurisdiction(state, id);
+                let same = scoped
+                    .is_some_and(|j| j.id == named || j.config.upstream_jurisdiction_id.as_deref() == Some(named));
+                if scoped.is_some() && !same {
+                    let detail = format!("jurisdiction_id `{named}` is not {id}, whose base this is");
+                    return Err(self.fail(GeoError::bad_request(detail)));
+                }
+                id.as_str()
+            }
+            (Some(id), None) => id.as_str(),
             (None, Some(id)) => id,
             (None, None) => {
                 return Err(self.fail(GeoError::bad_request(
@@ -141,7 +152,7 @@ async fn dispatch_top(
 ) -> Response {
     let (name, call) = Call::new(&file, q, scope);
     respond(match name.as_str() {
-        "discovery" => Ok(discovery(&call, &headers)),
+        "discovery" => discovery(&call, &headers),
         "services" => services(&s, &call).await,
         "requests" => requests(&s, &call).await,
         other => Err(call.fail(GeoError::not_found(format!("no GeoReport resource `{other}`")))),
@@ -232,11 +243,15 @@ async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Resp
 }
 
 /// fed311's own discovery: where its GeoReport base is and what it speaks.
-fn discovery(call: &Call, headers: &HeaderMap) -> Response {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8311");
+fn discovery(call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
+    let Some(origin) = super::origin::origin(headers) else {
+        let detail = "discovery needs a Host header naming this server, to write its address";
+        return Err(call.fail(GeoError::bad_request(detail)));
+    };
+    let origin = origin.as_str().trim_end_matches('/');
     let base = match &call.scope {
-        Some(id) => format!("http://{host}/jurisdictions/{id}/open311/v2/"),
-        None => format!("http://{host}/open311/v2/"),
+        Some(id) => format!("{origin}/jurisdictions/{id}/open311/v2/"),
+        None => format!("{origin}/open311/v2/"),
     };
     let d = Discovery {
         changeset: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -250,7 +265,7 @@ fn discovery(call: &Call, headers: &HeaderMap) -> Response {
             formats: vec!["text/xml".to_string(), "application/json".to_string()],
         }],
     };
-    document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d))
+    Ok(document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d)))
 }
 
 /// Runs a store read on the blocking pool (SQLite is synchronous).

@@ -15,10 +15,12 @@ mod jurisdictions;
 mod locate;
 mod metrics;
 mod openapi;
+mod origin;
 mod params;
 mod problem;
 mod record_history;
 pub(crate) mod search;
+mod shape;
 mod stats;
 mod submit;
 
@@ -90,18 +92,19 @@ pub struct ClientLimit {
     pub burst: u32,
 }
 
-/// The whole router, limited per client address (the server must be started with connect
-/// info, as [`serve`] does).
+/// The whole router, each client address limited on the APIs (the server must be started
+/// with connect info, as [`serve`] does); `/healthz` and `/metrics` are never limited.
 pub fn limited_router(state: AppState, limit: ClientLimit) -> Router {
     let period = std::time::Duration::from_secs(1) / limit.per_second.max(1);
     let config = tower_governor::governor::GovernorConfigBuilder::default()
         .period(period)
         .burst_size(limit.burst.max(1))
         .finish();
-    match config {
-        Some(config) => router(state).layer(tower_governor::GovernorLayer::new(config).error_handler(too_many)),
-        None => router(state),
-    }
+    let apis = match config {
+        Some(config) => apis().layer(tower_governor::GovernorLayer::new(config).error_handler(too_many)),
+        None => apis(),
+    };
+    finish(apis, state)
 }
 
 fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
@@ -110,6 +113,7 @@ fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
         tower_governor::GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
         _ => 1,
     };
+    // Shaped into the caller's dialect by `shape::shape_errors`, Retry-After kept.
     let mut response =
         GeoError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry in {wait} s"))
             .into_response();
@@ -119,11 +123,14 @@ fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
     response
 }
 
-/// The whole router.
+/// The whole router, unlimited.
 pub fn router(state: AppState) -> Router {
+    finish(apis(), state)
+}
+
+/// The GeoReport and federation APIs.
+fn apis() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/metrics", get(metrics::render))
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
         .route("/api/v1/locate", get(locate::locate))
@@ -135,8 +142,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(georeport::routes())
         .merge(search::routes())
+}
+
+/// The APIs plus health and metrics, an answer for every unknown path, metrics and traces of
+/// every call, panics caught, and every error in its caller's dialect.
+fn finish(apis: Router<AppState>, state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::render))
+        .merge(apis)
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
         .layer(axum::middleware::from_fn(metrics::track))
+        // A bug in a handler answers 500 (in the caller's dialect) instead of cutting the
+        // connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(shape::shape_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::GeoError;
-use crate::domain::time::parse_lenient;
+use crate::domain::time::parse_bound;
 use crate::domain::{RequestFilter, Status};
 use crate::search::{Bbox, Radius, SearchQuery, Sort};
 use crate::store::RequestPage;
@@ -58,7 +58,7 @@ impl Params {
     pub fn time(&self, name: &str, zone: &TimeZone) -> Result<Option<Timestamp>, GeoError> {
         match self.get(name) {
             None => Ok(None),
-            Some(text) => parse_lenient(text, zone).map(Some).ok_or_else(|| {
+            Some(text) => parse_bound(text, zone).map(Some).ok_or_else(|| {
                 GeoError::bad_request(format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z"))
             }),
         }

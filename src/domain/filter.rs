@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::Status;
 
 /// Filters on a request's own fields. Empty lists mean "any"; every filter given must hold.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestFilter {
     /// Only these jurisdictions.
     pub jurisdictions: Vec<String>,

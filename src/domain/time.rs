@@ -22,6 +22,20 @@ pub fn parse_lenient(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     (instant.as_second() > EARLIEST_REAL).then_some(instant)
 }
 
+/// Reads a datetime a client sent as a query bound (`start_date`, `updated_before`…): the
+/// same forms as [`parse_lenient`], but every instant is real (1970 is a date, not a blank), and
+/// a date past the representable range (`9999-12-31`, a common "no end") is the range's end.
+pub fn parse_bound(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    parse_with_offset(text).or_else(|| parse_civil(text, zone)).or_else(|| {
+        let year = text.get(..10)?.parse::<Date>().ok()?.year();
+        (year >= 9999).then_some(Timestamp::MAX)
+    })
+}
+
 /// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
 pub fn format_utc(instant: Timestamp) -> String {
     let whole = instant.subsec_nanosecond() == 0;
@@ -45,6 +59,17 @@ fn parse_civil(text: &str, zone: &TimeZone) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_bounds_take_every_real_date() {
+        let bound = |text: &str| parse_bound(text, &TimeZone::UTC);
+        assert_eq!(bound("1970-01-01T00:00:00Z"), Some(Timestamp::UNIX_EPOCH));
+        assert_eq!(bound("9999-12-31T23:59:59Z"), Some(Timestamp::MAX));
+        assert_eq!(bound("9999-12-31"), Some(Timestamp::MAX));
+        assert_eq!(bound("2024-02-30"), None);
+        assert_eq!(bound("yesterday"), None);
+        assert_eq!(parse_lenient("1970-01-01T00:00:00Z", &TimeZone::UTC), None, "a city's epoch zero is a blank");
+    }
 
     fn toronto() -> TimeZone {
         TimeZone::get("America/Toronto").unwrap()

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use geo::{Area, CoordsIter, MultiPolygon, Polygon};
-use geojson::{Feature, GeoJson, Geometry, GeometryValue};
+use geojson::{Feature, GeoJson, Geometry, GeometryValue, Position};
 
 use super::GeoError;
 
@@ -63,9 +63,11 @@ fn stated_source(feature: &Feature) -> Option<String> {
     feature.property("source").and_then(|v| v.as_str()).map(str::to_string)
 }
 
-/// The polygons of one geometry; other geometry types are an error.
-fn polygons_of(geometry: &Geometry) -> Result<Vec<Polygon<f64>>, String> {
+/// The polygons of one geometry; other geometry types, and rings that are not closed
+/// rings of longitude, latitude positions, are an error.
+pub fn polygons_of(geometry: &Geometry) -> Result<Vec<Polygon<f64>>, String> {
     let value = &geometry.value;
+    check_rings(value)?;
     let converted = match value {
         GeometryValue::Polygon { .. } => Polygon::try_from(value).map(|p| vec![p]),
         GeometryValue::MultiPolygon { .. } => MultiPolygon::try_from(value).map(|m| m.0),
@@ -74,6 +76,29 @@ fn polygons_of(geometry: &Geometry) -> Result<Vec<Polygon<f64>>, String> {
         }
     };
     converted.map_err(|e| format!("unreadable {}: {e}", value.type_name()))
+}
+
+/// RFC 7946's rules for a ring, checked before conversion (which indexes positions without
+/// looking): every position a longitude and a latitude, at least four positions, the last
+/// one the first.
+fn check_rings(value: &GeometryValue) -> Result<(), String> {
+    let rings: Vec<&Vec<Position>> = match value {
+        GeometryValue::Polygon { coordinates } => coordinates.iter().collect(),
+        GeometryValue::MultiPolygon { coordinates } => coordinates.iter().flatten().collect(),
+        _ => Vec::new(),
+    };
+    for ring in rings {
+        if let Some(short) = ring.iter().find(|p| p.len() < 2) {
+            return Err(format!("position {:?} needs a longitude and a latitude", short.as_slice()));
+        }
+        if ring.len() < 4 {
+            return Err(format!("a ring needs at least four positions, not {}", ring.len()));
+        }
+        if ring.first().map(Position::as_slice) != ring.last().map(Position::as_slice) {
+            return Err("a ring must end at the position it starts from".into());
+        }
+    }
+    Ok(())
 }
 
 /// A usable shape: some polygon, some area, every coordinate a real longitude and latitude.

@@ -1,28 +1,34 @@
-//! Opaque cursors for keyset paging: the sort order, the last item's sort value (exact f64
-//! bits) and its tie-breaker (the stable hash of its key), hex-encoded. Cursors of the first
-//! version, which held the key itself, are still read. The next page holds
+//! Opaque cursors for keyset paging: the sort order and a hash of what the search selects,
+//! the last item's sort value (exact f64 bits) and its tie-breaker (the stable hash of its
+//! key), hex-encoded. A cursor only continues the search it came from: another sort or other
+//! filters are refused. Cursors of the first version, which held the key itself, and cursors
+//! made before the selection hash are still read. The next page holds
 //! what sorts strictly after that item, so each record comes once even while other records
 //! are added or changed (a record whose own sort value moves may of course move with it).
 
+use std::hash::{Hash, Hasher};
+
 use super::SearchError;
 use super::collect::SortKey;
-use super::query::Sort;
+use super::query::{SearchQuery, Sort};
 use super::schema::{KEY_SEPARATOR, key_hash};
 
 const VERSION: &str = "c2";
 /// The first version: the key in place of its hash.
 const WITH_KEY: &str = "c1";
 const FIELD: char = '\u{1e}';
+/// Between the sort order and the selection hash.
+const SELECTION: char = '~';
 
-/// Encodes the position after the item sorting at `key` under `sort`.
-pub fn encode(sort: Sort, key: SortKey) -> String {
-    let text =
-        format!("{VERSION}{FIELD}{}{FIELD}{:016x}{FIELD}{:016x}", fingerprint(sort), key.value.to_bits(), key.tie);
+/// Encodes the position after the item sorting at `key` in the search `q`, ranked by `sort`.
+pub fn encode(q: &SearchQuery, sort: Sort, key: SortKey) -> String {
+    let order = format!("{}{SELECTION}{:016x}", fingerprint(sort), selection_hash(q));
+    let text = format!("{VERSION}{FIELD}{order}{FIELD}{:016x}{FIELD}{:016x}", key.value.to_bits(), key.tie);
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Decodes a cursor made by [`encode`] for the same `sort`.
-pub fn decode(sort: Sort, cursor: &str) -> Result<SortKey, SearchError> {
+/// Decodes a cursor made by [`encode`] for the same search and `sort`.
+pub fn decode(q: &SearchQuery, sort: Sort, cursor: &str) -> Result<SortKey, SearchError> {
     let bad = |why: &str| SearchError::Invalid { parameter: "cursor", detail: format!("cursor is not valid: {why}") };
     let text = unhex(cursor).ok_or_else(|| bad("not one of ours"))?;
     let mut parts = text.splitn(4, FIELD);
@@ -30,8 +36,12 @@ pub fn decode(sort: Sort, cursor: &str) -> Result<SortKey, SearchError> {
     else {
         return Err(bad("not one of ours"));
     };
+    let (order, selection) = order.split_once(SELECTION).unwrap_or((order, ""));
     if order != fingerprint(sort) {
         return Err(bad("it was made for another sort order"));
+    }
+    if !selection.is_empty() && selection != format!("{:016x}", selection_hash(q)) {
+        return Err(bad("it was made for a search with other filters"));
     }
     let bits = u64::from_str_radix(bits, 16).map_err(|_| bad("not one of ours"))?;
     let tie = match version {
@@ -51,6 +61,37 @@ fn fingerprint(sort: Sort) -> String {
     }
 }
 
+/// A hash of what `q` selects (filters, text, area; not its order, page size or cursor),
+/// stable between releases (FNV-1a over the fields).
+fn selection_hash(q: &SearchQuery) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    q.filter.hash(&mut h);
+    q.text.hash(&mut h);
+    let bbox = q.bbox.iter().flat_map(|b| [b.west, b.south, b.east, b.north]);
+    let radius = q.radius.iter().flat_map(|r| [r.lat, r.long, r.metres]);
+    let polygon = q.polygon.iter().flat_map(|p| geo::CoordsIter::coords_iter(p.as_ref()).flat_map(|c| [c.x, c.y]));
+    for (part, numbers) in [(1u8, bbox.collect::<Vec<_>>()), (2, radius.collect()), (3, polygon.collect())] {
+        h.write_u8(part);
+        numbers.iter().for_each(|n| h.write_u64(n.to_bits()));
+    }
+    h.finish()
+}
+
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 fn unhex(text: &str) -> Option<String> {
     if text.len() % 2 != 0 || text.len() > 8192 {
         return None;
@@ -66,16 +107,30 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_strangers() {
+        let q = SearchQuery::default();
         let key = SortKey { value: -1.7e9, tie: key_hash("sim", "A-1") };
-        let c = encode(Sort::Newest, key);
-        assert_eq!(decode(Sort::Newest, &c).unwrap(), key);
+        let c = encode(&q, Sort::Newest, key);
+        assert_eq!(decode(&q, Sort::Newest, &c).unwrap(), key);
         let first_version = "c1\u{1e}newest\u{1e}c1d954fc40000000\u{1e}sim\u{1f}A-1";
         let hex: String = first_version.bytes().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(decode(Sort::Newest, &hex).unwrap(), key);
-        assert!(decode(Sort::RecentlyUpdated, &c).is_err());
-        assert!(decode(Sort::Newest, "zz").is_err());
-        assert!(decode(Sort::Newest, "c3a9").is_err());
+        assert_eq!(decode(&q, Sort::Newest, &hex).unwrap(), key);
+        assert!(decode(&q, Sort::RecentlyUpdated, &c).is_err());
+        assert!(decode(&q, Sort::Newest, "zz").is_err());
+        assert!(decode(&q, Sort::Newest, "c3a9").is_err());
         let d = Sort::Distance { lat: 1.5, long: 2.0 };
-        assert!(decode(d, &encode(d, SortKey { value: 12.0, tie: 7 })).is_ok());
+        assert!(decode(&q, d, &encode(&q, d, SortKey { value: 12.0, tie: 7 })).is_ok());
+    }
+
+    #[test]
+    fn a_cursor_continues_only_its_own_search() {
+        let q = SearchQuery { text: Some("pothole".into()), ..SearchQuery::default() };
+        let c = encode(&q, Sort::Newest, SortKey { value: 1.0, tie: 2 });
+        let later_page = SearchQuery { limit: 7, cursor: Some(c.clone()), ..q.clone() };
+        assert!(decode(&later_page, Sort::Newest, &c).is_ok(), "page size and cursor are not the selection");
+        let other_text = SearchQuery { text: Some("graffiti".into()), ..q.clone() };
+        assert!(decode(&other_text, Sort::Newest, &c).unwrap_err().to_string().contains("other filters"));
+        let mut other_city = q.clone();
+        other_city.filter.jurisdictions = vec!["elsewhere".into()];
+        assert!(decode(&other_city, Sort::Newest, &c).is_err());
     }
 }

@@ -11,6 +11,13 @@ use crate::domain::RequestFilter;
 pub const DEFAULT_LIMIT: usize = 50;
 /// Largest page.
 pub const MAX_LIMIT: usize = 1000;
+/// Longest `q`, in characters.
+pub const MAX_TEXT_CHARS: usize = 500;
+/// Most words and operators (`AND`, `OR`, `NOT`, `-`, `+`) in `q`: each costs a posting
+/// list walk, and thousands of them tie up a core for seconds.
+pub const MAX_TEXT_TERMS: usize = 32;
+/// Deepest nesting of parentheses in `q`: the query parser recurses once per level.
+pub const MAX_TEXT_DEPTH: usize = 8;
 
 /// The order of results. Every order breaks ties by a stable hash of the key, so cursor
 /// paging is exact.
@@ -87,6 +94,9 @@ impl SearchQuery {
         if !(1..=MAX_LIMIT).contains(&self.limit) {
             return bad("limit", format!("limit must be from 1 to {MAX_LIMIT}"));
         }
+        if let Some(text) = &self.text {
+            check_text(text).map_err(|detail| SearchError::Invalid { parameter: "q", detail })?;
+        }
         self.filter.check_ranges().map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         if let Some(b) = &self.bbox {
             b.validate().map_err(|detail| SearchError::Invalid { parameter: "bbox", detail })?;
@@ -99,5 +109,55 @@ impl SearchQuery {
                 .map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         }
         Ok(())
+    }
+}
+
+/// Bounds what one text query may cost before it reaches the parser: length, number of
+/// terms and nesting (a deeply nested query would exhaust the parser's stack).
+fn check_text(text: &str) -> Result<(), String> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!("q is longer than {MAX_TEXT_CHARS} characters"));
+    }
+    let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_TEXT_DEPTH {
+        return Err(format!("q nests parentheses {deepest} deep; at most {MAX_TEXT_DEPTH}"));
+    }
+    let terms = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"'))
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take_while(|c| matches!(c, '-' | '+')).count().max(1))
+        .sum::<usize>();
+    if terms > MAX_TEXT_TERMS {
+        return Err(format!("q has {terms} words and operators; at most {MAX_TEXT_TERMS}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_bounded_in_length_terms_and_depth() {
+        assert!(check_text("pothole OR (flooding AND -\"storm drain\")").is_ok());
+        assert!(check_text(&"a".repeat(MAX_TEXT_CHARS + 1)).unwrap_err().contains("longer"));
+        assert!(check_text(&format!("{}a", "(".repeat(MAX_TEXT_DEPTH + 1))).unwrap_err().contains("nests"));
+        assert!(check_text(&"(a) ".repeat(20)).is_ok(), "side by side is not nested");
+        assert!(check_text(&"NOT ".repeat(40)).unwrap_err().contains("operators"));
+        assert!(check_text(&format!("{}a", "-".repeat(40))).unwrap_err().contains("operators"));
+        assert!(check_text(&"pothole ".repeat(33)).unwrap_err().contains("words"));
+        assert!(check_text(&format!("\"{}\"", "the ".repeat(33))).is_err(), "a phrase counts its words");
+        assert!(check_text("\"(((((((((\" a").is_ok(), "parentheses inside a phrase are words");
     }
 }

@@ -309,6 +309,13 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// Whether XML 1.0 can hold `c` at all: control characters other than tab and line breaks
+/// (a city's stray NUL, a client's `%00`) cannot be written even escaped, so they are
+/// written as U+FFFD.
+fn allowed_in_xml(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
 /// A minimal XML builder: elements in the order written, text escaped.
 struct Xml {
     out: String,
@@ -339,7 +346,12 @@ impl Xml {
 
     fn field(&mut self, name: &str, text: &str) {
         self.open(name);
-        self.out.push_str(&escape(text));
+        if text.chars().all(allowed_in_xml) {
+            self.out.push_str(&escape(text));
+        } else {
+            let cleaned: String = text.chars().map(|c| if allowed_in_xml(c) { c } else { '\u{FFFD}' }).collect();
+            self.out.push_str(&escape(&cleaned));
+        }
         self.close(name);
     }
 
@@ -402,6 +414,12 @@ mod tests {
         assert!(xml.contains("<status_notes>Duplicate &lt;request&gt; &amp; more</status_notes>"));
         assert!(xml.contains("<description></description>"));
         assert!(xml.trim_end().ends_with("</service_requests>"));
+    }
+
+    #[test]
+    fn characters_xml_cannot_hold_become_replacement_characters() {
+        let errors = vec![(400, "q `\u{0}a\u{1F}b\tc` has no words".to_string())];
+        assert!(errors_xml(&errors).contains("<description>q `\u{FFFD}a\u{FFFD}b\tc` has no words</description>"));
     }
 
     #[test]

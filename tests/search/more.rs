@@ -27,10 +27,22 @@ async fn polygon_search_is_exact() {
     assert_eq!(unique_keys(page["requests"].as_array().unwrap()), want);
     assert_eq!(page["total"].as_u64(), Some(want.len() as u64));
 
-    let bad = json!({"polygon": {"type": "Point", "coordinates": [1.0, 2.0]}});
-    let response = reqwest::Client::new().post(world.url("/api/v1/requests/search")).json(&bad).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 400);
-    assert_eq!(response.json::<Value>().await.unwrap()["parameter"], "polygon");
+    let short_position = json!([[0, 0], [1, 0], [], [0, 0]]);
+    let unclosed = json!([[0, 0], [1, 0], [1, 1], [0, 1]]);
+    for bad in [
+        json!({"type": "Point", "coordinates": [1.0, 2.0]}),
+        json!({"type": "LineString", "coordinates": [[0, 0], [1]]}),
+        json!({"type": "Polygon", "coordinates": [short_position]}),
+        json!({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1], [0, 0]]]]}),
+        json!({"type": "Polygon", "coordinates": [unclosed]}),
+        json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}),
+    ] {
+        let body = json!({ "polygon": bad });
+        let response =
+            reqwest::Client::new().post(world.url("/api/v1/requests/search")).json(&body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{bad}");
+        assert_eq!(response.json::<Value>().await.unwrap()["parameter"], "polygon", "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -109,6 +121,8 @@ async fn bad_parameters_are_problems_naming_them() {
         ("jurisdiction_id=atlantis", "jurisdiction_id"),
         ("q=%21%21%21", "q"),
         ("colour=red", "colour"),
+        ("category=potholes", "category"),
+        ("category=pothole,bogus", "category"),
     ];
     for (query, parameter) in cases {
         let (status, kind, body) = text(&world.url(&format!("/api/v1/requests?{query}"))).await;
@@ -121,6 +135,32 @@ async fn bad_parameters_are_problems_naming_them() {
     let cursor = page["next_cursor"].as_str().unwrap();
     let (status, problem) = json(&world.url(&format!("/api/v1/requests?sort=updated&cursor={cursor}"))).await;
     assert_eq!((status, problem["parameter"].as_str()), (400, Some("cursor")), "a cursor belongs to its sort order");
+    let (status, problem) =
+        json(&world.url(&format!("/api/v1/requests?sort=newest&status=open&cursor={cursor}"))).await;
+    assert_eq!((status, problem["parameter"].as_str()), (400, Some("cursor")), "and to its filters");
+    let (status, _) = json(&world.url(&format!("/api/v1/requests?limit=5&sort=newest&cursor={cursor}"))).await;
+    assert_eq!(status, 200, "but not to its page size");
+}
+
+#[tokio::test]
+async fn a_costly_text_query_is_refused_and_the_server_lives_on() {
+    let world = World::new(50).await;
+    let nested = format!("{}pothole", "(".repeat(2000));
+    let negated = format!("{}pothole", "NOT ".repeat(2000));
+    let long = "pothole ".repeat(100);
+    for q in [nested.as_str(), negated.as_str(), long.as_str()] {
+        let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        for path in ["/api/v1/requests", "/api/v1/stats", "/api/v1/feeds/requests.atom"] {
+            let (status, body) = json(&world.url(&format!("{path}?q={encoded}"))).await;
+            assert_eq!((status, body["parameter"].as_str()), (400, Some("q")), "{path}: {body}");
+        }
+        let body = json!({"q": q});
+        let response =
+            reqwest::Client::new().post(world.url("/api/v1/requests/search")).json(&body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+    }
+    let (status, _) = json(&world.url("/api/v1/requests?q=pothole")).await;
+    assert_eq!(status, 200, "still serving");
 }
 
 #[tokio::test]

@@ -107,8 +107,8 @@ pub async fn spawn_api(state: AppState) -> SocketAddr {
 fn set_categories(store: &Store) {
     let conn = rusqlite::Connection::open(store.path()).unwrap();
     conn.execute(
-        "UPDATE requests SET category = CASE WHEN CAST(service_code AS INTEGER) % 3 = 0 THEN 'streets' \
-         WHEN CAST(service_code AS INTEGER) % 3 = 1 THEN 'sanitation' ELSE NULL END",
+        "UPDATE requests SET category = CASE WHEN CAST(service_code AS INTEGER) % 3 = 0 THEN 'pothole' \
+         WHEN CAST(service_code AS INTEGER) % 3 = 1 THEN 'graffiti' ELSE NULL END",
         [],
     )
     .unwrap();

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use geo::CoordsIter;
 use serde_json::{Map, Value};
 
 use super::form::{self, Pairs, Search};
@@ -45,25 +46,28 @@ fn scalar(name: &str, value: &Value) -> Result<String, Problem> {
     }
 }
 
-/// The polygon field as an area.
+/// Most positions a polygon may hold, and most polygons in a MultiPolygon: what one search
+/// may cost in point-in-polygon tests.
+const MAX_POSITIONS: usize = 100_000;
+const MAX_POLYGONS: usize = 1_000;
+
+/// The polygon field as an area: a Polygon or MultiPolygon of closed rings in longitude,
+/// latitude order. Rings are taken as drawn: a self-crossing ring is not refused (checking
+/// that costs the square of its length), and its area is the one point-in-polygon gives.
 fn area(value: Value) -> Result<geo::MultiPolygon<f64>, Problem> {
     let bad = |detail: String| Problem::bad_parameter("polygon", detail);
     let geometry: geojson::Geometry =
         serde_json::from_value(value).map_err(|e| bad(format!("polygon is not a GeoJSON geometry: {e}")))?;
-    let shape = geo::Geometry::<f64>::try_from(&geometry.value)
-        .map_err(|e| bad(format!("polygon is not a usable geometry: {e}")))?;
-    let area = match shape {
-        geo::Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),
-        geo::Geometry::MultiPolygon(m) => m,
-        _ => return Err(bad("polygon must be a GeoJSON Polygon or MultiPolygon".to_string())),
-    };
+    if !matches!(geometry.value, geojson::GeometryValue::Polygon { .. } | geojson::GeometryValue::MultiPolygon { .. }) {
+        return Err(bad("polygon must be a GeoJSON Polygon or MultiPolygon".to_string()));
+    }
+    let area = geo::MultiPolygon(crate::geo::polygons_of(&geometry).map_err(|e| bad(format!("polygon: {e}")))?);
     let inside = |c: &geo::Coord<f64>| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
-    let coords = area.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
-    if !coords.flat_map(|ring| ring.0.iter()).all(inside) {
+    if !area.coords_iter().all(|c| inside(&c)) {
         return Err(bad("polygon coordinates must be [longitude, latitude] within ±180, ±90".to_string()));
     }
-    if area.0.iter().all(|p| p.exterior().0.len() < 4) {
-        return Err(bad("polygon needs a ring of at least four positions".to_string()));
+    if area.0.len() > MAX_POLYGONS || area.coords_count() > MAX_POSITIONS {
+        return Err(bad(format!("polygon may hold at most {MAX_POLYGONS} polygons and {MAX_POSITIONS} positions")));
     }
     Ok(area)
 }

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 
 use crate::api::params::Params;
 use crate::api::problem::Problem;
-use crate::domain::time::parse_lenient;
+use crate::domain::time::parse_bound;
 use crate::domain::{RequestFilter, Status};
 use crate::registry::Registry;
 use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
@@ -71,7 +71,7 @@ fn number(p: &Pairs, name: &str) -> Result<Option<f64>, Problem> {
 /// A datetime parameter (UTC when it has no zone); a 400 problem naming it otherwise.
 fn time(p: &Pairs, name: &str) -> Result<Option<jiff::Timestamp>, Problem> {
     let Some(text) = p.get(name) else { return Ok(None) };
-    let at = parse_lenient(text, &TimeZone::UTC);
+    let at = parse_bound(text, &TimeZone::UTC);
     let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
     at.map(Some).ok_or_else(|| Problem::bad_parameter(name, detail()))
 }
@@ -91,7 +91,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
     let text = p.get("q").map(str::to_string);
     let filter = RequestFilter {
         jurisdictions,
-        categories: p.list("category"),
+        categories: categories(p)?,
         service_codes: p.list("service_code"),
         statuses: statuses(p)?,
         start: time(p, "start_date")?,
@@ -132,6 +132,9 @@ fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
     match text.parse::<u64>() {
         Ok(n) if (1..=max).contains(&n) && streamed => search.rows = Some(n),
         Ok(n) if (1..=max).contains(&n) => search.query.limit = n as usize,
+        _ if streamed => {
+            return Err(Problem::bad_parameter("limit", format!("limit `{text}` must be a whole number, 1 or more")));
+        }
         _ => {
             return Err(Problem::bad_parameter(
                 "limit",
@@ -173,6 +176,17 @@ fn sort(p: &Pairs, has_text: bool, point: Option<Point>) -> Result<Sort, Problem
             "sort",
             format!("sort `{other}` must be relevance, newest, updated or distance"),
         )),
+    }
+}
+
+fn categories(p: &Pairs) -> Result<Vec<String>, Problem> {
+    let slugs = p.list("category");
+    match slugs.iter().find(|slug| !crate::taxonomy::is_known(slug)) {
+        Some(unknown) => Err(Problem::bad_parameter(
+            "category",
+            format!("category `{unknown}` is not one of: {}", crate::taxonomy::slug_list()),
+        )),
+        None => Ok(slugs),
     }
 }
 
