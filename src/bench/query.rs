@@ -72,6 +72,7 @@ pub async fn query(args: QueryArgs) -> Result<()> {
     } else {
         build(&args, &work).await?
     };
+    settle(&index).await?;
     let cities = registry.iter().count();
     let mut state = AppState::new(store.clone(), Arc::new(registry)).with_index(index);
     state.rendered = Arc::new(RenderedRecords::with_capacity(args.record_cache));
@@ -95,6 +96,23 @@ pub async fn query(args: QueryArgs) -> Result<()> {
     if args.dir.is_none() {
         std::fs::remove_dir_all(&work).ok();
     }
+    Ok(())
+}
+
+/// Waits until background segment merges stop changing the index (at most two minutes), so
+/// the latencies are those of an index at rest: right after a bulk index of a million
+/// documents, merges share the two cores with the queries for some seconds.
+async fn settle(index: &SearchIndex) -> Result<()> {
+    let started = Instant::now();
+    let (mut last, mut steady) = (usize::MAX, 0);
+    while steady < 4 && started.elapsed() < Duration::from_secs(120) {
+        let i = index.clone();
+        let now = tokio::task::spawn_blocking(move || i.segment_count()).await??;
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    println!("segment merges settled: {last} segments after {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -94,6 +94,12 @@ impl SearchIndex {
         self.inner.reader.searcher().num_docs()
     }
 
+    /// Segments in the index's last saved state; background merges lower it after a bulk
+    /// index (the query bench waits for it to settle).
+    pub fn segment_count(&self) -> Result<usize> {
+        Ok(self.writer().writer.index().searchable_segment_ids()?.len())
+    }
+
     pub(super) fn writer(&self) -> MutexGuard<'_, Writer> {
         self.inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
