@@ -146,6 +146,25 @@ async fn bad_submissions_get_spec_errors_and_reach_nobody() {
     let (status, xml) = post(api, "/open311/v2/requests.xml", &without("api_key")).await;
     assert_eq!(status, 403);
     assert!(xml.contains("<errors><error><code>403</code>"), "{xml}");
+
+    // A report in another body type is refused as such, not read as an empty form.
+    let url = format!("http://{api}/open311/v2/requests.json");
+    let as_json = serde_json::json!({"api_key": TEST_KEY, "jurisdiction_id": "town", "service_code": "POT"});
+    let posted = reqwest::Client::new().post(&url).json(&as_json).send().await.unwrap();
+    assert_eq!(posted.status().as_u16(), 415);
+    assert!(posted.text().await.unwrap().contains("application/x-www-form-urlencoded"));
+    let form = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pothole(&[])).finish();
+    let mut not_utf8 = form.into_bytes();
+    not_utf8.extend_from_slice(b"&description=%ff\xff");
+    let posted = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(not_utf8)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 400);
+    assert!(posted.text().await.unwrap().contains("not UTF-8"));
     assert_eq!(city.post_count(), 0, "nothing invalid reached the city");
 }
 

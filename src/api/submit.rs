@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::error::document;
@@ -30,8 +30,14 @@ use crate::wire::write;
 const WAIT_FOR_CITY: Duration = Duration::from_secs(5);
 
 /// `POST /open311/v2/requests.{fmt}`.
-pub async fn post(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery, body: Bytes) -> Response {
-    respond(submit(&s, &file, q, None, &body).await)
+pub async fn post(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(submit(&s, &file, q, None, Form { kind: content_type(&headers), body: &body }).await)
 }
 
 /// `POST /jurisdictions/{id}/open311/v2/requests.{fmt}`.
@@ -39,9 +45,34 @@ pub async fn scoped_post(
     State(s): State<AppState>,
     Path((jid, file)): Path<(String, String)>,
     RawQuery(q): RawQuery,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(submit(&s, &file, q, Some(jid), &body).await)
+    respond(submit(&s, &file, q, Some(jid), Form { kind: content_type(&headers), body: &body }).await)
+}
+
+/// A posted body and its declared type.
+struct Form<'a> {
+    kind: Option<String>,
+    body: &'a [u8],
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_ascii_lowercase())
+}
+
+/// The spec posts a report as a URL-encoded form; another declared type, or a body that is
+/// not UTF-8, is refused rather than read as an empty form.
+fn form_pairs(call: &Call, form: &Form<'_>) -> Result<Params, GeoError> {
+    let kind = form.kind.as_deref().unwrap_or("");
+    if !form.body.is_empty() && !kind.is_empty() && !kind.starts_with("application/x-www-form-urlencoded") {
+        let detail =
+            format!("a report is posted as application/x-www-form-urlencoded, not {kind} (media goes by media_url)");
+        return Err(call.fail(GeoError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail)));
+    }
+    let text =
+        std::str::from_utf8(form.body).map_err(|_| call.fail(GeoError::bad_request("the posted form is not UTF-8")))?;
+    Ok(Params::parse(Some(text)))
 }
 
 /// `GET /open311/v2/tokens/{token}.{fmt}`.
@@ -65,13 +96,14 @@ async fn submit(
     file: &str,
     query: Option<String>,
     scope: Option<String>,
-    body: &[u8],
+    form: Form<'_>,
 ) -> Result<Response, GeoError> {
     let (name, mut call) = Call::new(file, query, scope);
     if name != "requests" {
         return Err(call.fail(GeoError::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to"))));
     }
-    call.params.extend(Params::parse(std::str::from_utf8(body).ok()));
+    let posted = form_pairs(&call, &form)?;
+    call.params.extend(posted);
     check_key(s, &call)?;
     let city = route(s, &call)?;
     let code = call
