@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::blocking::for_problem;
 use super::problem::Problem;
 use super::search::form::Pairs;
-use super::stats::blocking;
 use crate::store::CrosswalkRow;
 use crate::taxonomy;
 
@@ -27,7 +27,7 @@ pub async fn list(State(s): State<AppState>, RawQuery(query): RawQuery) -> Respo
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     let wanted = jurisdictions(&s, &Pairs::parse(query.as_deref()))?;
     let store = s.store.clone();
-    let rows = blocking(move || Ok(store.crosswalk(None)?)).await?;
+    let rows = for_problem(move || Ok(store.crosswalk(None)?)).await?;
     let crosswalk: Vec<Value> =
         rows.iter().filter(|r| wanted.is_empty() || wanted.contains(&r.jurisdiction_id)).map(row_json).collect();
     Ok(json!({ "categories": taxonomy::categories(), "crosswalk": crosswalk }))

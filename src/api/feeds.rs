@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use url::Url;
 
 use super::AppState;
+use super::blocking::for_problem;
 use super::problem::Problem;
 use super::search::form::{self, Pairs};
-use super::stats::blocking;
 use crate::search::{SearchQuery, Sort};
 use entry::{Entry, Head};
 
@@ -56,7 +56,7 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
         return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "feeds are not available: no search index is open"));
     };
     let (store, found_base) = (s.store.clone(), base.clone());
-    let entries = blocking(move || {
+    let entries = for_problem(move || {
         let records = index.search(&query)?.records(&store)?;
         Ok(records.iter().map(|stored| Entry::new(&found_base, stored)).collect::<Vec<_>>())
     })

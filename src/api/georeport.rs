@@ -268,14 +268,11 @@ fn discovery(call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
     Ok(document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d)))
 }
 
-/// Runs a store read on the blocking pool (SQLite is synchronous).
+/// Runs a store call on the blocking pool (SQLite is synchronous), its failure in the call's
+/// format.
 pub(super) async fn blocking<T: Send + 'static>(
     call: &Call,
     f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T, GeoError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(call.fail(GeoError::internal(&e))),
-        Err(e) => Err(call.fail(GeoError::internal(&e))),
-    }
+    super::blocking::for_georeport(f).await.map_err(|e| call.fail(e))
 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::blocking::for_problem;
 use super::problem::Problem;
 use crate::geo::GeoLayer;
 use crate::harvest::Profile;
@@ -19,12 +20,9 @@ use crate::store::Store;
 #[utoipa::path(get, path = "/api/v1/jurisdictions", operation_id = "list_jurisdictions", tag = "registry", responses((status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object)))]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
-    let all = tokio::task::spawn_blocking(move || {
-        registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
+    let all =
+        for_problem(move || Ok(registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()?))
+            .await?;
     Ok(Json(json!({ "jurisdictions": all })))
 }
 
@@ -35,10 +33,7 @@ pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Js
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));
     };
     let (store, geo) = (s.store.clone(), s.geo.clone());
-    let value = tokio::task::spawn_blocking(move || describe(&store, &geo, &j))
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))?;
+    let value = for_problem(move || Ok(describe(&store, &geo, &j)?)).await?;
     Ok(Json(value))
 }
 

@@ -5,6 +5,7 @@
 //! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
 //! spec `errors` body, never a 500.
 
+mod blocking;
 mod cache;
 mod categories;
 mod error;

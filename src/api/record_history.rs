@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::blocking::for_problem;
 use super::problem::Problem;
 use super::search::record;
-use super::stats::blocking;
 use crate::domain::time::format_utc;
 use crate::store::HistoryEntry;
 
@@ -32,7 +32,7 @@ pub async fn one(State(s): State<AppState>, path: Result<Path<(String, String)>,
 async fn answer(s: AppState, jurisdiction_id: String, id: String) -> Result<Value, Problem> {
     let store = s.store.clone();
     let (jid, rid) = (jurisdiction_id.clone(), id.clone());
-    let found = blocking(move || {
+    let found = for_problem(move || {
         let Some(stored) = store.get_request(&jid, &rid)? else { return Ok(None) };
         Ok(Some((stored, store.history_entries(&jid, &rid)?)))
     })

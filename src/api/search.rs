@@ -17,9 +17,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use super::blocking::{for_georeport, for_problem};
 use super::problem::Problem;
 use super::{AppState, GeoError};
-use crate::search::{SearchError, SearchQuery};
+use crate::search::SearchQuery;
 use crate::store::StoredRequest;
 use form::{Format, Search};
 
@@ -56,7 +57,7 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
         search.query.limit = export::BATCH;
     }
     let (store, query, format, rendered) = (s.store.clone(), search.query.clone(), search.format, s.rendered.clone());
-    let (page, records) = blocking(move || {
+    let (page, records) = for_problem(move || {
         let page = index.search(&query)?;
         let records = if format == Format::Json { rendered.page(&store, &page)? } else { Vec::new() };
         Ok((page, records))
@@ -70,18 +71,6 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// Runs index and store work off the async threads; bad parameters become 400 problems.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
-) -> Result<T, Problem> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(SearchError::Invalid { parameter, detail })) => Err(Problem::bad_parameter(parameter, detail)),
-        Ok(Err(e)) => Err(Problem::internal(&e)),
-        Err(e) => Err(Problem::internal(&e)),
-    }
-}
-
 /// For the GeoReport `requests` extensions: one page of records found through the index
 /// (the query names the jurisdiction), in spec errors when something is wrong.
 pub async fn georeport_page(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>, GeoError> {
@@ -89,11 +78,5 @@ pub async fn georeport_page(s: &AppState, query: SearchQuery) -> Result<Vec<Stor
         return Err(GeoError::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
     };
     let store = s.store.clone();
-    let found = tokio::task::spawn_blocking(move || index.search(&query)?.records(&store));
-    match found.await {
-        Ok(Ok(rows)) => Ok(rows),
-        Ok(Err(SearchError::Invalid { detail, .. })) => Err(GeoError::bad_request(detail)),
-        Ok(Err(e)) => Err(GeoError::internal(&e)),
-        Err(e) => Err(GeoError::internal(&e)),
-    }
+    for_georeport(move || index.search(&query)?.records(&store)).await
 }

@@ -2,7 +2,7 @@
 //! calls with spec `errors` and federation calls with JSON problems; this layer reshapes what
 //! the framework and the rate limiter answer by themselves (an unknown route, a wrong method,
 //! an oversized body, a path that is not UTF-8, too many requests) the same way, keeping the
-//! status and the message.
+//! status and the message. `/healthz` and `/metrics` keep their plain text.
 
 use axum::body::to_bytes;
 use axum::extract::Request;
@@ -20,14 +20,18 @@ const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Which error shape a path's callers read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Dialect {
-    /// `/api/v1/…`, `/healthz`, `/metrics`: `application/problem+json`.
+    /// `/healthz` and `/metrics` answer plain text for probes and scrapers: left as they are.
+    Own,
+    /// `/api/…`: `application/problem+json`.
     Problem,
     /// GeoReport paths: spec `errors`, in the format the file name asks for.
     GeoReport(WireFormat),
 }
 
 fn dialect(path: &str) -> Dialect {
-    if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
+    if path == "/healthz" || path == "/metrics" {
+        Dialect::Own
+    } else if path.starts_with("/api/") {
         Dialect::Problem
     } else if path.ends_with(".xml") {
         Dialect::GeoReport(WireFormat::Xml)
@@ -42,15 +46,16 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
     let dialect = dialect(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || in_dialect(&response, dialect) {
+    let error = status.is_client_error() || status.is_server_error();
+    if !error || in_dialect(&response, dialect) {
         return response;
     }
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_MESSAGE_BYTES).await.unwrap_or_default();
     let message = message(&bytes).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     let mut reshaped = match dialect {
-        Dialect::Problem => Problem::new(status, message).into_response(),
         Dialect::GeoReport(format) => GeoError::new(status, message).in_format(format).into_response(),
+        Dialect::Problem | Dialect::Own => Problem::new(status, message).into_response(),
     };
     for name in [header::RETRY_AFTER, header::ALLOW] {
         if let Some(value) = parts.headers.get(&name) {
@@ -63,6 +68,7 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
 fn in_dialect(response: &Response, dialect: Dialect) -> bool {
     let kind = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     match dialect {
+        Dialect::Own => true,
         Dialect::Problem => kind.starts_with("application/problem+json"),
         Dialect::GeoReport(WireFormat::Json) => kind.starts_with("application/json"),
         Dialect::GeoReport(WireFormat::Xml) => kind.starts_with("text/xml") || kind.starts_with("application/xml"),

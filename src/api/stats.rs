@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::AppState;
+use super::blocking::{for_problem, problem_of};
 use super::problem::Problem;
 use super::search::form::{self, Pairs};
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
@@ -38,7 +39,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     }
     let mut query = form::parse(&pairs, &s.registry)?.query;
     (query.sort, query.limit, query.cursor) = (Sort::Newest, MAX_LIMIT, None);
-    query.validate().map_err(invalid)?;
+    query.validate().map_err(problem_of)?;
     let zones = s.registry.iter().map(|j| (j.id.clone(), j.timezone.clone())).collect();
     let tally = Tally::new(keys, zones);
     let store = s.store.clone();
@@ -46,9 +47,9 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
         let Some(index) = s.index.clone() else {
             return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
         };
-        blocking(move || through_index(&index, &store, query, tally)).await?
+        for_problem(move || through_index(&index, &store, query, tally)).await?
     } else {
-        blocking(move || in_sql(&store, &query, tally)).await?
+        for_problem(move || in_sql(&store, &query, tally)).await?
     };
     Ok(tally.into_json())
 }
@@ -97,23 +98,5 @@ fn through_index(
             Some(cursor) => q.cursor = Some(cursor),
             None => return Ok(tally),
         }
-    }
-}
-
-fn invalid(e: SearchError) -> Problem {
-    match e {
-        SearchError::Invalid { parameter, detail } => Problem::bad_parameter(parameter, detail),
-        other => Problem::internal(&other),
-    }
-}
-
-/// Runs store and index work off the async threads; bad parameters become 400 problems,
-/// anything else a logged 500.
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
-) -> Result<T, Problem> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(invalid),
-        Err(e) => Err(Problem::internal(&e)),
     }
 }
