@@ -45,27 +45,21 @@ impl Call {
     /// own upstream id when exactly one city uses it). Under a jurisdiction's own base, a
     /// `jurisdiction_id` naming another city is refused.
     pub(super) fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
-        let wanted = match (&self.scope, self.params.get("jurisdiction_id")) {
-            (Some(id), Some(named)) => {
-                let scoped = find_jurisdiction(state, id);
-                let same = scoped
-                    .is_some_and(|j| j.id == named || j.config.upstream_jurisdiction_id.as_deref() == Some(named));
-                if scoped.is_some() && !same {
-                    let detail = format!("jurisdiction_id `{named}` is not {id}, whose base this is");
-                    return Err(self.fail(GeoError::bad_request(detail)));
-                }
-                id.as_str()
-            }
-            (Some(id), None) => id.as_str(),
-            (None, Some(id)) => id,
-            (None, None) => {
-                return Err(self.fail(GeoError::bad_request(
-                    "jurisdiction_id is required: see /api/v1/jurisdictions for the list".to_string(),
-                )));
-            }
+        let named = self.params.get("jurisdiction_id");
+        let Some(wanted) = self.scope.as_deref().or(named) else {
+            return Err(self.fail(GeoError::bad_request(
+                "jurisdiction_id is required: see /api/v1/jurisdictions for the list".to_string(),
+            )));
         };
-        find_jurisdiction(state, wanted)
-            .ok_or_else(|| self.fail(GeoError::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))
+        let found = find_jurisdiction(state, wanted)
+            .ok_or_else(|| self.fail(GeoError::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))?;
+        if let (Some(_), Some(named)) = (&self.scope, named) {
+            if found.id != named && found.config.upstream_jurisdiction_id.as_deref() != Some(named) {
+                let detail = format!("jurisdiction_id `{named}` is not {}, whose base this is", found.id);
+                return Err(self.fail(GeoError::bad_request(detail)));
+            }
+        }
+        Ok(found)
     }
 
     pub(super) fn fail(&self, e: GeoError) -> GeoError {
@@ -152,7 +146,7 @@ async fn dispatch_top(
 ) -> Response {
     let (name, call) = Call::new(&file, q, scope);
     respond(match name.as_str() {
-        "discovery" => discovery(&call, &headers),
+        "discovery" => discovery(&s, &call, &headers),
         "services" => services(&s, &call).await,
         "requests" => requests(&s, &call).await,
         other => Err(call.fail(GeoError::not_found(format!("no GeoReport resource `{other}`")))),
@@ -243,14 +237,14 @@ async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Resp
 }
 
 /// fed311's own discovery: where its GeoReport base is and what it speaks.
-fn discovery(call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
+fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
     let Some(origin) = super::origin::origin(headers) else {
         let detail = "discovery needs a Host header naming this server, to write its address";
         return Err(call.fail(GeoError::bad_request(detail)));
     };
     let origin = origin.as_str().trim_end_matches('/');
     let base = match &call.scope {
-        Some(id) => format!("{origin}/jurisdictions/{id}/open311/v2/"),
+        Some(_) => format!("{origin}/jurisdictions/{}/open311/v2/", call.jurisdiction(s)?.id),
         None => format!("{origin}/open311/v2/"),
     };
     let d = Discovery {

@@ -93,8 +93,8 @@ pub struct ClientLimit {
     pub burst: u32,
 }
 
-/// The whole router, each client address limited on the APIs (the server must be started
-/// with connect info, as [`serve`] does); `/healthz` and `/metrics` are never limited.
+/// The whole router, each client address limited on everything but `/healthz` (the server
+/// must be started with connect info, as [`serve`] does).
 pub fn limited_router(state: AppState, limit: ClientLimit) -> Router {
     let period = std::time::Duration::from_secs(1) / limit.per_second.max(1);
     let config = tower_governor::governor::GovernorConfigBuilder::default()
@@ -129,9 +129,10 @@ pub fn router(state: AppState) -> Router {
     finish(apis(), state)
 }
 
-/// The GeoReport and federation APIs.
+/// The GeoReport and federation APIs, and the metrics (which read the store).
 fn apis() -> Router<AppState> {
     Router::new()
+        .route("/metrics", get(metrics::render))
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
         .route("/api/v1/locate", get(locate::locate))
@@ -145,18 +146,17 @@ fn apis() -> Router<AppState> {
         .merge(search::routes())
 }
 
-/// The APIs plus health and metrics, an answer for every unknown path, metrics and traces of
-/// every call, panics caught, and every error in its caller's dialect.
+/// The APIs plus health, an answer for every unknown path, panics caught, metrics and traces
+/// of every call, and every error in its caller's dialect.
 fn finish(apis: Router<AppState>, state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(metrics::render))
         .merge(apis)
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
-        .layer(axum::middleware::from_fn(metrics::track))
-        // A bug in a handler answers 500 (in the caller's dialect) instead of cutting the
-        // connection.
+        // A bug in a handler answers 500 (counted, and in the caller's dialect) instead of
+        // cutting the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(shape::shape_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -53,16 +53,18 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_MESSAGE_BYTES).await.unwrap_or_default();
     let message = message(&bytes).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
-    let mut reshaped = match dialect {
+    let reshaped = match dialect {
         Dialect::GeoReport(format) => GeoError::new(status, message).in_format(format).into_response(),
         Dialect::Problem | Dialect::Own => Problem::new(status, message).into_response(),
     };
-    for name in [header::RETRY_AFTER, header::ALLOW] {
-        if let Some(value) = parts.headers.get(&name) {
-            reshaped.headers_mut().insert(name, value.clone());
-        }
+    // The original answer's headers (Retry-After, Allow…) with the new body and its type.
+    let (shaped, body) = reshaped.into_parts();
+    let mut parts = parts;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if let Some(kind) = shaped.headers.get(header::CONTENT_TYPE) {
+        parts.headers.insert(header::CONTENT_TYPE, kind.clone());
     }
-    reshaped
+    Response::from_parts(parts, body)
 }
 
 fn in_dialect(response: &Response, dialect: Dialect) -> bool {

@@ -14,26 +14,29 @@ const EARLIEST_REAL: i64 = 31_536_000;
 /// Reads a city's datetime text. `zone` is the city's time zone, used when the text has none.
 /// Returns `None` for empty text, placeholders and text that is not a date at all.
 pub fn parse_lenient(text: &str, zone: &TimeZone) -> Option<Timestamp> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let instant = parse_with_offset(text).or_else(|| parse_civil(text, zone))?;
-    (instant.as_second() > EARLIEST_REAL).then_some(instant)
+    parse_any(text, zone).filter(|instant| instant.as_second() > EARLIEST_REAL)
 }
 
 /// Reads a datetime a client sent as a query bound (`start_date`, `updated_before`…): the
 /// same forms as [`parse_lenient`], but every instant is real (1970 is a date, not a blank), and
 /// a date past the representable range (`9999-12-31`, a common "no end") is the range's end.
 pub fn parse_bound(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    parse_any(text, zone).or_else(|| {
+        // Past the range jiff represents: only the last year's dates, as a date or a datetime.
+        let text = text.trim();
+        let (date, rest) = (text.get(..10)?, text.get(10..)?);
+        let last_year = date.parse::<Date>().ok()?.year() == 9999;
+        (last_year && (rest.is_empty() || rest.starts_with(['T', 't', ' ']))).then_some(Timestamp::MAX)
+    })
+}
+
+/// Any datetime form cities send, read in `zone` when it has no zone of its own.
+fn parse_any(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    parse_with_offset(text).or_else(|| parse_civil(text, zone)).or_else(|| {
-        let year = text.get(..10)?.parse::<Date>().ok()?.year();
-        (year >= 9999).then_some(Timestamp::MAX)
-    })
+    parse_with_offset(text).or_else(|| parse_civil(text, zone))
 }
 
 /// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
@@ -67,6 +70,7 @@ mod tests {
         assert_eq!(bound("9999-12-31T23:59:59Z"), Some(Timestamp::MAX));
         assert_eq!(bound("9999-12-31"), Some(Timestamp::MAX));
         assert_eq!(bound("2024-02-30"), None);
+        assert_eq!(bound("9999-12-31garbage"), None);
         assert_eq!(bound("yesterday"), None);
         assert_eq!(parse_lenient("1970-01-01T00:00:00Z", &TimeZone::UTC), None, "a city's epoch zero is a blank");
     }

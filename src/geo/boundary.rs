@@ -102,7 +102,7 @@ fn check_rings(value: &GeometryValue) -> Result<(), String> {
 }
 
 /// A usable shape: some polygon, some area, every coordinate a real longitude and latitude.
-fn check_shape(shape: &MultiPolygon<f64>) -> Result<(), String> {
+pub fn check_shape(shape: &MultiPolygon<f64>) -> Result<(), String> {
     if shape.0.is_empty() {
         return Err("holds no polygon".into());
     }

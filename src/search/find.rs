@@ -16,7 +16,8 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage> {
         q.validate()?;
         let sort = q.effective_sort();
-        let after = q.cursor.as_deref().map(|c| cursor::decode(q, sort, c)).transpose()?;
+        let selection = cursor::selection_hash(q);
+        let after = q.cursor.as_deref().map(|c| cursor::decode(selection, sort, c)).transpose()?;
         let searcher = self.inner.reader.searcher();
         let columns = self.inner.columns.for_searcher(&searcher)?;
         let (query, checks) = self.plan(q, &searcher, &columns)?;
@@ -29,7 +30,7 @@ impl SearchIndex {
         let more = ranked.len() > page_end;
         let page = ranked.get(q.offset.min(ranked.len())..page_end.min(ranked.len())).unwrap_or(&[]);
         let next_cursor = match (more, page.last()) {
-            (true, Some(last)) => Some(cursor::encode(q, sort, last.key)),
+            (true, Some(last)) => Some(cursor::encode(selection, sort, last.key)),
             _ => None,
         };
         let hits = page::hits(&columns, page.iter().map(|r| r.doc))?;

@@ -113,33 +113,31 @@ impl SearchQuery {
 }
 
 /// Bounds what one text query may cost before it reaches the parser: length, number of
-/// terms and nesting (a deeply nested query would exhaust the parser's stack).
+/// terms and nesting (a deeply nested query would exhaust the parser's stack). Parentheses
+/// count wherever they stand, quoted or not, and every run of letters or digits is a term
+/// (`a.b.c` is a phrase of three), as is every `-`, `+` and `!`.
 fn check_text(text: &str) -> Result<(), String> {
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(format!("q is longer than {MAX_TEXT_CHARS} characters"));
     }
-    let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
+    let (mut depth, mut deepest) = (0usize, 0usize);
     for c in text.chars() {
         match c {
-            '"' => quoted = !quoted,
-            '(' if !quoted => {
+            '(' => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            ')' if !quoted => depth = depth.saturating_sub(1),
+            ')' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
     if deepest > MAX_TEXT_DEPTH {
         return Err(format!("q nests parentheses {deepest} deep; at most {MAX_TEXT_DEPTH}"));
     }
-    let terms = text
-        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"'))
-        .filter(|t| !t.is_empty())
-        .map(|t| t.chars().take_while(|c| matches!(c, '-' | '+')).count().max(1))
-        .sum::<usize>();
-    if terms > MAX_TEXT_TERMS {
-        return Err(format!("q has {terms} words and operators; at most {MAX_TEXT_TERMS}"));
+    let words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
+    let operators = text.chars().filter(|c| matches!(c, '-' | '+' | '!')).count();
+    if words + operators > MAX_TEXT_TERMS {
+        return Err(format!("q has {} words and operators; at most {MAX_TEXT_TERMS}", words + operators));
     }
     Ok(())
 }
@@ -158,6 +156,7 @@ mod tests {
         assert!(check_text(&format!("{}a", "-".repeat(40))).unwrap_err().contains("operators"));
         assert!(check_text(&"pothole ".repeat(33)).unwrap_err().contains("words"));
         assert!(check_text(&format!("\"{}\"", "the ".repeat(33))).is_err(), "a phrase counts its words");
-        assert!(check_text("\"(((((((((\" a").is_ok(), "parentheses inside a phrase are words");
+        assert!(check_text("a\" ((((((((((x").unwrap_err().contains("nests"), "a quote does not hide nesting");
+        assert!(check_text(&"a.".repeat(40)).unwrap_err().contains("words"), "a.b.c is a phrase of three");
     }
 }

@@ -87,18 +87,19 @@ impl Forwarder {
             let why = "the jurisdiction is no longer served".into();
             return Ok(Outcome::Refused { why, status: None });
         };
+        let format = self.format(city).await;
         match s.state.as_str() {
-            "awaiting" => self.resolve_city_token(city, s).await,
-            "sending" => match self.find_delivered(city, s).await {
+            "awaiting" => self.resolve_city_token(city, format, s).await,
+            "sending" => match self.find_delivered(city, format, s).await {
                 Some(id) => Ok(Outcome::Delivered { id, notice: None }),
-                None => self.send(city, s).await,
+                None => self.send(city, format, s).await,
             },
-            _ => self.send(city, s).await,
+            _ => self.send(city, format, s).await,
         }
     }
 
     /// Commits `sending`, then posts: from here on a lost answer is looked for, never resent.
-    async fn send(&self, city: &Jurisdiction, s: &Submission) -> Result<Outcome, StoreError> {
+    async fn send(&self, city: &Jurisdiction, format: WireFormat, s: &Submission) -> Result<Outcome, StoreError> {
         let token = s.token.clone();
         self.on_store(move |store| store.submission_sending(&token)).await?;
         let mut form = s.form.clone();
@@ -108,7 +109,7 @@ impl Forwarder {
         if let Some(key) = city.config.api_key_env.as_ref().and_then(|var| std::env::var(var).ok()) {
             form.push(("api_key".into(), key));
         }
-        let url = resource(city, &self.format(city), "requests");
+        let url = resource(city, &format, "requests");
         let retry_in = self.retry_in(s.attempts + 1);
         let retry = |state, error| Outcome::Retry { state, retry_in, error };
         Ok(match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
@@ -125,9 +126,14 @@ impl Forwarder {
         })
     }
 
-    async fn resolve_city_token(&self, city: &Jurisdiction, s: &Submission) -> Result<Outcome, StoreError> {
-        let Some(city_token) = &s.city_token else { return self.send(city, s).await };
-        let url = resource(city, &self.format(city), &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
+    async fn resolve_city_token(
+        &self,
+        city: &Jurisdiction,
+        format: WireFormat,
+        s: &Submission,
+    ) -> Result<Outcome, StoreError> {
+        let Some(city_token) = &s.city_token else { return self.send(city, format, s).await };
+        let url = resource(city, &format, &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
         let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
         let id = answer
             .ok()
@@ -146,10 +152,10 @@ impl Forwarder {
     /// After an attempt of unknown fate: is the submission in the city's list already?
     /// Matched on service code, description and point, among requests made since it was
     /// accepted (an hour of clock skew allowed).
-    async fn find_delivered(&self, city: &Jurisdiction, s: &Submission) -> Option<String> {
+    async fn find_delivered(&self, city: &Jurisdiction, format: WireFormat, s: &Submission) -> Option<String> {
         let field = |name: &str| s.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let since = jiff::Timestamp::from_second(s.created_at - 3600).ok()?;
-        let mut url = resource(city, &self.format(city), "requests");
+        let mut url = resource(city, &format, "requests");
         url.query_pairs_mut()
             .append_pair("service_code", &s.service_code)
             .append_pair("start_date", &format_utc(since))
@@ -192,11 +198,15 @@ impl Forwarder {
         tokio::task::spawn_blocking(move || call(&store)).await.map_err(join_error)?
     }
 
-    fn format(&self, city: &Jurisdiction) -> WireFormat {
-        city.format().unwrap_or_else(|| {
-            let state = self.store.harvest_state(&city.id).ok();
-            Profile::from_json(state.as_ref().and_then(|s| s.profile.as_deref())).format.unwrap_or(WireFormat::Json)
-        })
+    /// The format the city speaks: from its file, else as the harvester learned it (JSON when
+    /// nothing is known).
+    async fn format(&self, city: &Jurisdiction) -> WireFormat {
+        if let Some(format) = city.format() {
+            return format;
+        }
+        let id = city.id.clone();
+        let learned = self.on_store(move |store| Ok(store.harvest_state(&id)?.profile)).await.ok().flatten();
+        Profile::from_json(learned.as_deref()).format.unwrap_or(WireFormat::Json)
     }
 
     /// Exponential backoff in seconds: 5 × 2^(attempt-1) backoff units, at most an hour.

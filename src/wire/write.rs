@@ -2,6 +2,8 @@
 //! (a list of one for a single request), objects for a service definition and discovery,
 //! UTF-8 XML with a declaration and the spec's roots. Times are written in UTC with `Z`.
 
+use std::borrow::Cow;
+
 use quick_xml::escape::escape;
 use serde::Serialize;
 
@@ -309,11 +311,22 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// Whether XML 1.0 can hold `c` at all: control characters other than tab and line breaks
-/// (a city's stray NUL, a client's `%00`) cannot be written even escaped, so they are
-/// written as U+FFFD.
+/// Text or attribute value for XML: markup escaped, and the characters XML 1.0 cannot hold
+/// even escaped (a city's stray NUL, a client's `%00`) dropped, so every document fed311
+/// writes is well-formed.
+pub fn escape_xml(text: &str) -> Cow<'_, str> {
+    if text.chars().all(allowed_in_xml) {
+        escape(text)
+    } else {
+        let kept: String = text.chars().filter(|&c| allowed_in_xml(c)).collect();
+        Cow::Owned(escape(&kept).into_owned())
+    }
+}
+
+/// XML 1.0 `Char`: tab, line feed, carriage return and everything from space up, except
+/// U+FFFE and U+FFFF (Rust strings hold no surrogates).
 fn allowed_in_xml(c: char) -> bool {
-    !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
 /// A minimal XML builder: elements in the order written, text escaped.
@@ -346,12 +359,7 @@ impl Xml {
 
     fn field(&mut self, name: &str, text: &str) {
         self.open(name);
-        if text.chars().all(allowed_in_xml) {
-            self.out.push_str(&escape(text));
-        } else {
-            let cleaned: String = text.chars().map(|c| if allowed_in_xml(c) { c } else { '\u{FFFD}' }).collect();
-            self.out.push_str(&escape(&cleaned));
-        }
+        self.out.push_str(&escape_xml(text));
         self.close(name);
     }
 
@@ -417,9 +425,11 @@ mod tests {
     }
 
     #[test]
-    fn characters_xml_cannot_hold_become_replacement_characters() {
+    fn escapes_markup_and_drops_what_xml_cannot_hold() {
+        assert_eq!(escape_xml("a < b & \"c\" 'd' > e"), "a &lt; b &amp; &quot;c&quot; &apos;d&apos; &gt; e");
+        assert_eq!(escape_xml("bell\u{7}\u{0}tab\there\u{FFFF}"), "belltab\there");
         let errors = vec![(400, "q `\u{0}a\u{1F}b\tc` has no words".to_string())];
-        assert!(errors_xml(&errors).contains("<description>q `\u{FFFD}a\u{FFFD}b\tc` has no words</description>"));
+        assert!(errors_xml(&errors).contains("<description>q `ab\tc` has no words</description>"));
     }
 
     #[test]

@@ -36,6 +36,10 @@ async fn polygon_search_is_exact() {
         json!({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1], [0, 0]]]]}),
         json!({"type": "Polygon", "coordinates": [unclosed]}),
         json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}),
+        json!({"type": "Polygon", "coordinates": []}),
+        json!({"type": "MultiPolygon", "coordinates": []}),
+        json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [2, 0], [0, 0]]]}),
+        json!({"type": "Polygon", "coordinates": [[[0, 0], [0, 91], [1, 1], [0, 0]]]}),
     ] {
         let body = json!({ "polygon": bad });
         let response =

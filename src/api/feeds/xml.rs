@@ -1,8 +1,8 @@
-//! A tiny XML writer for the feeds: elements, attributes and text, every value escaped with
-//! `quick_xml::escape` after dropping the characters XML 1.0 cannot hold at all (control
-//! characters a city may have sent), so a feed is always well-formed.
+//! A tiny XML writer for the feeds: elements, attributes and text, every value escaped by
+//! [`escape_xml`] (markup escaped, the characters XML 1.0 cannot hold dropped), so a feed is
+//! always well-formed.
 
-use std::borrow::Cow;
+use crate::wire::write::escape_xml as escape;
 
 /// An XML document being written, declaration first.
 pub struct Xml(String);
@@ -64,30 +64,12 @@ impl Xml {
     }
 }
 
-/// Text or attribute value, without the characters XML 1.0 forbids, markup escaped.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if text.chars().all(allowed) {
-        quick_xml::escape::escape(text)
-    } else {
-        let kept: String = text.chars().filter(|&c| allowed(c)).collect();
-        Cow::Owned(quick_xml::escape::escape(&kept).into_owned())
-    }
-}
-
-/// XML 1.0 `Char`: tab, line feed, carriage return and everything from space up, except
-/// U+FFFE and U+FFFF (Rust strings hold no surrogates).
-fn allowed(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn escapes_markup_and_drops_what_xml_cannot_hold() {
-        assert_eq!(escape("a < b & \"c\" 'd' > e"), "a &lt; b &amp; &quot;c&quot; &apos;d&apos; &gt; e");
-        assert_eq!(escape("bell\u{7}\u{0}tab\there\u{FFFF}"), "belltab\there");
         let mut xml = Xml::new();
         xml.open("a", &[("href", "x?y=1&z=<2>")]).leaf("b", &[], "<i>").empty("c", &[("k", "\u{1}v")]).close("a");
         let text = xml.finish();

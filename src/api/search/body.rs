@@ -62,10 +62,7 @@ fn area(value: Value) -> Result<geo::MultiPolygon<f64>, Problem> {
         return Err(bad("polygon must be a GeoJSON Polygon or MultiPolygon".to_string()));
     }
     let area = geo::MultiPolygon(crate::geo::polygons_of(&geometry).map_err(|e| bad(format!("polygon: {e}")))?);
-    let inside = |c: &geo::Coord<f64>| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
-    if !area.coords_iter().all(|c| inside(&c)) {
-        return Err(bad("polygon coordinates must be [longitude, latitude] within ±180, ±90".to_string()));
-    }
+    crate::geo::check_shape(&area).map_err(|e| bad(format!("polygon {e}")))?;
     if area.0.len() > MAX_POLYGONS || area.coords_count() > MAX_POSITIONS {
         return Err(bad(format!("polygon may hold at most {MAX_POLYGONS} polygons and {MAX_POSITIONS} positions")));
     }
