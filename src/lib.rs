@@ -11,10 +11,16 @@
 //! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
-//! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/` and health.
+//! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/`, the federation API under `/api/v1/`, health and metrics.
 //! - [`export`]: data out of the store for people: `fed311 export` (CSV, NDJSON, GeoJSON with provenance) and the `fed311 categories` crosswalk table.
 //! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
+
+/// Parsing, harvesting and serving make many small, short-lived strings; mimalloc serves
+/// them faster than the system allocator (see the README's benchmark notes). Set here, in the
+/// library, so the binary, the tests and the in-test measurements all run on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod api;
 pub mod bench;

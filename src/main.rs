@@ -5,11 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// Parsing, harvesting and serving make many small, short-lived strings; mimalloc serves
-/// them faster than the system allocator (see the README's benchmark notes).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = fed311::cli::Cli::parse();
