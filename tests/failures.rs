@@ -103,3 +103,53 @@ async fn an_html_error_page_is_reported_as_such() {
     .await;
     assert!(stdout.contains("Missing jurisdiction_id"), "{stdout}");
 }
+
+/// Reads follow redirects within the endpoint's host only, never to another address, and a
+/// city asking to wait longer than a call's budget gets its answer back instead of a wait.
+#[tokio::test]
+async fn redirects_stay_on_the_host_and_long_waits_end_the_call() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{StatusCode, header};
+    use axum::routing::get;
+
+    let elsewhere_calls = Arc::new(AtomicUsize::new(0));
+    let counter = elsewhere_calls.clone();
+    let elsewhere = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "should never be asked" }
+    });
+    let other_host = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let other = other_host.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other_host, elsewhere).await.unwrap() });
+
+    let away = format!("http://{other}/requests.json");
+    let city = axum::Router::new()
+        .route("/moved", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/here")]) }))
+        .route("/here", get(|| async { "[]" }))
+        .route("/away", get(move || async move { (StatusCode::FOUND, [(header::LOCATION, away)]) }))
+        .route("/loop", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }))
+        .route("/later", get(|| async { (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "7200")]) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, city).await.unwrap() });
+
+    let client =
+        fed311::harvest::Client::with_settings(std::time::Duration::from_millis(5), std::time::Duration::from_secs(5))
+            .unwrap();
+    let url = |path: &str| url::Url::parse(&format!("http://{addr}{path}")).unwrap();
+    let none = std::collections::BTreeMap::new();
+    let moved = client.get(&url("/moved"), &none, None).await.unwrap();
+    assert_eq!((moved.status.as_u16(), moved.body.as_slice()), (200, b"[]".as_slice()));
+    let refused = client.get(&url("/away"), &none, None).await.unwrap_err().to_string();
+    assert!(refused.contains("another host") && refused.contains(&other.to_string()), "{refused}");
+    assert_eq!(elsewhere_calls.load(Ordering::SeqCst), 0, "nothing went to the other address");
+    let looped = client.get(&url("/loop"), &none, None).await.unwrap_err().to_string();
+    assert!(looped.contains("redirects"), "{looped}");
+    let later = tokio::time::timeout(std::time::Duration::from_secs(30), client.get(&url("/later"), &none, None))
+        .await
+        .expect("a two-hour Retry-After is not waited for")
+        .unwrap();
+    assert_eq!(later.status.as_u16(), 429);
+}

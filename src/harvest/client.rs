@@ -1,6 +1,8 @@
 //! The one outbound HTTP client for cities, polite by construction: a User-Agent naming
 //! fed311, a per-host rate limit (governor) and one request in flight per host, timeouts, a
-//! body size cap, and retries with exponential backoff and jitter that honour `Retry-After`.
+//! body size cap, and retries with exponential backoff and jitter that honour `Retry-After`,
+//! within a budget of two timeouts per call. Reads follow redirects only within the
+//! endpoint's host.
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
@@ -25,8 +27,10 @@ const LOOPBACK_RATE: RateLimit = RateLimit { count: 10_000, per: Duration::from_
 const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Attempts per call, the first included.
 const ATTEMPTS: u32 = 5;
-/// Longest single wait, whatever `Retry-After` says.
-const MAX_WAIT: Duration = Duration::from_secs(300);
+/// Redirects followed per call, all within the endpoint's host.
+const MAX_REDIRECTS: usize = 5;
+/// Longest silence while reading an answer, before the call counts as timed out.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a call failed for good.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +81,10 @@ struct Host {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// For posts: follows no redirect.
+    post: reqwest::Client,
+    /// Per-attempt timeout; a call stops retrying once it has spent two of them.
+    timeout: Duration,
     hosts: Arc<Mutex<HashMap<String, Arc<Host>>>>,
     /// Multiplier on retry waits (tests shrink it).
     backoff_unit: Duration,
@@ -95,14 +103,20 @@ impl Client {
         Self::with_settings(backoff_unit, Duration::from_secs(120))
     }
 
-    /// Builds the client with a custom base backoff and per-call timeout.
+    /// Builds the client with a custom base backoff and per-call timeout. Reads follow
+    /// redirects within the endpoint's host only (another host is the operator's call, in the
+    /// jurisdiction file); posts follow none, since a redirected POST arrives as a GET.
     pub fn with_settings(backoff_unit: Duration, timeout: Duration) -> Result<Client, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(15).min(timeout))
-            .timeout(timeout)
-            .build()?;
-        Ok(Client { http, hosts: Arc::default(), backoff_unit })
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(Duration::from_secs(15).min(timeout))
+                .read_timeout(READ_TIMEOUT.min(timeout))
+                .timeout(timeout)
+        };
+        let http = builder().redirect(reqwest::redirect::Policy::custom(same_host)).build()?;
+        let post = builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok(Client { http, post, hosts: Arc::default(), backoff_unit, timeout })
     }
 
     /// GETs `url` with extra `headers`, politely, retrying what is worth retrying. Any HTTP
@@ -115,6 +129,7 @@ impl Client {
     ) -> Result<Fetched, FetchError> {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
         let headers = header_map(headers);
+        let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -131,13 +146,16 @@ impl Client {
                 Err(Attempt::Retryable(_)) => self.backoff(attempt),
                 Err(Attempt::Fatal(_)) => Duration::ZERO,
             };
+            // A call may take two timeouts in all, waits included: a stalling city, or one that
+            // asks (`Retry-After`) to wait longer, is left for the next pass with its answer.
+            let spent = attempt >= ATTEMPTS || started.elapsed() + wait >= self.timeout * 2;
             match outcome {
-                Ok((fetched, _)) if !is_retryable(fetched.status) || attempt >= ATTEMPTS => return Ok(fetched),
+                Ok((fetched, _)) if !is_retryable(fetched.status) || spent => return Ok(fetched),
                 Err(Attempt::Fatal(e)) => return Err(e),
-                Err(Attempt::Retryable(e)) if attempt >= ATTEMPTS => return Err(e),
+                Err(Attempt::Retryable(e)) if spent => return Err(e),
                 _ => {
                     tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, "Retrying");
-                    tokio::time::sleep(wait.min(MAX_WAIT)).await;
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
@@ -157,7 +175,7 @@ impl Client {
         host.limiter.until_ready().await;
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let sent = self
-            .http
+            .post
             .post(url.clone())
             .headers(header_map(headers))
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -188,7 +206,9 @@ impl Client {
 
     async fn once(&self, url: &Url, headers: &HeaderMap) -> Result<(Fetched, Option<Duration>), Attempt> {
         let transport = |e: reqwest::Error| {
-            Attempt::Retryable(FetchError::Transport { url: url.to_string(), message: error_chain(&e) })
+            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e) };
+            // A refused redirect will be refused again.
+            if e.is_redirect() { Attempt::Fatal(failure) } else { Attempt::Retryable(failure) }
         };
         let mut response = self.http.get(url.clone()).headers(headers.clone()).send().await.map_err(transport)?;
         let status = response.status();
@@ -224,6 +244,26 @@ impl Host {
             .unwrap_or_else(|| Quota::per_second(count))
             .allow_burst(NonZeroU32::MIN);
         Host { limiter: RateLimiter::direct(quota), in_flight: Semaphore::new(1) }
+    }
+}
+
+/// Redirect policy for reads: at most [`MAX_REDIRECTS`], and only to the host the call was
+/// made to (the scheme may change, as from http to https).
+fn same_host(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let first = attempt.previous().first().and_then(|u| u.host_str()).unwrap_or("").to_string();
+    let next = attempt.url().host_str().unwrap_or("").to_string();
+    if attempt.previous().len() > MAX_REDIRECTS {
+        let message = format!("more than {MAX_REDIRECTS} redirects");
+        attempt.error(message)
+    } else if next != first {
+        let message = format!(
+            "redirected to {}, another host: fed311 follows redirects only within the endpoint's host \
+             (set the jurisdiction's endpoint to the new address)",
+            attempt.url()
+        );
+        attempt.error(message)
+    } else {
+        attempt.follow()
     }
 }
 
