@@ -31,6 +31,9 @@ pub enum CityError {
         /// What the body said.
         detail: String,
     },
+    /// The city pages without end: even the narrowest window never finishes.
+    #[error("{0}")]
+    Endless(String),
     /// Our own store failed.
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),

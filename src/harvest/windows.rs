@@ -26,6 +26,9 @@ const MIN_WINDOW: SignedDuration = SignedDuration::from_mins(1);
 const GAP_WORTH_PROBING: SignedDuration = SignedDuration::from_hours(24);
 /// Pages per window before giving up on a server that never stops.
 const MAX_PAGES: u32 = 10_000;
+/// Records one paged window may hold in memory before it is narrowed: what bounds a pass's
+/// memory when a city pages through far more than expected.
+const MAX_WINDOW_RECORDS: usize = 100_000;
 /// Answers smaller than this are never suspected of being capped.
 const SMALLEST_CAP: usize = 10;
 
@@ -42,6 +45,8 @@ pub(super) enum Axis {
 pub(super) struct Answer {
     records: Vec<ServiceRequest>,
     size: usize,
+    /// Paging stopped at [`MAX_WINDOW_RECORDS`] or [`MAX_PAGES`] with more to come.
+    overflowed: bool,
 }
 
 /// A store write under way.
@@ -125,6 +130,17 @@ impl CityPass<'_> {
         answer: Answer,
     ) -> Result<Verdict, CityError> {
         let span = to.duration_since(from);
+        if answer.overflowed {
+            if span > MIN_WINDOW {
+                return Ok(Verdict::Narrow(span / 2));
+            }
+            return Err(CityError::Endless(format!(
+                "{}: more than {MAX_WINDOW_RECORDS} records or {MAX_PAGES} pages in one {}-second window \
+                 from {from}: the server pages without end",
+                self.city.id,
+                span.as_secs()
+            )));
+        }
         let windows_matter = self.plan.paging == Paging::None && !self.profile.ignores_dates && span > MIN_WINDOW;
         if windows_matter {
             if let Some(cap) = self.known_cap() {
@@ -205,7 +221,7 @@ impl CityPass<'_> {
         if self.plan.paging == Paging::None {
             return self.fetch_answer(&window).await;
         }
-        let mut all = Answer { records: Vec::new(), size: 0 };
+        let mut all = Answer { records: Vec::new(), size: 0, overflowed: true };
         let mut previous: HashSet<String> = HashSet::new();
         for page in 0..MAX_PAGES {
             let mut params = window.clone();
@@ -217,9 +233,10 @@ impl CityPass<'_> {
                 // Page 2 repeats page 1: paging is ignored here; narrow windows instead.
                 tracing::info!(jurisdiction = %self.city.id, "Server ignores paging, narrowing windows instead");
                 self.plan.paging = Paging::None;
-                return Ok(all);
+                return Ok(Answer { overflowed: false, ..all });
             }
             if answer.size == 0 || replayed {
+                all.overflowed = false;
                 break;
             }
             if page == 1 && !self.plan.page_size_known && all.size < self.plan.page_size as usize {
@@ -229,6 +246,10 @@ impl CityPass<'_> {
             all.size += answer.size;
             all.records.extend(answer.records);
             if short {
+                all.overflowed = false;
+                break;
+            }
+            if all.records.len() > MAX_WINDOW_RECORDS {
                 break;
             }
             previous = page_ids;
@@ -238,7 +259,7 @@ impl CityPass<'_> {
 
     async fn fetch_answer(&mut self, params: &[Param]) -> Result<Answer, CityError> {
         let (records, skipped) = self.fetch_requests(params).await?;
-        Ok(Answer { size: records.len() + skipped, records })
+        Ok(Answer { size: records.len() + skipped, records, overflowed: false })
     }
 
     /// Upserts records; on the requested axis, also records how far the sweep got.
@@ -326,14 +347,18 @@ impl CityPass<'_> {
         SignedDuration::from_hours(24 * i64::from(days.max(1)))
     }
 
-    /// The next window: as wide as allowed when paging; otherwise sized by the density just
-    /// seen so that an answer holds about 90% of the cap.
+    /// The next window, sized by the density just seen: when paging, to hold about half of
+    /// [`MAX_WINDOW_RECORDS`]; otherwise about 90% of the cap.
     fn next_window(&self, window: SignedDuration, size: usize) -> SignedDuration {
         let max = self.max_window();
-        if self.plan.paging != Paging::None || self.profile.ignores_dates {
+        if self.profile.ignores_dates {
             return max;
         }
-        let target = 0.9 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64;
+        let target = if self.plan.paging != Paging::None {
+            (MAX_WINDOW_RECORDS / 2) as f64
+        } else {
+            0.9 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64
+        };
         let factor = if size == 0 { 4.0 } else { (target / size as f64).clamp(0.25, 4.0) };
         window.mul_f64(factor).clamp(MIN_WINDOW, max)
     }
