@@ -17,6 +17,7 @@ fn check_names_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
     write_city(dir.path(), "good", "https://example.org/open311/v2/", "");
     write_city(dir.path(), "typo", "https://example.org/open311/v2/", "page_sise = 50");
+    write_city(dir.path(), "quoted", "https://example.org/open311/v2/", "backfill_from = \"2026-11-01\"");
     write_city(dir.path(), "zone", "https://example.org/open311/v2/", "");
     let zone_file = dir.path().join("zone.toml");
     let text = std::fs::read_to_string(&zone_file).unwrap().replace("America/Toronto", "Europe/Atlantis");
@@ -24,6 +25,8 @@ fn check_names_file_and_key() {
     let (ok, _, stderr) = fed311(dir.path(), dir.path(), &["check"]);
     assert!(!ok);
     assert!(stderr.contains("typo.toml") && stderr.contains("page_sise"), "{stderr}");
+    let quoted = stderr.lines().find(|l| l.contains("quoted.toml")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(quoted.contains("backfill_from") && quoted.contains("line 5"), "the key and line, not a byte: {quoted}");
     assert!(
         stderr.contains("zone.toml") && stderr.contains("timezone") && stderr.contains("Europe/Atlantis"),
         "{stderr}"

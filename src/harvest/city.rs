@@ -31,6 +31,14 @@ pub enum CityError {
         /// What the body said.
         detail: String,
     },
+    /// The city answered with success, but nothing readable.
+    #[error("{url}: unreadable answer: {detail}")]
+    Unreadable {
+        /// What was asked.
+        url: String,
+        /// What is wrong with the body.
+        detail: String,
+    },
     /// The city pages without end: even the narrowest window never finishes.
     #[error("{0}")]
     Endless(String),

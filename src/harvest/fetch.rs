@@ -84,6 +84,10 @@ impl CityPass<'_> {
     /// A 2xx body, or an error naming the city's complaint.
     pub(super) fn accept(&self, fetched: Fetched, resource: &str) -> Result<Vec<u8>, CityError> {
         if fetched.status.is_success() {
+            if let Some(kind) = compressed(&fetched.body) {
+                let detail = format!("the body is {kind} data sent without a matching Content-Encoding header");
+                return Err(CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail });
+            }
             return Ok(fetched.body);
         }
         let detail = match read::parse_errors(&fetched.body) {
@@ -95,8 +99,9 @@ impl CityPass<'_> {
         Err(CityError::Answer { url: self.url(resource, &[]).to_string(), status: fetched.status.as_u16(), detail })
     }
 
+    /// A successful answer whose body cannot be read.
     pub(super) fn answer_error(&self, resource: &str, e: WireError) -> CityError {
-        CityError::Answer { url: self.url(resource, &[]).to_string(), status: 200, detail: e.to_string() }
+        CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail: e.to_string() }
     }
 
     pub(super) fn url(&self, resource: &str, params: &[Param]) -> Url {
@@ -142,4 +147,13 @@ pub(super) fn snippet(body: &[u8]) -> String {
 /// Percent-encodes one path segment (service codes may hold `/`, spaces, `&`, `@`).
 pub fn encode_segment(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// Compressed bytes a server sent as if plain: gzip's or zlib's magic numbers.
+fn compressed(body: &[u8]) -> Option<&'static str> {
+    match body {
+        [0x1f, 0x8b, ..] => Some("gzip"),
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => Some("deflate (zlib)"),
+        _ => None,
+    }
 }

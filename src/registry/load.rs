@@ -199,19 +199,32 @@ pub fn load_file(file: &Path) -> Result<Jurisdiction, Vec<RegistryError>> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         vec![RegistryError { file: file.to_path_buf(), key: None, message: format!("cannot read: {e}") }]
     })?;
-    let raw: JurisdictionFile = toml::from_str(&text).map_err(|e| vec![toml_error(file, &e)])?;
+    let raw: JurisdictionFile = toml::from_str(&text).map_err(|e| vec![toml_error(file, &text, &e)])?;
     validate(file, raw)
 }
 
-fn toml_error(file: &Path, e: &toml::de::Error) -> RegistryError {
+/// A TOML or type error, naming the key: from the message (unknown or missing fields), else
+/// from the `key = value` line the error points at.
+fn toml_error(file: &Path, text: &str, e: &toml::de::Error) -> RegistryError {
     let message = e.message().to_string();
+    let start = e.span().map(|span| span.start.min(text.len()));
+    let line_number = start.map(|at| text[..at].matches('\n').count() + 1);
+    let line_key = start.and_then(|at| {
+        let line =
+            text[..at].rsplit('\n').next().unwrap_or("").to_string() + text[at..].split('\n').next().unwrap_or("");
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim();
+        (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .then(|| key.to_string())
+    });
     let key = message
         .strip_prefix("unknown field `")
         .or_else(|| message.strip_prefix("missing field `"))
         .and_then(|rest| rest.split('`').next())
-        .map(str::to_string);
-    let line = e.span().map(|span| format!(" (at byte {})", span.start)).unwrap_or_default();
-    RegistryError { file: file.to_path_buf(), key, message: format!("{message}{line}") }
+        .map(str::to_string)
+        .or(line_key);
+    let at = line_number.map(|n| format!(" (line {n})")).unwrap_or_default();
+    RegistryError { file: file.to_path_buf(), key, message: format!("{message}{at}") }
 }
 
 fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<RegistryError>> {
