@@ -693,6 +693,120 @@ fn data_is_not_mistaken_for_errors() {
     assert_eq!(err.to_string(), "the city answered with an error: 404: gone");
 }
 
+// ---------------------------------------------------------------- hostile cities
+
+#[test]
+fn status_words_for_closed_in_other_languages() {
+    let words = "geschlossen|Geschlossen|suljettu|valmis|käsitelty|Käsitelty|fermé|FERMÉ|résolu|cerrado|\
+                 fechado|gesloten|lukket|stängd|Stängd|κλειστό|ΚΛΕΙΣΤΌ|chiuso|zamknięte|uzavřeno|suletud|\
+                 afsluttet|erledigt|abgeschlossen|completed|cancelled|archived";
+    let still_open = "in progress|acknowledged|reopened|not closed|unresolved|offen|avoin";
+    let closed: Vec<&str> = words.split('|').collect();
+    let all: Vec<&str> = closed.iter().copied().chain(still_open.split('|')).collect();
+    let records: Vec<String> =
+        all.iter().enumerate().map(|(i, w)| format!(r#"{{"service_request_id":"{i}","status":"{w}"}}"#)).collect();
+    let parsed = requests(&format!("[{}]", records.join(",")));
+    for (r, word) in parsed.items.iter().zip(&all) {
+        let expected = if closed.contains(word) { Status::Closed } else { Status::Open };
+        assert_eq!(r.status, expected, "{word}");
+        assert_eq!(r.status_raw.as_deref(), Some(*word), "the city's word is kept");
+    }
+    assert_eq!(parsed.items.len(), all.len());
+}
+
+#[test]
+fn epoch_datetimes_are_utc_instants() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","requested_datetime":"1763632800","updated_datetime":1763632800123,
+             "expected_datetime":"0"},
+            {"service_request_id":"2","requested_datetime":"20251120","updated_datetime":"17636328001"}]"#,
+    );
+    let (a, b) = (&parsed.items[0], &parsed.items[1]);
+    assert_eq!(utc(a.requested_datetime).as_deref(), Some("2025-11-20T10:00:00Z"), "seconds");
+    assert_eq!(a.requested_text.as_deref(), Some("1763632800"));
+    assert_eq!(utc(a.updated_datetime).as_deref(), Some("2025-11-20T10:00:00Z"), "milliseconds, as a JSON number");
+    assert_eq!((a.expected_datetime, a.expected_text.as_deref()), (None, Some("0")), "epoch zero is a blank");
+    assert_eq!(utc(b.requested_datetime).as_deref(), Some("2025-11-20T05:00:00Z"), "a basic-format date in Toronto");
+    assert_eq!((b.updated_datetime, b.updated_text.as_deref()), (None, Some("17636328001")), "11 digits: not an epoch");
+}
+
+#[test]
+fn far_future_requested_and_updated_are_absent() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","requested_datetime":"2999-01-01T00:00:00Z",
+             "updated_datetime":"2999-01-01T00:00:00Z","expected_datetime":"2999-01-01T00:00:00Z"},
+            {"service_request_id":"2","requested_datetime":"2020-01-01T00:00:00Z",
+             "expected_datetime":"2035-01-01T00:00:00Z"}]"#,
+    );
+    let (far, fine) = (&parsed.items[0], &parsed.items[1]);
+    assert_eq!((far.requested_datetime, far.updated_datetime, far.expected_datetime), (None, None, None));
+    assert_eq!(far.requested_text.as_deref(), Some("2999-01-01T00:00:00Z"), "the text is kept");
+    assert_eq!(far.updated_text.as_deref(), Some("2999-01-01T00:00:00Z"));
+    let raw: serde_json::Value = serde_json::from_str(&far.raw).unwrap();
+    assert_eq!(raw["requested_datetime"], "2999-01-01T00:00:00Z", "and so is the raw payload");
+    assert_eq!(utc(fine.requested_datetime).as_deref(), Some("2020-01-01T00:00:00Z"));
+    assert_eq!(utc(fine.expected_datetime).as_deref(), Some("2035-01-01T00:00:00Z"), "a promise may be ahead");
+}
+
+#[test]
+fn coordinates_with_a_decimal_comma() {
+    let parsed = requests(
+        r#"[{"service_request_id":"1","lat":"39,17","long":"-84,51"},
+            {"service_request_id":"2","lat":"1,234,5","long":"10"},
+            {"service_request_id":"3","lat":"39, 17","long":"10"}]"#,
+    );
+    let points: Vec<(Option<f64>, Option<f64>)> = parsed.items.iter().map(|r| (r.lat, r.long)).collect();
+    assert_eq!(points, [(Some(39.17), Some(-84.51)), (None, None), (None, None)]);
+    let xml = "<service_requests><request><service_request_id>1</service_request_id>\
+               <lat>50,94</lat><long>6,96</long></request></service_requests>";
+    let parsed = parse_requests(xml.as_bytes(), &zone("Europe/Berlin")).unwrap();
+    assert_eq!((parsed.items[0].lat, parsed.items[0].long), (Some(50.94), Some(6.96)));
+}
+
+const LATIN1_XML: &[u8] = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<service_requests><request>\
+    <service_request_id>1</service_request_id><address>Stra\xdfe in K\xf6ln, caf\xe9</address>\
+    <description>\xc4rger \xfcber M\xfcll</description></request></service_requests>";
+
+#[test]
+fn latin1_xml_declaration_is_honoured() {
+    let parsed = parse_requests(LATIN1_XML, &zone("Europe/Berlin")).unwrap();
+    let r = &parsed.items[0];
+    assert_eq!(r.address.as_deref(), Some("Straße in Köln, café"));
+    assert_eq!(r.description.as_deref(), Some("Ärger über Müll"));
+    assert!(!r.raw.contains('\u{fffd}'), "{}", r.raw);
+    let raw: serde_json::Value = serde_json::from_str(&r.raw).unwrap();
+    assert_eq!(raw["address"], "Straße in Köln, café", "the raw payload is the city's text in UTF-8");
+    let windows = b"<?xml version='1.0' encoding='windows-1252'?><services><service>\
+        <service_code>1</service_code><service_name>Caf\xe9 \x80</service_name></service></services>";
+    assert_eq!(parse_services(windows).unwrap().items[0].service_name, "Café €");
+}
+
+#[test]
+fn utf8_under_a_latin1_declaration_stays_utf8() {
+    let body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><service_requests><request>\
+                <service_request_id>1</service_request_id><address>Straße in Köln</address></request>\
+                </service_requests>";
+    let parsed = parse_requests(body.as_bytes(), &zone("Europe/Berlin")).unwrap();
+    assert_eq!(parsed.items[0].address.as_deref(), Some("Straße in Köln"));
+}
+
+#[test]
+fn http_charset_is_decoded_before_parsing() {
+    let json = b"[{\"service_request_id\":\"1\",\"address\":\"Stra\xdfe\"}]";
+    let decoded = decode_to_utf8(json, Some("iso-8859-1"));
+    let parsed = parse_requests(&decoded, &toronto()).unwrap();
+    assert_eq!(parsed.items[0].address.as_deref(), Some("Straße"));
+    assert!(parsed.items[0].raw.contains("Straße"), "{}", parsed.items[0].raw);
+    assert_eq!(decode_to_utf8(json, None).as_ref(), json, "no charset: unchanged");
+    assert_eq!(decode_to_utf8(json, Some("utf-8")).as_ref(), json);
+    assert_eq!(decode_to_utf8(json, Some("no-such-charset")).as_ref(), json);
+    let utf8 = "[{\"address\":\"Straße\"}]".as_bytes();
+    assert_eq!(decode_to_utf8(utf8, Some("ISO-8859-1")).as_ref(), utf8, "valid UTF-8 is kept");
+    let xml = decode_to_utf8(LATIN1_XML, Some("iso-8859-1"));
+    let parsed = parse_requests(&xml, &zone("Europe/Berlin")).unwrap();
+    assert_eq!(parsed.items[0].address.as_deref(), Some("Straße in Köln, café"), "then the declaration is moot");
+}
+
 // ---------------------------------------------------------------- throughput
 
 /// Throughput of the JSON request path. Run with

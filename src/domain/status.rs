@@ -1,5 +1,8 @@
 //! The one status vocabulary: GeoReport's `open`/`closed`, derived from whatever a city says.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 /// Normalized request status, as the GeoReport v2 spec defines it.
@@ -12,33 +15,164 @@ pub enum Status {
     Closed,
 }
 
-/// Raw status words (lowercased) that mean the request is finished. Cities use the spec's
-/// `closed`, FixMyStreet's extended set, 6Aika's `done`, Accela-style words and the like.
+/// Raw status words that mean the request is finished, as cities write them; they are compared
+/// folded (see [`fold`]), so case, accents and the Greek tonos do not matter. Cities use the
+/// spec's `closed`, FixMyStreet's extended set (field guide §3), 6Aika's `done`, Accela-style
+/// words, and the word for "closed" or "resolved" in their own language (Mark-a-Spot and
+/// Klarschiff in Germany, 6Aika in Finland, CitySDK in Lamía, Lisboa and Zaragoza: §5).
+/// Words that also mean something unfinished are left out (Swedish `klar`, "ready"; `löst`,
+/// which folds to English `lost`).
 const CLOSED_WORDS: &[&str] = &[
+    // English, FixMyStreet, Accela, SeeClickFix.
     "closed",
     "fixed",
     "done",
     "resolved",
+    "solved",
     "completed",
     "complete",
+    "finished",
     "duplicate",
     "cancelled",
     "canceled",
     "rejected",
+    "withdrawn",
+    "invalid",
+    "archived",
     "not_councils_responsibility",
     "no_further_action",
     "internal_referral",
-    "archived",
+    "unable_to_fix",
+    "wont_fix",
+    // German.
     "erledigt",
     "abgeschlossen",
+    "geschlossen",
+    "gelöst",
+    "behoben",
+    "archiviert",
+    "abgelehnt",
+    // Finnish.
+    "suljettu",
+    "valmis",
+    "käsitelty",
+    "ratkaistu",
+    // Estonian.
+    "suletud",
+    "lahendatud",
+    // French.
+    "fermé",
+    "résolu",
+    "clos",
+    "clôturé",
+    "terminé",
+    // Spanish.
+    "cerrado",
+    "cerrada",
+    "resuelto",
+    "resuelta",
+    "finalizado",
+    "finalizada",
+    // Portuguese.
+    "fechado",
+    "fechada",
+    "resolvido",
+    "resolvida",
+    "concluído",
+    "concluída",
+    // Italian.
+    "chiuso",
+    "chiusa",
+    "risolto",
+    "risolta",
+    "completato",
+    // Dutch.
+    "gesloten",
+    "opgelost",
+    "afgehandeld",
+    "afgerond",
+    // Norwegian and Danish.
+    "lukket",
+    "avsluttet",
+    "afsluttet",
+    "ferdig",
+    // Swedish.
+    "stängd",
+    "stängt",
+    "avslutad",
+    "åtgärdad",
+    // Polish.
+    "zamknięte",
+    "zamknięty",
+    "zamknięta",
+    "rozwiązane",
+    "załatwione",
+    // Czech.
+    "uzavřeno",
+    "uzavřený",
+    "vyřešeno",
+    "vyřízeno",
+    // Greek.
+    "κλειστό",
+    "κλειστή",
+    "κλειστά",
+    "επιλύθηκε",
+    "ολοκληρώθηκε",
+    "ολοκληρωμένο",
 ];
+
+/// The closed words, folded, for lookups.
+static CLOSED: LazyLock<HashSet<String>> = LazyLock::new(|| CLOSED_WORDS.iter().map(|w| fold(w)).collect());
+
+/// A status word reduced for comparison: Unicode lowercase (`to_ascii_lowercase` would keep
+/// `É`, `Ä` and Greek capitals), accents and the Greek tonos dropped (all-caps Greek is written
+/// without them, and cities drop French accents), apostrophes dropped (`won't`), spaces and `-`
+/// as `_`, trimmed.
+fn fold(raw: &str) -> String {
+    raw.trim().to_lowercase().chars().filter(|c| !matches!(c, '\'' | '\u{2019}')).map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    match c {
+        ' ' | '-' => '_',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' => 'a',
+        'ç' | 'č' | 'ć' => 'c',
+        'ď' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ł' => 'l',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ř' => 'r',
+        'š' | 'ś' => 's',
+        'ť' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ů' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ž' | 'ź' | 'ż' => 'z',
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        'ς' => 'σ',
+        other => other,
+    }
+}
 
 impl Status {
     /// Normalizes a city's raw status. Unknown words count as open: a request is only
-    /// closed when the city says so in a word we recognise.
+    /// closed when the city says so in a word we recognise. A status is closed when, folded,
+    /// it is a closed word, starts with `closed` or `fixed` (`Closed - Duplicate`, `fixed -
+    /// council`), or its first word is a closed word (`Geschlossen (erledigt)`, `Resolved:
+    /// crew sent`) and no later word reopens it. So `not closed`, `unresolved`, `ei käsitelty`
+    /// ("not handled"), `in progress` and `reopened` stay open.
     pub fn from_raw(raw: &str) -> Status {
-        let word = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        let closed = CLOSED_WORDS.iter().any(|w| word == *w) || word.starts_with("closed") || word.starts_with("fixed");
+        let word = fold(raw);
+        let closed = CLOSED.contains(&word)
+            || ((word.starts_with("closed") || word.starts_with("fixed") || first_word_closed(&word))
+                && !word.contains("reopen"));
         if closed { Status::Closed } else { Status::Open }
     }
 
@@ -60,6 +194,13 @@ impl Status {
     }
 }
 
+/// Whether the first word of a folded status (up to `_`, `:`, `(`, `,`, `.`, `/`, `;`) is a
+/// closed word.
+fn first_word_closed(word: &str) -> bool {
+    let first = word.split(['_', ':', '(', ',', '.', '/', ';']).next().unwrap_or_default();
+    first.len() < word.len() && CLOSED.contains(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +215,33 @@ mod tests {
         assert_eq!(Status::from_raw("Received"), Status::Open);
         assert_eq!(Status::from_raw("done"), Status::Closed);
         assert_eq!(Status::from_raw("not councils responsibility"), Status::Closed);
+    }
+
+    /// Status words separated by `|`.
+    fn words(list: &str) -> impl Iterator<Item = &str> {
+        list.split('|')
+    }
+
+    #[test]
+    fn closed_in_other_languages_and_any_case() {
+        let closed = "geschlossen|Geschlossen|GESCHLOSSEN|erledigt|Abgeschlossen|suljettu|Suljettu|valmis|käsitelty|\
+             KÄSITELTY|Käsitelty|fermé|FERMÉ|Fermé|ferme|résolu|RÉSOLU|Resolu|cerrado|Cerrado|fechado|\
+             Fechado|gesloten|Gesloten|lukket|Lukket|stängd|STÄNGD|Stängd|κλειστό|Κλειστό|ΚΛΕΙΣΤΌ|ΚΛΕΙΣΤΟ|\
+             chiuso|risolto|afsluttet|zamknięte|ZAMKNIĘTE|uzavřeno|UZAVŘENO|suletud|completed|cancelled|\
+             canceled|archived|Invalid|won't fix|Closed - Duplicate|Geschlossen (erledigt)|\
+             Resolved: crew sent|Completed - No Action";
+        for word in words(closed) {
+            assert_eq!(Status::from_raw(word), Status::Closed, "{word}");
+        }
+    }
+
+    #[test]
+    fn open_ish_words_stay_open() {
+        let open = "in progress|In Progress|acknowledged|reopened|reopen|Closed - Reopened|not closed|Not Closed|\
+             unresolved|UNRESOLVED|ei käsitelty|offen|in Bearbeitung|avoin|ouvert|abierto|aberto|\
+             open - duplicate|action_scheduled|for_triage||  ";
+        for word in words(open) {
+            assert_eq!(Status::from_raw(word), Status::Open, "{word}");
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Lenient reading of the datetimes cities send, and the one form fed311 writes.
 //!
 //! Cities send W3C datetimes with or without a zone, with or without fractions, with a space
-//! instead of `T`, zones like `-05`, bare dates, and epoch zero for "blank". A value without a
-//! zone is read in the city's time zone; epoch zero and earlier mean "absent".
+//! instead of `T`, zones like `-05`, bare dates, Unix time in seconds or milliseconds, and
+//! epoch zero for "blank". A value without a zone is read in the city's time zone; epoch zero
+//! and anything before 1971 mean "absent".
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
@@ -14,7 +15,24 @@ const EARLIEST_REAL: i64 = 31_536_000;
 /// Reads a city's datetime text. `zone` is the city's time zone, used when the text has none.
 /// Returns `None` for empty text, placeholders and text that is not a date at all.
 pub fn parse_lenient(text: &str, zone: &TimeZone) -> Option<Timestamp> {
-    parse_any(text, zone).filter(|instant| instant.as_second() > EARLIEST_REAL)
+    parse_any(text, zone).or_else(|| parse_epoch(text)).filter(|instant| instant.as_second() > EARLIEST_REAL)
+}
+
+/// Unix time, as some back ends write it (fms-endpoint's blank dates were epoch values, field
+/// guide §4.1): 9–10 digits are seconds (1973–2286), 12–13 digits milliseconds (the same
+/// span). Other all-digit text is not read as an epoch: 8 digits are a basic-format date
+/// (`20261120`), which jiff reads, and 11 or 14 digits are nothing we can be sure of.
+fn parse_epoch(text: &str) -> Option<Timestamp> {
+    let digits = text.trim();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: i64 = digits.parse().ok()?;
+    match digits.len() {
+        9 | 10 => Timestamp::from_second(value).ok(),
+        12 | 13 => Timestamp::from_millisecond(value).ok(),
+        _ => None,
+    }
 }
 
 /// Reads a datetime a client sent as a query bound (`start_date`, `updated_before`…): the
@@ -106,6 +124,29 @@ mod tests {
     #[test]
     fn reads_date_only_as_local_midnight() {
         assert_eq!(utc("2016-01-12").as_deref(), Some("2016-01-12T05:00:00Z"));
+    }
+
+    #[test]
+    fn reads_epoch_seconds_and_milliseconds_as_utc() {
+        assert_eq!(utc("1763632800").as_deref(), Some("2025-11-20T10:00:00Z"));
+        assert_eq!(utc(" 1763632800 ").as_deref(), Some("2025-11-20T10:00:00Z"));
+        assert_eq!(utc("1763632800123").as_deref(), Some("2025-11-20T10:00:00Z"), "milliseconds");
+        assert_eq!(utc("176363280012").as_deref(), Some("1975-08-04T05:48:00Z"), "12-digit milliseconds");
+        assert_eq!(utc("123456789").as_deref(), Some("1973-11-29T21:33:09Z"), "9-digit seconds");
+        // Epoch zero and times before 1971 are blanks, in any unit.
+        assert_eq!(utc("0"), None);
+        assert_eq!(utc("0000000000"), None);
+        assert_eq!(utc("0000000000000"), None);
+        assert_eq!(utc("000031536000"), None, "12 digits of milliseconds: 1970");
+        // Other all-digit text is not an epoch.
+        for text in ["17636328", "17636328001", "17636328001234", "176363280012345", "-1763632800", "+1763632800"] {
+            assert_eq!(utc(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_basic_format_dates() {
+        assert_eq!(utc("20261120").as_deref(), Some("2026-11-20T05:00:00Z"));
     }
 
     #[test]

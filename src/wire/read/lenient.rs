@@ -63,7 +63,7 @@ impl<'a> Scalar<'a> {
             Scalar::Int(i) => i as f64,
             Scalar::UInt(u) => u as f64,
             Scalar::Float(f) => f,
-            Scalar::Str(s) => s.parse().ok()?,
+            Scalar::Str(s) => s.parse().ok().or_else(|| decimal_comma(&s))?,
             Scalar::List(items) => return items.into_iter().find_map(Scalar::into_f64),
             _ => return None,
         };
@@ -91,6 +91,19 @@ impl<'a> Scalar<'a> {
             other => other.into_f64().and_then(whole),
         }
     }
+}
+
+/// A number written with a decimal comma, as European back ends do (`"39,17"` → 39.17): an
+/// optional sign, digits, one comma, digits, and no dot. Lists and thousands separators
+/// (`"1,234,5"`, `"39, 17"`, `"1.234,5"`) are not numbers.
+fn decimal_comma(s: &str) -> Option<f64> {
+    let (whole, fraction) = s.split_once(',')?;
+    let digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(digits) || !all_digits(fraction) {
+        return None;
+    }
+    format!("{whole}.{fraction}").parse().ok()
 }
 
 fn whole(f: f64) -> Option<i64> {

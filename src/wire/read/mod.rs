@@ -6,11 +6,13 @@
 //! Records that cannot be used are dropped with a warning in [`Parsed::skipped`]; a body that
 //! is not data at all (empty, HTML, an `errors` document, garbage) is a [`WireError`].
 //!
-//! Layout: `sniff` (bytes → cleaned text + format), `lenient` and `many` (tolerant field
-//! types), `json` and `xml` (documents → records), `body` (the shared pipeline), then one
-//! module per document kind: `requests`, `services`, `discovery`, `receipts`, `errors`.
+//! Layout: `charset` (bytes → UTF-8 text, honouring a declared charset), `sniff` (text →
+//! cleaned document + format), `lenient` and `many` (tolerant field types), `json` and `xml`
+//! (documents → records), `body` (the shared pipeline), then one module per document kind:
+//! `requests`, `services`, `discovery`, `receipts`, `errors`.
 
 mod body;
+mod charset;
 mod definition;
 mod discovery;
 mod errors;
@@ -31,6 +33,8 @@ use crate::domain::{Discovery, PostReceipt, Service, ServiceDefinition, ServiceR
 use crate::registry::WireFormat;
 
 use body::Body;
+
+pub use charset::decode_to_utf8;
 
 /// A list document as read: the usable records, plus one warning per record dropped.
 #[derive(Debug, Clone, PartialEq)]

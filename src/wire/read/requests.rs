@@ -4,10 +4,11 @@
 //! `sevicerequest_id`, `address_string`, `status_note`; Klarschiff's `adress_id`), lenient
 //! datetimes in the city's zone, range-checked coordinates, and the city's status word kept
 //! beside the normalized one. Records without an id are skipped (Chicago lists requests that
-//! are still being processed without one).
+//! are still being processed without one). Instants no request can have yet (requested or
+//! updated in the future, expected decades ahead) are absent, their text kept as sent.
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use super::body::{Body, Record, Shape};
@@ -69,20 +70,42 @@ struct RequestRecord<'a> {
     media_url: Text<'a>,
 }
 
+/// How far past now a `requested_datetime` or `updated_datetime` may be and still be believed:
+/// clock skew and a zone mistaken by a day, not a placeholder like `2999-01-01` (which would
+/// make the city's sync lag negative).
+const FUTURE_SLACK: SignedDuration = SignedDuration::from_hours(2 * 24);
+
+/// How far ahead an `expected_datetime` may be: a promise, so in the future, but not further
+/// than 20 years (of 366 days) ahead.
+const EXPECTED_HORIZON: SignedDuration = SignedDuration::from_hours(20 * 366 * 24);
+
 /// Reads a request list.
 pub(super) fn parse_list(body: &Body<'_>, zone: &TimeZone) -> Result<Parsed<ServiceRequest>, WireError> {
-    body.parse_list(&REQUESTS, |record: RequestRecord, raw| record.into_request(raw, zone))
+    parse_list_at(body, zone, Timestamp::now())
+}
+
+/// Reads a request list as of `now`, which bounds the instants believed.
+fn parse_list_at(body: &Body<'_>, zone: &TimeZone, now: Timestamp) -> Result<Parsed<ServiceRequest>, WireError> {
+    let after = |span| now.checked_add(span).unwrap_or(Timestamp::MAX);
+    let limits = Limits { happened: after(FUTURE_SLACK), expected: after(EXPECTED_HORIZON) };
+    body.parse_list(&REQUESTS, |record: RequestRecord, raw| record.into_request(raw, zone, &limits))
+}
+
+/// The latest instants believed for what has happened and for what is expected.
+struct Limits {
+    happened: Timestamp,
+    expected: Timestamp,
 }
 
 impl RequestRecord<'_> {
-    fn into_request(self, raw: Record<'_>, zone: &TimeZone) -> Result<ServiceRequest, String> {
+    fn into_request(self, raw: Record<'_>, zone: &TimeZone, limits: &Limits) -> Result<ServiceRequest, String> {
         let Some(id) = self.service_request_id.or(self.sevicerequest_id).owned() else {
             return Err("has no service_request_id".to_owned());
         };
         let status_raw = self.status.owned();
-        let (requested_datetime, requested_text) = when(self.requested_datetime, zone);
-        let (updated_datetime, updated_text) = when(self.updated_datetime, zone);
-        let (expected_datetime, expected_text) = when(self.expected_datetime, zone);
+        let (requested_datetime, requested_text) = when(self.requested_datetime, zone, limits.happened);
+        let (updated_datetime, updated_text) = when(self.updated_datetime, zone, limits.happened);
+        let (expected_datetime, expected_text) = when(self.expected_datetime, zone, limits.expected);
         let (lat, long) = coordinates(self.lat.0, self.long.0);
         Ok(ServiceRequest {
             service_request_id: id,
@@ -122,9 +145,10 @@ fn status_of(word: &str) -> Status {
     }
 }
 
-/// A datetime as an instant (read in the city's zone when it has none) and as sent.
-fn when(text: Text<'_>, zone: &TimeZone) -> (Option<Timestamp>, Option<String>) {
-    let instant = text.0.as_deref().and_then(|t| parse_lenient(t, zone));
+/// A datetime as an instant (read in the city's zone when it has none; absent after `latest`)
+/// and as sent.
+fn when(text: Text<'_>, zone: &TimeZone, latest: Timestamp) -> (Option<Timestamp>, Option<String>) {
+    let instant = text.0.as_deref().and_then(|t| parse_lenient(t, zone)).filter(|t| *t <= latest);
     (instant, text.owned())
 }
 
@@ -137,5 +161,54 @@ pub(super) fn coordinates(lat: Option<f64>, long: Option<f64>) -> (Option<f64>, 
             (Some(la), Some(lo))
         }
         _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn read(json: &str, now: &str) -> ServiceRequest {
+        let body = Body::read(json.as_bytes()).unwrap();
+        let mut parsed = parse_list_at(&body, &TimeZone::UTC, at(now)).unwrap();
+        assert!(parsed.skipped.is_empty(), "{:?}", parsed.skipped);
+        parsed.items.remove(0)
+    }
+
+    #[test]
+    fn requested_and_updated_after_two_days_from_now_are_absent() {
+        let now = "2025-11-20T10:00:00Z";
+        let r = read(
+            r#"{"service_request_id":"1","requested_datetime":"2025-11-22T09:59:59Z",
+                "updated_datetime":"2025-11-22T10:00:01Z"}"#,
+            now,
+        );
+        assert_eq!(r.requested_datetime, Some(at("2025-11-22T09:59:59Z")), "within two days: clock skew");
+        assert_eq!(r.updated_datetime, None, "past two days");
+        assert_eq!(r.updated_text.as_deref(), Some("2025-11-22T10:00:01Z"), "the text is kept");
+        let far = read(
+            r#"{"service_request_id":"1","requested_datetime":"2999-01-01T00:00:00Z",
+                "updated_datetime":"2999-01-01T00:00:00Z"}"#,
+            now,
+        );
+        assert_eq!((far.requested_datetime, far.updated_datetime), (None, None));
+        assert_eq!(far.requested_text.as_deref(), Some("2999-01-01T00:00:00Z"));
+        assert!(far.raw.contains("2999-01-01T00:00:00Z"), "{}", far.raw);
+    }
+
+    #[test]
+    fn expected_may_be_ahead_but_not_decades_ahead() {
+        let now = "2025-11-20T10:00:00Z";
+        let r = read(r#"{"service_request_id":"1","expected_datetime":"2045-11-01T00:00:00Z"}"#, now);
+        assert_eq!(r.expected_datetime, Some(at("2045-11-01T00:00:00Z")));
+        let r = read(r#"{"service_request_id":"1","expected_datetime":"2026-06-01T00:00:00Z"}"#, now);
+        assert_eq!(r.expected_datetime, Some(at("2026-06-01T00:00:00Z")));
+        let r = read(r#"{"service_request_id":"1","expected_datetime":"2046-01-01T00:00:00Z"}"#, now);
+        assert_eq!(r.expected_datetime, None, "more than 20 years ahead");
+        assert_eq!(r.expected_text.as_deref(), Some("2046-01-01T00:00:00Z"));
     }
 }

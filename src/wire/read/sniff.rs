@@ -1,15 +1,14 @@
 //! Sniffing: from raw bytes to clean document text and its format, judged from the content
-//! alone (cities mislabel Content-Type). Owns the byte-level repairs cities need: the UTF-8
-//! BOM, control characters illegal in XML (U+0010 in Bloomington), junk before the document
-//! (a pasted `HTTP/1.1 403` status line, "Content is not allowed in prolog"), JSONP padding,
-//! and recognising an HTML page for what it is.
-
+//! alone (cities mislabel Content-Type). Owns the repairs cities need: the byte order mark and
+//! a declared charset (through `charset`), control characters illegal in XML (U+0010 in
+//! Bloomington), junk before the document (a pasted `HTTP/1.1 403` status line, "Content is
+//! not allowed in prolog"), JSONP padding, and recognising an HTML page for what it is.
 use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::WireError;
+use super::{WireError, charset};
 use crate::registry::WireFormat;
 
 /// A cleaned body: the text, where the document sits in it, and what it looks like.
@@ -34,12 +33,7 @@ impl Sniffed<'_> {
 
 /// Cleans `body` and decides its format.
 pub(super) fn sniff(body: &[u8]) -> Result<Sniffed<'_>, WireError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let text = match std::str::from_utf8(body) {
-        Ok(clean) => Cow::Borrowed(clean),
-        Err(_) => String::from_utf8_lossy(body),
-    };
-    let text = strip_controls(text);
+    let text = strip_controls(charset::text(body));
     let Some(start) = text.find(['<', '[', '{']) else {
         return Err(no_document(&text));
     };

@@ -50,6 +50,17 @@ fn numbers_flags_and_ints_are_lenient() {
     );
 }
 
+#[test]
+fn numbers_take_a_single_decimal_comma() {
+    let num = |j: &str| serde_json::from_str::<Num>(j).unwrap().0;
+    assert_eq!((num(r#""39,17""#), num(r#""-84,5""#), num(r#"" 7,125 ""#)), (Some(39.17), Some(-84.5), Some(7.125)));
+    assert_eq!((num(r#""+1,5""#), num(r#""0,0""#)), (Some(1.5), Some(0.0)));
+    for not_a_number in [r#""1,234,5""#, r#""39, 17""#, r#""39 ,17""#, r#""1.234,5""#, r#"",5""#, r#""5,""#, r#""a,5""#]
+    {
+        assert_eq!(num(not_a_number), None, "{not_a_number}");
+    }
+}
+
 #[derive(Deserialize, Debug, PartialEq)]
 struct Pair<'a> {
     #[serde(borrow)]
