@@ -156,3 +156,41 @@ async fn redirects_stay_on_the_host_and_long_waits_end_the_call() {
         .unwrap();
     assert_eq!(later.status.as_u16(), 429);
 }
+
+/// A city that declares a charset other than UTF-8 in its `Content-Type` is read in it: the
+/// stored fields and the raw payload hold the city's text, not replacement characters.
+#[tokio::test]
+async fn a_declared_charset_is_honoured() {
+    use axum::http::header;
+    use axum::routing::get;
+
+    let latin1 = |text: &str| text.chars().map(|c| c as u8).collect::<Vec<u8>>();
+    let requests = latin1(
+        r#"[{"service_request_id":"K-1","status":"open","service_code":"1","description":"Straße in Köln, café",
+            "requested_datetime":"2026-11-20T10:00:00Z","lat":50.94,"long":6.96}]"#,
+    );
+    let kind = "application/json; charset=ISO-8859-1";
+    let city = axum::Router::new()
+        .route("/services.json", get(move || async move { ([(header::CONTENT_TYPE, kind)], "[]") }))
+        .route("/requests.json", get(move || async move { ([(header::CONTENT_TYPE, kind)], requests) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, city).await.unwrap() });
+
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(
+        jurisdictions.path(),
+        "koeln",
+        &format!("http://{addr}/"),
+        "format = \"json\"\nbackfill_from = 2026-11-01",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let registry = fed311::registry::Registry::load(jurisdictions.path()).unwrap();
+    let store = fed311::store::Store::open(data.path()).unwrap();
+    let client = fed311::harvest::Client::with_backoff(std::time::Duration::from_millis(5)).unwrap();
+    let report = fed311::harvest::harvest_city(&client, &store, registry.get("koeln").unwrap(), false).await;
+    assert!(report.succeeded(), "{:?}", report.failure);
+    let stored = store.get_request("koeln", "K-1").unwrap().expect("stored");
+    assert_eq!(stored.request.description.as_deref(), Some("Straße in Köln, café"));
+    assert!(stored.request.raw.contains("Straße in Köln"), "{}", stored.request.raw);
+}

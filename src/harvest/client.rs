@@ -58,6 +58,8 @@ pub struct Fetched {
     pub status: StatusCode,
     /// The whole body.
     pub body: Vec<u8>,
+    /// The `charset` of its `Content-Type`, when it names one.
+    pub charset: Option<String>,
 }
 
 /// What became of one POST.
@@ -193,7 +195,7 @@ impl Client {
             match response.chunk().await {
                 Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_BODY => body.extend_from_slice(&chunk),
                 Ok(Some(_)) => return Posted::Unknown(format!("{url}: answer larger than {MAX_BODY} bytes")),
-                Ok(None) => return Posted::Answered(Fetched { status, body }),
+                Ok(None) => return Posted::Answered(Fetched { status, body, charset: None }),
                 Err(e) => return Posted::Unknown(error_chain(&e)),
             }
         }
@@ -213,6 +215,7 @@ impl Client {
         let mut response = self.http.get(url.clone()).headers(headers.clone()).send().await.map_err(transport)?;
         let status = response.status();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let charset = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(charset_of);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > MAX_BODY {
@@ -220,7 +223,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((Fetched { status, body }, retry_after))
+        Ok((Fetched { status, body, charset }, retry_after))
     }
 
     fn host(&self, url: &Url, rate: RateLimit) -> Arc<Host> {
@@ -287,6 +290,15 @@ fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// The `charset` parameter of a `Content-Type` (`text/xml; charset=ISO-8859-1`).
+fn charset_of(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    text.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_string())
+    })
 }
 
 /// `Retry-After` as seconds or an HTTP date.

@@ -81,14 +81,18 @@ impl CityPass<'_> {
         Ok(fetched?)
     }
 
-    /// A 2xx body, or an error naming the city's complaint.
+    /// A 2xx body in UTF-8 (converted from the charset the city declared), or an error naming
+    /// the city's complaint.
     pub(super) fn accept(&self, fetched: Fetched, resource: &str) -> Result<Vec<u8>, CityError> {
         if fetched.status.is_success() {
             if let Some(kind) = compressed(&fetched.body) {
                 let detail = format!("the body is {kind} data sent without a matching Content-Encoding header");
                 return Err(CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail });
             }
-            return Ok(fetched.body);
+            return Ok(match read::decode_to_utf8(&fetched.body, fetched.charset.as_deref()) {
+                std::borrow::Cow::Borrowed(_) => fetched.body,
+                std::borrow::Cow::Owned(converted) => converted,
+            });
         }
         let detail = match read::parse_errors(&fetched.body) {
             Some(errors) => {
