@@ -155,6 +155,8 @@ async fn redirects_stay_on_the_host_and_long_waits_end_the_call() {
         .expect("a two-hour Retry-After is not waited for")
         .unwrap();
     assert_eq!(later.status.as_u16(), 429);
+    let paused = client.get(&url("/moved"), &none, None).await.unwrap_err().to_string();
+    assert!(paused.contains("pause"), "the host is not called again until its pause is over: {paused}");
 }
 
 /// A city that declares a charset other than UTF-8 in its `Content-Type` is read in it: the

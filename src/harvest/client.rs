@@ -43,6 +43,14 @@ pub enum FetchError {
         /// What went wrong.
         message: String,
     },
+    /// The host asked (`Retry-After`) not to be called for a while, and that while is not over.
+    #[error("{url}: not called: the server asked for a pause, {seconds} s still to go")]
+    Paused {
+        /// What would have been asked.
+        url: String,
+        /// Seconds left.
+        seconds: u64,
+    },
     /// The body was larger than we accept.
     #[error("{url}: response larger than {MAX_BODY} bytes")]
     TooLarge {
@@ -77,6 +85,8 @@ pub enum Posted {
 struct Host {
     limiter: DefaultDirectRateLimiter,
     in_flight: Semaphore,
+    /// Not before this: the host asked (`Retry-After`) for a longer pause than a call waits.
+    resume_at: Mutex<Option<std::time::Instant>>,
 }
 
 /// Shared HTTP client; clone freely.
@@ -130,6 +140,9 @@ impl Client {
         rate: Option<RateLimit>,
     ) -> Result<Fetched, FetchError> {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
+        if let Some(wait) = host.paused_for() {
+            return Err(FetchError::Paused { url: url.to_string(), seconds: wait.as_secs().max(1) });
+        }
         let headers = header_map(headers);
         let started = std::time::Instant::now();
         let mut attempt = 0;
@@ -152,6 +165,11 @@ impl Client {
             // asks (`Retry-After`) to wait longer, is left for the next pass with its answer.
             let spent = attempt >= ATTEMPTS || started.elapsed() + wait >= self.timeout * 2;
             match outcome {
+                Ok((fetched, Some(asked))) if is_retryable(fetched.status) && spent => {
+                    // Not a call to this host until the pause it asked for is over.
+                    host.pause(asked);
+                    return Ok(fetched);
+                }
                 Ok((fetched, _)) if !is_retryable(fetched.status) || spent => return Ok(fetched),
                 Err(Attempt::Fatal(e)) => return Err(e),
                 Err(Attempt::Retryable(e)) if spent => return Err(e),
@@ -240,13 +258,23 @@ impl Client {
 }
 
 impl Host {
+    /// How long calls to this host are still paused.
+    fn paused_for(&self) -> Option<Duration> {
+        let resume_at = (*self.resume_at.lock().unwrap_or_else(|p| p.into_inner()))?;
+        resume_at.checked_duration_since(std::time::Instant::now())
+    }
+
+    fn pause(&self, asked: Duration) {
+        *self.resume_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now() + asked);
+    }
+
     fn new(rate: RateLimit) -> Host {
         let count = NonZeroU32::new(rate.count).unwrap_or(NonZeroU32::MIN);
         let period = rate.per / count.get();
         let quota = Quota::with_period(period.max(Duration::from_micros(1)))
             .unwrap_or_else(|| Quota::per_second(count))
             .allow_burst(NonZeroU32::MIN);
-        Host { limiter: RateLimiter::direct(quota), in_flight: Semaphore::new(1) }
+        Host { limiter: RateLimiter::direct(quota), in_flight: Semaphore::new(1), resume_at: Mutex::new(None) }
     }
 }
 
