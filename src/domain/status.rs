@@ -194,11 +194,56 @@ impl Status {
     }
 }
 
-/// Whether the first word of a folded status (up to `_`, `:`, `(`, `,`, `.`, `/`, `;`) is a
-/// closed word.
+/// Closed words that also close a longer status when they lead it: only the plain words for
+/// "closed" and "resolved". Words such as `done`, `invalid` or Finnish `valmis` ("ready") lead
+/// unfinished statuses too (`valmis käsiteltäväksi`, "ready for handling").
+const LEADING_CLOSED_WORDS: &[&str] = &[
+    "closed",
+    "resolved",
+    "solved",
+    "completed",
+    "cancelled",
+    "canceled",
+    "rejected",
+    "duplicate",
+    "geschlossen",
+    "erledigt",
+    "abgeschlossen",
+    "suljettu",
+    "ratkaistu",
+    "suletud",
+    "fermé",
+    "résolu",
+    "clos",
+    "cerrado",
+    "cerrada",
+    "resuelto",
+    "fechado",
+    "fechada",
+    "resolvido",
+    "chiuso",
+    "chiusa",
+    "risolto",
+    "gesloten",
+    "opgelost",
+    "lukket",
+    "stängd",
+    "avslutad",
+    "zamknięte",
+    "uzavřeno",
+    "vyřešeno",
+    "κλειστό",
+    "κλειστή",
+];
+
+static LEADING_CLOSED: LazyLock<HashSet<String>> =
+    LazyLock::new(|| LEADING_CLOSED_WORDS.iter().map(|w| fold(w)).collect());
+
+/// Whether the first word of a folded status (up to `_`, `:`, `(`, `,`, `.`, `/`, `;`) is one
+/// of [`LEADING_CLOSED_WORDS`].
 fn first_word_closed(word: &str) -> bool {
     let first = word.split(['_', ':', '(', ',', '.', '/', ';']).next().unwrap_or_default();
-    first.len() < word.len() && CLOSED.contains(first)
+    first.len() < word.len() && LEADING_CLOSED.contains(first)
 }
 
 #[cfg(test)]
@@ -212,6 +257,9 @@ mod tests {
         assert_eq!(Status::from_raw("CLOSED"), Status::Closed);
         assert_eq!(Status::from_raw("fixed - council"), Status::Closed);
         assert_eq!(Status::from_raw("in_progress"), Status::Open);
+        assert_eq!(Status::from_raw("Valmis käsiteltäväksi"), Status::Open, "ready for handling");
+        assert_eq!(Status::from_raw("Invalid address - info needed"), Status::Open);
+        assert_eq!(Status::from_raw("Geschlossen (erledigt)"), Status::Closed);
         assert_eq!(Status::from_raw("Received"), Status::Open);
         assert_eq!(Status::from_raw("done"), Status::Closed);
         assert_eq!(Status::from_raw("not councils responsibility"), Status::Closed);

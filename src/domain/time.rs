@@ -35,8 +35,9 @@ fn parse_epoch(text: &str) -> Option<Timestamp> {
     }
 }
 
-/// Reads a datetime a client sent as a query bound (`start_date`, `updated_before`…): the
-/// same forms as [`parse_lenient`], but every instant is real (1970 is a date, not a blank), and
+/// Reads a datetime a client sent (a query bound such as `start_date`, a submission's
+/// datetime answer): the written forms [`parse_lenient`] takes, not bare epoch numbers, and
+/// every instant is real (1970 is a date, not a blank), and
 /// a date past the representable range (`9999-12-31`, a common "no end") is the range's end.
 pub fn parse_bound(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     parse_any(text, zone).or_else(|| {

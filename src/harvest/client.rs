@@ -27,6 +27,8 @@ const LOOPBACK_RATE: RateLimit = RateLimit { count: 10_000, per: Duration::from_
 const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Attempts per call, the first included.
 const ATTEMPTS: u32 = 5;
+/// The longest pause a `Retry-After` can impose.
+const LONGEST_PAUSE: Duration = Duration::from_secs(24 * 3600);
 /// Redirects followed per call, all within the endpoint's host.
 const MAX_REDIRECTS: usize = 5;
 /// Longest silence while reading an answer, before the call counts as timed out.
@@ -79,6 +81,17 @@ pub enum Posted {
     NotSent(String),
     /// The city may or may not have it (timeout or broken connection after sending).
     Unknown(String),
+}
+
+impl Fetched {
+    /// The body in UTF-8, converted from the charset its `Content-Type` declared (or its XML
+    /// declaration did): what every reader of a city's answer parses.
+    pub fn into_utf8(self) -> Vec<u8> {
+        match crate::wire::read::decode_to_utf8(&self.body, self.charset.as_deref()) {
+            std::borrow::Cow::Borrowed(_) => self.body,
+            std::borrow::Cow::Owned(converted) => converted,
+        }
+    }
 }
 
 /// Per-host politeness: a rate limiter and a one-slot semaphore.
@@ -140,17 +153,19 @@ impl Client {
         rate: Option<RateLimit>,
     ) -> Result<Fetched, FetchError> {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
-        if let Some(wait) = host.paused_for() {
-            return Err(FetchError::Paused { url: url.to_string(), seconds: wait.as_secs().max(1) });
-        }
         let headers = header_map(headers);
-        let started = std::time::Instant::now();
+        // The budget runs from the first attempt, not from the wait for the host's turn.
+        let mut started = None;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let outcome = {
                 let _slot = host.in_flight.acquire().await.ok();
                 host.limiter.until_ready().await;
+                if let Some(left) = host.paused_for() {
+                    return Err(FetchError::Paused { url: url.to_string(), seconds: left.as_secs().max(1) });
+                }
+                started.get_or_insert_with(std::time::Instant::now);
                 self.once(url, &headers).await
             };
             let wait = match &outcome {
@@ -163,7 +178,8 @@ impl Client {
             };
             // A call may take two timeouts in all, waits included: a stalling city, or one that
             // asks (`Retry-After`) to wait longer, is left for the next pass with its answer.
-            let spent = attempt >= ATTEMPTS || started.elapsed() + wait >= self.timeout * 2;
+            let elapsed = started.map_or(Duration::ZERO, |t| t.elapsed());
+            let spent = attempt >= ATTEMPTS || elapsed.saturating_add(wait) >= self.timeout * 2;
             match outcome {
                 Ok((fetched, Some(asked))) if is_retryable(fetched.status) && spent => {
                     // Not a call to this host until the pause it asked for is over.
@@ -193,6 +209,12 @@ impl Client {
         let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
         let _slot = host.in_flight.acquire().await.ok();
         host.limiter.until_ready().await;
+        if let Some(left) = host.paused_for() {
+            return Posted::NotSent(format!(
+                "{url}: not sent: the server asked for a pause, {} s still to go",
+                left.as_secs()
+            ));
+        }
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let sent = self
             .post
@@ -265,7 +287,8 @@ impl Host {
     }
 
     fn pause(&self, asked: Duration) {
-        *self.resume_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now() + asked);
+        let resume_at = std::time::Instant::now().checked_add(asked.min(LONGEST_PAUSE));
+        *self.resume_at.lock().unwrap_or_else(|p| p.into_inner()) = resume_at;
     }
 
     fn new(rate: RateLimit) -> Host {
@@ -279,18 +302,23 @@ impl Host {
 }
 
 /// Redirect policy for reads: at most [`MAX_REDIRECTS`], and only to the host the call was
-/// made to (the scheme may change, as from http to https).
+/// made to, on its scheme and port or upgraded from http to https (never down to http, where
+/// the city's key headers would travel in clear).
 fn same_host(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
-    let first = attempt.previous().first().and_then(|u| u.host_str()).unwrap_or("").to_string();
-    let next = attempt.url().host_str().unwrap_or("").to_string();
+    let (first, next) = match attempt.previous().first() {
+        Some(first) => (first.clone(), attempt.url().clone()),
+        None => return attempt.follow(),
+    };
+    let same_place = first.scheme() == next.scheme() && first.port_or_known_default() == next.port_or_known_default();
+    let upgrade = first.scheme() == "http" && next.scheme() == "https";
     if attempt.previous().len() > MAX_REDIRECTS {
         let message = format!("more than {MAX_REDIRECTS} redirects");
         attempt.error(message)
-    } else if next != first {
+    } else if first.host_str() != next.host_str() || !(same_place || upgrade) {
         let message = format!(
-            "redirected to {}, another host: fed311 follows redirects only within the endpoint's host \
-             (set the jurisdiction's endpoint to the new address)",
-            attempt.url()
+            "redirected to {next}, elsewhere than {}: fed311 follows redirects only within the endpoint's \
+             host (set the jurisdiction's endpoint to the new address)",
+            first.origin().ascii_serialization()
         );
         attempt.error(message)
     } else {
@@ -329,15 +357,15 @@ fn charset_of(value: &HeaderValue) -> Option<String> {
     })
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// `Retry-After` as seconds or an HTTP date, at most a day.
 fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
     if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(LONGEST_PAUSE));
     }
     let when = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
     let wait = when.duration_since(jiff::Timestamp::now());
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO).min(LONGEST_PAUSE))
 }
 
 fn header_map(headers: &BTreeMap<String, String>) -> HeaderMap {

@@ -89,10 +89,7 @@ impl CityPass<'_> {
                 let detail = format!("the body is {kind} data sent without a matching Content-Encoding header");
                 return Err(CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail });
             }
-            return Ok(match read::decode_to_utf8(&fetched.body, fetched.charset.as_deref()) {
-                std::borrow::Cow::Borrowed(_) => fetched.body,
-                std::borrow::Cow::Owned(converted) => converted,
-            });
+            return Ok(fetched.into_utf8());
         }
         let detail = match read::parse_errors(&fetched.body) {
             Some(errors) => {

@@ -91,8 +91,10 @@ impl Forwarder {
         match s.state.as_str() {
             "awaiting" => self.resolve_city_token(city, format, s).await,
             "sending" => match self.find_delivered(city, format, s).await {
-                Some(id) => Ok(Outcome::Delivered { id, notice: None }),
-                None => self.send(city, format, s).await,
+                Ok(Some(id)) => Ok(Outcome::Delivered { id, notice: None }),
+                Ok(None) => self.send(city, format, s).await,
+                // Not knowing is no reason to send again: look again later.
+                Err(error) => Ok(Outcome::Retry { state: "sending", retry_in: self.retry_in(s.attempts + 1), error }),
             },
             _ => self.send(city, format, s).await,
         }
@@ -115,13 +117,13 @@ impl Forwarder {
         Ok(match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
             Posted::NotSent(e) => retry("pending", e),
             Posted::Unknown(e) => retry("sending", e),
-            Posted::Answered(answer) if answer.status.is_success() => accepted(&answer.body, retry_in),
+            Posted::Answered(answer) if answer.status.is_success() => accepted(&answer.into_utf8(), retry_in),
             Posted::Answered(answer) if answer.status.as_u16() == 429 || answer.status.is_server_error() => {
                 retry("pending", format!("city answered HTTP {}", answer.status.as_u16()))
             }
             Posted::Answered(answer) => {
                 let status = answer.status.as_u16();
-                Outcome::Refused { why: refusal(status, &answer.body), status: Some(status) }
+                Outcome::Refused { why: refusal(status, &answer.into_utf8()), status: Some(status) }
             }
         })
     }
@@ -137,7 +139,7 @@ impl Forwarder {
         let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
         let id = answer
             .ok()
-            .and_then(|a| read::parse_post_receipts(&a.body).ok())
+            .and_then(|a| read::parse_post_receipts(&a.into_utf8()).ok())
             .and_then(|r| r.into_iter().find_map(|r| r.service_request_id));
         Ok(match id {
             Some(id) => Outcome::Delivered { id, notice: None },
@@ -151,10 +153,16 @@ impl Forwarder {
 
     /// After an attempt of unknown fate: is the submission in the city's list already?
     /// Matched on service code, description and point, among requests made since it was
-    /// accepted (an hour of clock skew allowed).
-    async fn find_delivered(&self, city: &Jurisdiction, format: WireFormat, s: &Submission) -> Option<String> {
+    /// accepted (an hour of clock skew allowed). `Err` when the list could not be read: then
+    /// nobody knows, and nothing is sent.
+    async fn find_delivered(
+        &self,
+        city: &Jurisdiction,
+        format: WireFormat,
+        s: &Submission,
+    ) -> Result<Option<String>, String> {
         let field = |name: &str| s.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let since = jiff::Timestamp::from_second(s.created_at - 3600).ok()?;
+        let since = jiff::Timestamp::from_second(s.created_at - 3600).map_err(|e| e.to_string())?;
         let mut url = resource(city, &format, "requests");
         url.query_pairs_mut()
             .append_pair("service_code", &s.service_code)
@@ -163,16 +171,22 @@ impl Forwarder {
         if let Some(upstream) = &city.config.upstream_jurisdiction_id {
             url.query_pairs_mut().append_pair("jurisdiction_id", upstream);
         }
-        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await.ok()?;
-        let listed = read::parse_requests(&answer.body, &city.timezone).ok()?.items;
+        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await.map_err(|e| e.to_string())?;
+        if answer.status.as_u16() == 404 {
+            return Ok(None); // The list is empty (Mark-a-Spot says so with a 404).
+        }
+        if !answer.status.is_success() {
+            return Err(format!("{url}: HTTP {} while looking for the submission", answer.status.as_u16()));
+        }
+        let listed = read::parse_requests(&answer.into_utf8(), &city.timezone).map_err(|e| e.to_string())?.items;
         let (description, lat) = (field("description"), field("lat").and_then(|v| v.parse::<f64>().ok()));
-        listed
+        Ok(listed
             .into_iter()
             .find(|r| {
                 r.description == description
                     && (lat.is_none() || r.lat.zip(lat).is_some_and(|(a, b)| (a - b).abs() < 1e-5))
             })
-            .map(|r| r.service_request_id)
+            .map(|r| r.service_request_id))
     }
 
     /// Writes an attempt's outcome for the submission `token`.

@@ -233,7 +233,7 @@ fn check_attribute(a: &Attribute, given: &[String]) -> Result<(), Invalid> {
             None => Ok(()),
         },
         "datetime" => {
-            match given.iter().find(|g| crate::domain::time::parse_lenient(g, &jiff::tz::TimeZone::UTC).is_none()) {
+            match given.iter().find(|g| crate::domain::time::parse_bound(g, &jiff::tz::TimeZone::UTC).is_none()) {
                 Some(bad) => Err(Invalid(format!("attribute[{}] `{bad}` is not a datetime", a.code))),
                 None => Ok(()),
             }
