@@ -6,6 +6,7 @@ mod filter;
 mod request;
 mod service;
 mod status;
+pub mod text;
 pub mod time;
 
 pub use filter::RequestFilter;

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::text::normalize;
+
 /// Normalized request status, as the GeoReport v2 spec defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -124,41 +126,11 @@ const CLOSED_WORDS: &[&str] = &[
 /// The closed words, folded, for lookups.
 static CLOSED: LazyLock<HashSet<String>> = LazyLock::new(|| CLOSED_WORDS.iter().map(|w| fold(w)).collect());
 
-/// A status word reduced for comparison: Unicode lowercase (`to_ascii_lowercase` would keep
-/// `É`, `Ä` and Greek capitals), accents and the Greek tonos dropped (all-caps Greek is written
-/// without them, and cities drop French accents), apostrophes dropped (`won't`), spaces and `-`
-/// as `_`, trimmed.
+/// A status word reduced for comparison: [`normalize`]d (lowercase, accents and the Greek
+/// tonos folded, punctuation as spaces), apostrophes dropped first (`won't`), words joined by
+/// `_`.
 fn fold(raw: &str) -> String {
-    raw.trim().to_lowercase().chars().filter(|c| !matches!(c, '\'' | '\u{2019}')).map(fold_char).collect()
-}
-
-fn fold_char(c: char) -> char {
-    match c {
-        ' ' | '-' => '_',
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' => 'a',
-        'ç' | 'č' | 'ć' => 'c',
-        'ď' => 'd',
-        'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ł' => 'l',
-        'ñ' | 'ń' | 'ň' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ř' => 'r',
-        'š' | 'ś' => 's',
-        'ť' => 't',
-        'ù' | 'ú' | 'û' | 'ü' | 'ů' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ž' | 'ź' | 'ż' => 'z',
-        'ά' => 'α',
-        'έ' => 'ε',
-        'ή' => 'η',
-        'ί' | 'ϊ' | 'ΐ' => 'ι',
-        'ό' => 'ο',
-        'ύ' | 'ϋ' | 'ΰ' => 'υ',
-        'ώ' => 'ω',
-        'ς' => 'σ',
-        other => other,
-    }
+    normalize(&raw.replace(['\'', '\u{2019}'], "")).replace(' ', "_")
 }
 
 impl Status {
@@ -239,10 +211,9 @@ const LEADING_CLOSED_WORDS: &[&str] = &[
 static LEADING_CLOSED: LazyLock<HashSet<String>> =
     LazyLock::new(|| LEADING_CLOSED_WORDS.iter().map(|w| fold(w)).collect());
 
-/// Whether the first word of a folded status (up to `_`, `:`, `(`, `,`, `.`, `/`, `;`) is one
-/// of [`LEADING_CLOSED_WORDS`].
+/// Whether the first word of a folded status is one of [`LEADING_CLOSED_WORDS`].
 fn first_word_closed(word: &str) -> bool {
-    let first = word.split(['_', ':', '(', ',', '.', '/', ';']).next().unwrap_or_default();
+    let first = word.split('_').next().unwrap_or_default();
     first.len() < word.len() && LEADING_CLOSED.contains(first)
 }
 

@@ -4,8 +4,8 @@
 //! matches consecutive words. Matching on words (not substrings) keeps `sign` from matching
 //! "signal" and `ice` from matching "police".
 
-use super::normalize::{digraphs_folded, normalize};
 use super::rules::RULES;
+use crate::domain::text::{digraphs_folded, normalize};
 
 /// The first rule matching `text` (in either of its normalized forms), as (slug, pattern).
 pub(super) fn first_match(text: &str) -> Option<(&'static str, &'static str)> {

@@ -14,7 +14,6 @@
 
 mod categories;
 mod matcher;
-mod normalize;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -25,8 +24,8 @@ use serde::Serialize;
 
 use crate::domain::Service;
 
+pub use crate::domain::text::normalize;
 pub use categories::{Category, UNMAPPED, categories, display, is_known, slug_list};
-pub use normalize::normalize;
 
 /// Where a service landed, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::normalize::normalize;
 use super::rules::RULES;
 use super::*;
+use crate::domain::text::normalize;
 use crate::simulate::SimCity;
 
 fn slug(name: &str) -> &'static str {

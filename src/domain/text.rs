@@ -1,6 +1,7 @@
-//! Text normalization for matching: every service name, group, keyword list and description
-//! is reduced to lowercase words of letters and digits separated by single spaces, so one rule
-//! spelling covers every way cities write a word (`Cans_Left_Out_24x7`, `StreetLight`,
+//! Text normalization for matching what cities write: service names, groups, keywords and
+//! descriptions (the taxonomy's rules) and status words are reduced to lowercase words of
+//! letters and digits separated by single spaces, so one spelling covers every way cities
+//! write a word (`Cans_Left_Out_24x7`, `StreetLight`,
 //! `Straße`, `déneigement`, `Λακκούβα`).
 //!
 //! Folding: Latin letters lose their accents (`é`→`e`, `ñ`→`n`, `ä`/`ö`/`ü`→`a`/`o`/`u`,
