@@ -3,7 +3,7 @@
 //! # Layout
 //! The modules follow the data flow, and lower layers never import higher ones:
 //! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
-//! - [`domain`]: the shared types (services, requests, statuses, lenient time). No I/O.
+//! - [`domain`]: the shared types (services, requests, statuses, request filters, lenient time, text folding). No I/O.
 //! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
