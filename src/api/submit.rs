@@ -23,7 +23,7 @@ use super::{AppState, GeoError};
 use crate::domain::PostReceipt;
 use crate::registry::Jurisdiction;
 use crate::store::Submission;
-use crate::submit::{new_token, refusal_blames_the_client, validate_submission};
+use crate::submit::{Questions, new_token, refusal_blames_the_client, validate_against};
 use crate::wire::write;
 
 /// How long a client waits for the city's own id before getting a token.
@@ -162,11 +162,26 @@ fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError>
 
 async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<(), GeoError> {
     let (store, id, c) = (s.store.clone(), city.id.clone(), code.to_string());
-    let definition = blocking(call, move || store.service_definition(&id, &c)).await?;
-    let Some(definition) = definition else {
-        return Err(call.fail(GeoError::bad_request(format!("service_code `{code}` is not offered by {}", city.id))));
+    let found = blocking(call, move || {
+        let definition = store.service_definition(&id, &c)?;
+        // Without a stored definition: does the service say it has questions?
+        let has_questions = match &definition {
+            Some(None) => store.list_services(&id)?.iter().any(|service| service.service_code == c && service.metadata),
+            _ => false,
+        };
+        Ok((definition, has_questions))
+    })
+    .await?;
+    let questions = match &found {
+        (None, _) => {
+            let detail = format!("service_code `{code}` is not offered by {}", city.id);
+            return Err(call.fail(GeoError::bad_request(detail)));
+        }
+        (Some(Some(definition)), _) => Questions::Defined(definition),
+        (Some(None), true) => Questions::Unknown,
+        (Some(None), false) => Questions::None,
     };
-    validate_submission(call.params.pairs(), definition.as_ref()).map_err(|e| call.fail(GeoError::bad_request(e.0)))
+    validate_against(call.params.pairs(), questions).map_err(|e| call.fail(GeoError::bad_request(e.0)))
 }
 
 /// Polls the outbox until the city answered, the first attempt failed, or time is up.

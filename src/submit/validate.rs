@@ -53,12 +53,34 @@ pub const LIMITS: &[(&str, usize)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
 
+/// What fed311 knows of a service's questions.
+#[derive(Debug, Clone, Copy)]
+pub enum Questions<'a> {
+    /// The service's definition: answers are checked against it.
+    Defined(&'a ServiceDefinition),
+    /// The service has no questions (`metadata=false`): no attribute is taken.
+    None,
+    /// The service has questions (`metadata=true`) whose definition has not been harvested
+    /// (yet): answers are forwarded for the city to judge, rather than a report refused.
+    Unknown,
+}
+
 /// Checks the form of a submission against the service's definition (if it has one).
 pub fn validate_submission(form: &[(String, String)], definition: Option<&ServiceDefinition>) -> Result<(), Invalid> {
+    validate_against(form, definition.map_or(Questions::None, Questions::Defined))
+}
+
+/// Checks the form of a submission against what is known of the service's questions.
+pub fn validate_against(form: &[(String, String)], questions: Questions<'_>) -> Result<(), Invalid> {
     check_shape(form)?;
     let get = |name: &str| form.iter().rev().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim());
     check_location(get("lat"), get("long"), get("address_string"), get("address_id"))?;
     check_contact(form)?;
+    let definition = match questions {
+        Questions::Unknown => return Ok(()),
+        Questions::None => None,
+        Questions::Defined(definition) => Some(definition),
+    };
     check_attribute_names(form, definition, get("service_code").unwrap_or(""))?;
     if let Some(definition) = definition {
         for attribute in definition.attributes.iter().filter(|a| a.variable) {
@@ -310,6 +332,15 @@ mod tests {
     fn refusal(extra: &[(&str, &str)]) -> Option<String> {
         let base = [("service_code", "001"), ("lat", "45.5"), ("long", "-73.6"), ("attribute[SIZE]", "a")];
         validate_submission(&form(&[&base[..], extra].concat()), Some(&definition())).err().map(|e| e.0)
+    }
+
+    #[test]
+    fn a_definition_not_yet_harvested_leaves_answers_to_the_city() {
+        let answered = form(&[("service_code", "001"), ("lat", "45.5"), ("long", "-73.6"), ("attribute[X]", "1")]);
+        assert!(validate_against(&answered, Questions::Unknown).is_ok());
+        assert!(validate_against(&answered, Questions::None).unwrap_err().0.contains("no service definition"));
+        let no_place = form(&[("service_code", "001"), ("attribute[X]", "1")]);
+        assert!(validate_against(&no_place, Questions::Unknown).is_err(), "every other check still holds");
     }
 
     #[test]
