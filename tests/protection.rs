@@ -202,7 +202,9 @@ async fn every_malformed_parameter_gets_a_spec_error_never_a_500() {
         "tokens/nope.json?jurisdiction_id=town",
         "frobnicate.json?jurisdiction_id=town",
     ];
-    for case in cases {
+    let many_ids = (0..1001).map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+    let too_many = format!("requests.json?jurisdiction_id=town&service_request_id={many_ids}");
+    for case in cases.iter().copied().chain([too_many.as_str()]) {
         let (status, content_type, body) = get(&format!("{base}/{case}")).await;
         assert!(matches!(status, 400 | 404), "{case}: {status} {body}");
         let errors = fed311::wire::read::parse_errors(body.as_bytes())

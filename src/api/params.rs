@@ -82,6 +82,10 @@ impl Params {
         let page = self.number("page", u64::from(u32::MAX))?.unwrap_or(1);
         let (offset, limit) = ((page - 1) * page_size, page_size);
         let ids = self.list("service_request_id");
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            let detail = format!("service_request_id lists at most {MAX_PAGE_SIZE} ids, not {}", ids.len());
+            return Err(GeoError::bad_request(detail));
+        }
         if !ids.is_empty() {
             // The spec: service_request_id overrides every other filter.
             let filter = RequestFilter::of_jurisdiction(jurisdiction_id);
