@@ -6,7 +6,7 @@ mod forward;
 mod validate;
 
 pub use forward::{Forwarder, refusal_blames_the_client, run_forwarder};
-pub use validate::{Invalid, Questions, validate_against, validate_submission};
+pub use validate::{Invalid, Questions, validate_against};
 
 /// A new opaque token for a submission: 128 bits from the process's random hasher seed,
 /// the clock and a counter.

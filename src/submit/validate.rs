@@ -65,11 +65,6 @@ pub enum Questions<'a> {
     Unknown,
 }
 
-/// Checks the form of a submission against the service's definition (if it has one).
-pub fn validate_submission(form: &[(String, String)], definition: Option<&ServiceDefinition>) -> Result<(), Invalid> {
-    validate_against(form, definition.map_or(Questions::None, Questions::Defined))
-}
-
 /// Checks the form of a submission against what is known of the service's questions.
 pub fn validate_against(form: &[(String, String)], questions: Questions<'_>) -> Result<(), Invalid> {
     check_shape(form)?;
@@ -271,6 +266,11 @@ fn question(a: &Attribute) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The checks with a definition, or none (`metadata=false`).
+    fn validate_submission(form: &[(String, String)], definition: Option<&ServiceDefinition>) -> Result<(), Invalid> {
+        validate_against(form, definition.map_or(Questions::None, Questions::Defined))
+    }
     use crate::domain::AttributeValue;
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
