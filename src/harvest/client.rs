@@ -70,6 +70,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The `charset` of its `Content-Type`, when it names one.
     pub charset: Option<String>,
+    /// The city's clock: its `Date` header, when it sent a readable one.
+    pub date: Option<jiff::Timestamp>,
 }
 
 /// What became of one POST.
@@ -230,12 +232,13 @@ impl Client {
             Err(e) => return Posted::Unknown(error_chain(&e)),
         };
         let status = response.status();
+        let date = response.headers().get(reqwest::header::DATE).and_then(parse_http_date);
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_BODY => body.extend_from_slice(&chunk),
                 Ok(Some(_)) => return Posted::Unknown(format!("{url}: answer larger than {MAX_BODY} bytes")),
-                Ok(None) => return Posted::Answered(Fetched { status, body, charset: None }),
+                Ok(None) => return Posted::Answered(Fetched { status, body, charset: None, date }),
                 Err(e) => return Posted::Unknown(error_chain(&e)),
             }
         }
@@ -256,6 +259,7 @@ impl Client {
         let status = response.status();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         let charset = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(charset_of);
+        let date = response.headers().get(reqwest::header::DATE).and_then(parse_http_date);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > MAX_BODY {
@@ -263,7 +267,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((Fetched { status, body, charset }, retry_after))
+        Ok((Fetched { status, body, charset, date }, retry_after))
     }
 
     fn host(&self, url: &Url, rate: RateLimit) -> Arc<Host> {
@@ -363,9 +367,14 @@ fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
     if let Ok(seconds) = text.parse::<u64>() {
         return Some(Duration::from_secs(seconds).min(LONGEST_PAUSE));
     }
-    let when = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
+    let when = parse_http_date(value)?;
     let wait = when.duration_since(jiff::Timestamp::now());
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO).min(LONGEST_PAUSE))
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), as `Date` and `Retry-After` carry it.
+fn parse_http_date(value: &HeaderValue) -> Option<jiff::Timestamp> {
+    Some(jiff::fmt::rfc2822::parse(value.to_str().ok()?.trim()).ok()?.timestamp())
 }
 
 fn header_map(headers: &BTreeMap<String, String>) -> HeaderMap {
