@@ -28,7 +28,7 @@ impl Harness {
         let server = spawn(SimCity::generate(seed, records, ZONE), behaviour.clone()).await.unwrap();
         let jurisdictions = tempfile::tempdir().unwrap();
         let text = format!(
-            "id = \"sim\"\nname = \"Simulated\"\nendpoint = \"http://{}/\"\ntimezone = \"{ZONE}\"\n{extra}\n",
+            "id = \"sim\"\nname = \"Simulated\"\nendpoint = \"http://{}/\"\ntimezone = \"{ZONE}\"\nrate_limit = \"1000/s\"\n{extra}\n",
             server.addr
         );
         std::fs::write(jurisdictions.path().join("sim.toml"), text).unwrap();

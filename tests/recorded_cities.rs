@@ -20,6 +20,10 @@ async fn harvested(fixtures: &Path) -> Setup {
         ("chicago", "requests.json", "open311status/service_requests.json"),
         ("sf", "services.xml", "codeforamerica-open311/services.xml"),
         ("giessen", "services.xml", "open311status/services_giessen.xml"),
+        // Their request lists were not recorded: an empty list, as the spec's example has it
+        // (a 404 is not taken as "nothing found" from a city that never answered records).
+        ("sf", "requests.xml", "codeforamerica-open311/service_requests_empty.xml"),
+        ("giessen", "requests.xml", "codeforamerica-open311/service_requests_empty.xml"),
     ] {
         std::fs::create_dir_all(site.path().join(city)).unwrap();
         std::fs::copy(fixtures.join(source), site.path().join(city).join(file)).unwrap();

@@ -634,7 +634,7 @@ fn records_without_an_id_are_skipped_with_a_message() {
     assert_eq!(mixed.items.len(), 1);
     assert_eq!(mixed.skipped.len(), 3);
     assert_eq!(mixed.skipped[0], "record 1 has no service_request_id");
-    assert!(mixed.skipped[1].starts_with("record 3 is unreadable"), "{}", mixed.skipped[1]);
+    assert!(mixed.skipped[1].message.starts_with("record 3 is unreadable"), "{}", mixed.skipped[1]);
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub async fn ingest(args: IngestArgs) -> Result<()> {
     let jurisdictions = work.join("jurisdictions");
     std::fs::create_dir_all(&jurisdictions)?;
     let file = format!(
-        "id = \"bench\"\nname = \"Benchmark city\"\nendpoint = \"http://{}/\"\ntimezone = \"UTC\"\nbackfill_from = 2011-01-01\n{paging}",
+        "id = \"bench\"\nname = \"Benchmark city\"\nendpoint = \"http://{}/\"\ntimezone = \"UTC\"\nbackfill_from = 2011-01-01\nrate_limit = \"100000/s\"\n{paging}",
         server.addr
     );
     std::fs::write(jurisdictions.join("bench.toml"), file)?;

@@ -144,7 +144,7 @@ async fn start_cities(args: &QueryArgs, work: &Path) -> Result<(Vec<SimServer>, 
         let zone = ZONES[i % ZONES.len()];
         let server = spawn(SimCity::generate(100 + i as u64, per_city, zone), Behaviour::default()).await?;
         let file = format!(
-            "id = \"city-{i}\"\nname = \"Benchmark city {i}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\nbackfill_from = 2011-01-01\n",
+            "id = \"city-{i}\"\nname = \"Benchmark city {i}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\nbackfill_from = 2011-01-01\nrate_limit = \"100000/s\"\n",
             server.addr
         );
         std::fs::write(dir.join(format!("city-{i}.toml")), file)?;

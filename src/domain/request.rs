@@ -54,6 +54,36 @@ pub struct ServiceRequest {
     pub raw: String,
 }
 
+impl ServiceRequest {
+    /// A request with only its id: open, every other field absent, an empty raw record.
+    pub fn new(service_request_id: impl Into<String>) -> ServiceRequest {
+        ServiceRequest {
+            service_request_id: service_request_id.into(),
+            status: Status::Open,
+            status_raw: None,
+            status_notes: None,
+            service_name: None,
+            service_code: None,
+            description: None,
+            agency_responsible: None,
+            service_notice: None,
+            requested_datetime: None,
+            updated_datetime: None,
+            expected_datetime: None,
+            requested_text: None,
+            updated_text: None,
+            expected_text: None,
+            address: None,
+            address_id: None,
+            zipcode: None,
+            lat: None,
+            long: None,
+            media_url: None,
+            raw: "{}".to_string(),
+        }
+    }
+}
+
 /// The answer to a submission: an id, or a token to resolve later.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PostReceipt {

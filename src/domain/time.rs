@@ -1,8 +1,9 @@
 //! Lenient reading of the datetimes cities send, and the one form fed311 writes.
 //!
 //! Cities send W3C datetimes with or without a zone, with or without fractions, with a space
-//! instead of `T`, zones like `-05`, bare dates, Unix time in seconds or milliseconds, and
-//! epoch zero for "blank". A value without a zone is read in the city's time zone; epoch zero
+//! instead of `T`, zones like `-05`, bare dates, Unix time in seconds or milliseconds, the
+//! style of Twitter's API and Ruby's `Time#to_s` (`Wed Feb 01 16:48:16 +0000 2012`, seen from a
+//! real GeoReport server), and epoch zero for "blank". A value without a zone is read in the city's time zone; epoch zero
 //! and anything before 1971 mean "absent".
 
 use jiff::Timestamp;
@@ -55,7 +56,16 @@ fn parse_any(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     if text.is_empty() {
         return None;
     }
-    parse_with_offset(text).or_else(|| parse_civil(text, zone))
+    parse_with_offset(text).or_else(|| parse_civil(text, zone)).or_else(|| parse_twitter_style(text))
+}
+
+/// `Wed Feb 01 16:48:16 +0000 2012`: weekday, month, day, time, offset, year.
+fn parse_twitter_style(text: &str) -> Option<Timestamp> {
+    // Only text that starts with a weekday's name is worth the slower strptime.
+    if !text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    jiff::fmt::strtime::parse("%a %b %d %H:%M:%S %z %Y", text).ok()?.to_timestamp().ok()
 }
 
 /// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
@@ -143,6 +153,13 @@ mod tests {
         for text in ["17636328", "17636328001", "17636328001234", "176363280012345", "-1763632800", "+1763632800"] {
             assert_eq!(utc(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn reads_twitter_style() {
+        assert_eq!(utc("Wed Feb 01 16:48:16 +0000 2012").as_deref(), Some("2012-02-01T16:48:16Z"));
+        assert_eq!(utc("Thu Mar 14 09:05:00 -0500 2019").as_deref(), Some("2019-03-14T14:05:00Z"));
+        assert_eq!(utc("Wed Feb 01 16:48:16 2012"), None, "no offset: not this style");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Putting each harvested service and request into the canonical taxonomy: services through
 //! the crosswalk (the jurisdiction file's overrides first, then the multilingual rules), and
 //! requests through their service's category, or their own texts when the code is unknown.
+//! It also knows each service's name, for requests sent without one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::taxonomy::{self, UNMAPPED};
 #[derive(Debug, Clone, Default)]
 pub struct Categorizer {
     by_code: Arc<HashMap<String, &'static str>>,
+    names: Arc<HashMap<String, String>>,
 }
 
 impl Categorizer {
@@ -21,14 +23,25 @@ impl Categorizer {
     pub fn from_services(city: &Jurisdiction, services: &[Service]) -> (Categorizer, Vec<(String, String, String)>) {
         let overrides = city.config.categories.as_ref();
         let mut by_code = HashMap::with_capacity(services.len());
+        let mut names = HashMap::with_capacity(services.len());
         let mut rows = Vec::with_capacity(services.len());
         for service in services {
+            names.insert(service.service_code.clone(), service.service_name.clone());
             let decision = taxonomy::classify_service(overrides, service);
             by_code.insert(service.service_code.clone(), decision.category);
             let how = serde_json::to_string(&decision.how).unwrap_or_default();
             rows.push((service.service_code.clone(), decision.category.to_string(), how));
         }
-        (Categorizer { by_code: Arc::new(by_code) }, rows)
+        (Categorizer { by_code: Arc::new(by_code), names: Arc::new(names) }, rows)
+    }
+
+    /// Gives requests sent without a `service_name` their service's name, when the code is
+    /// in the city's list.
+    pub fn fill_names(&self, requests: &mut [ServiceRequest]) {
+        for request in requests.iter_mut().filter(|r| r.service_name.is_none()) {
+            let name = request.service_code.as_deref().and_then(|code| self.names.get(code));
+            request.service_name = name.filter(|n| !n.is_empty()).cloned();
+        }
     }
 
     /// The category of one request.

@@ -1,21 +1,24 @@
-//! One city's harvest pass: services, service definitions, then requests (see `windows`).
-//! Progress is saved after every window, so a pass killed half-way resumes where it stopped
-//! and loses nothing.
+//! One city's harvest pass: services, service definitions, then requests (see `requests`).
+//! The pass keeps its work list in the store as it goes, so a pass killed half-way resumes
+//! where it stopped and loses nothing; at the end it saves what it learned of the endpoint
+//! and its own figures (calls by outcome, skipped records, duplicate ids) for the city's health.
 
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use jiff::Timestamp;
 
 use super::categorize::Categorizer;
-use super::client::{Client, FetchError};
+use super::client::{Client, FetchError, Tally};
 use super::fetch::encode_segment;
 use super::profile::{Plan, Profile};
 use super::report::CityReport;
+use super::spans::WorkList;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
-use crate::wire::read;
+use crate::wire::read::{self, Skipped};
 
-/// Why a city's pass failed.
+/// Why a city's pass (or one of its windows) failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CityError {
     /// The network failed after every retry.
@@ -39,15 +42,48 @@ pub enum CityError {
         /// What is wrong with the body.
         detail: String,
     },
+    /// A list answered 404 from a city not known to mean "nothing found" by it.
+    #[error(
+        "{url}: HTTP 404 on a list, from a city that has not answered any list with records: not taken as \
+         empty (has the endpoint moved?)"
+    )]
+    Unconfirmed404 {
+        /// What was asked.
+        url: String,
+    },
+    /// One answer held more records than a pass takes at once.
+    #[error("{url}: more than {max} records in one answer")]
+    TooMany {
+        /// What was asked.
+        url: String,
+        /// The most one answer may hold.
+        max: usize,
+    },
     /// The city pages without end: even the narrowest window never finishes.
     #[error("{0}")]
     Endless(String),
+    /// Windows still failed after every round; what was fetched is kept, and they are
+    /// fetched first in the next pass.
+    #[error("{windows} window(s) of requests could not be fetched and are left for the next pass; last error: {last}")]
+    Incomplete {
+        /// Windows left.
+        windows: usize,
+        /// The last failure.
+        last: String,
+    },
     /// Our own store failed.
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     /// A blocking task died.
     #[error("internal: {0}")]
     Join(#[from] tokio::task::JoinError),
+}
+
+impl CityError {
+    /// Whether the failure is ours (store, task), not the city's: such a pass stops at once.
+    pub(super) fn is_ours(&self) -> bool {
+        matches!(self, CityError::Store(_) | CityError::Join(_))
+    }
 }
 
 /// State of one pass over one city.
@@ -57,12 +93,19 @@ pub struct CityPass<'a> {
     pub(super) city: &'a Jurisdiction,
     pub(super) profile: Profile,
     pub(super) plan: Plan,
-    /// List calls answered 404, and answered otherwise: all 404 means the endpoint is gone.
-    pub(super) lists_missing: u32,
-    pub(super) lists_found: u32,
+    /// Every attempt of this pass, by outcome.
+    pub(super) tally: Tally,
+    /// The city's clock minus ours (seconds), from the last `Date` header seen.
+    pub(super) clock_offset: Option<i64>,
+    /// The spans to sweep, as they stand.
+    pub(super) work: WorkList,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
-    pub(super) seen_ids: Option<std::collections::HashSet<String>>,
-    /// Service code → canonical category, from this pass's service list.
+    pub(super) seen_ids: Option<HashSet<String>>,
+    /// Ids the city used for two different reports in this pass.
+    pub(super) duplicate_ids: HashSet<String>,
+    /// Records dropped in this pass, by reason.
+    pub(super) skipped_by_reason: BTreeMap<&'static str, u64>,
+    /// Service code → canonical category and name, from this pass's service list.
     pub(super) categorizer: Categorizer,
     /// A terminal progress line, when someone is watching.
     pub progress: Option<indicatif::ProgressBar>,
@@ -84,9 +127,12 @@ impl<'a> CityPass<'a> {
             city,
             profile,
             plan,
-            lists_missing: 0,
-            lists_found: 0,
+            tally: Tally::default(),
+            clock_offset: None,
+            work: WorkList::default(),
             seen_ids: None,
+            duplicate_ids: HashSet::new(),
+            skipped_by_reason: BTreeMap::new(),
             categorizer,
             progress: None,
             report: CityReport::new(&city.id),
@@ -106,37 +152,32 @@ impl<'a> CityPass<'a> {
         })
         .await?;
         let outcome = self.run_steps(full).await;
+        self.finish_report(started);
         let error = outcome.as_ref().err().map(ToString::to_string);
         let (store, id, profile) = (self.store.clone(), c.id.clone(), self.profile.to_json());
+        let (offset, figures) = (self.clock_offset, self.report.figures_json());
         blocking(move || {
-            store.save_profile(&id, &profile)?;
+            store.save_learned(&id, &profile, offset, &figures)?;
             store.harvest_finished(&id, error.as_deref())
         })
         .await?;
-        self.report.elapsed = started.elapsed();
         outcome
     }
 
     async fn run_steps(&mut self, full: bool) -> Result<(), CityError> {
         self.harvest_services().await?;
-        self.harvest_requests(full).await?;
-        if self.lists_found == 0 && self.lists_missing > 0 {
-            return Err(CityError::Answer {
-                url: self.city.endpoint.to_string(),
-                status: 404,
-                detail: "every list answered 404: has the endpoint moved?".to_string(),
-            });
-        }
-        Ok(())
+        self.harvest_requests(full).await
     }
 
     async fn harvest_services(&mut self) -> Result<(), CityError> {
-        let Some(body) = self.fetch_list("services", &[]).await? else {
+        let fetched = self.fetch_negotiated("services", &[]).await?;
+        if fetched.status == reqwest::StatusCode::NOT_FOUND {
             self.report.errors.push("services answered 404: no service list".to_string());
             return Ok(());
-        };
+        }
+        let body = self.accept(fetched, "services")?;
         let parsed = read::parse_services(&body).map_err(|e| self.answer_error("services", e))?;
-        self.warn_skipped(&parsed.skipped);
+        self.note_skipped(&parsed.skipped);
         let (store, id, services) = (self.store.clone(), self.city.id.clone(), parsed.items);
         let with_metadata: Vec<String> =
             services.iter().filter(|s| s.metadata).map(|s| s.service_code.clone()).collect();
@@ -180,17 +221,37 @@ impl<'a> CityPass<'a> {
             let c = self.report.counts;
             bar.set_message(format!(
                 "{stage}: {} calls, {} new, {} changed, {} unchanged",
-                self.report.calls, c.inserted, c.changed, c.unchanged
+                self.tally.attempts(),
+                c.inserted,
+                c.changed,
+                c.unchanged
             ));
             bar.tick();
         }
     }
 
-    pub(super) fn warn_skipped(&mut self, skipped: &[String]) {
-        for message in skipped {
-            tracing::warn!(jurisdiction = %self.city.id, "Skipped record: {message}");
+    /// Counts and logs the records a list dropped.
+    pub(super) fn note_skipped(&mut self, skipped: &[Skipped]) {
+        for record in skipped {
+            tracing::warn!(jurisdiction = %self.city.id, "Skipped record: {record}");
+            *self.skipped_by_reason.entry(record.reason.label()).or_default() += 1;
         }
         self.report.skipped += skipped.len() as u64;
+    }
+
+    /// Fills the report's figures from the pass's own counts.
+    fn finish_report(&mut self, started: Instant) {
+        let r = &mut self.report;
+        r.elapsed = started.elapsed();
+        r.calls = self.tally.attempts();
+        r.outcomes = self.tally.by_label();
+        r.duplicate_ids = self.duplicate_ids.len() as u64;
+        r.skipped_by_reason = self.skipped_by_reason.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        r.cap = self
+            .profile
+            .cap
+            .or(self.profile.largest_answer)
+            .or(self.plan.page_size_known.then_some(self.plan.page_size));
     }
 }
 

@@ -1,8 +1,9 @@
 //! The one outbound HTTP client for cities, polite by construction: a User-Agent naming
-//! fed311, a per-host rate limit (governor) and one request in flight per host, timeouts, a
-//! body size cap, and retries with exponential backoff and jitter that honour `Retry-After`,
-//! within a budget of two timeouts per call. Reads follow redirects only within the
-//! endpoint's host.
+//! fed311, a per-host rate limit (governor, the same for every host, this machine's included)
+//! slowed further by the host's own 429s (see `pace`), one request in flight per host,
+//! timeouts, a body size cap, and retries with exponential backoff and jitter that honour
+//! `Retry-After`, within a budget of two timeouts per call. Reads follow redirects only within
+//! the endpoint's host. Every attempt is counted by outcome.
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
@@ -15,16 +16,16 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::pace::Pace;
 use crate::registry::RateLimit;
 
 /// Identifies us to every city.
 pub const USER_AGENT: &str = concat!("fed311/", env!("CARGO_PKG_VERSION"), " (Open311 aggregator)");
-/// Default budget per host when a city sets none.
+/// Default budget per host when a city sets none (fed311's own simulations and tests
+/// included: they set a faster `rate_limit` in their jurisdiction files).
 pub const DEFAULT_RATE: RateLimit = RateLimit { count: 4, per: Duration::from_secs(1) };
-/// Default budget for loopback hosts: fed311's own simulations and tests, not a city.
-const LOOPBACK_RATE: RateLimit = RateLimit { count: 10_000, per: Duration::from_secs(1) };
 /// Largest response body accepted.
-const MAX_BODY: usize = 64 * 1024 * 1024;
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Attempts per call, the first included.
 const ATTEMPTS: u32 = 5;
 /// The longest pause a `Retry-After` can impose.
@@ -59,6 +60,128 @@ pub enum FetchError {
         /// What was asked.
         url: String,
     },
+}
+
+/// What became of one attempt: counted in `fed311_harvest_calls_total` and in a pass's tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A 2xx answer.
+    Ok,
+    /// 404.
+    NotFound,
+    /// 429.
+    RateLimited,
+    /// 5xx (and 408).
+    ServerError,
+    /// Any other 4xx, or a 3xx not followed.
+    ClientError,
+    /// No answer in time.
+    Timeout,
+    /// No connection, or one refused or reset before an answer.
+    Transport,
+    /// The answer's body broke off before its end.
+    CutOff,
+    /// The answer was larger than [`MAX_BODY`].
+    TooLarge,
+    /// Not called: the host asked for a pause that is not over.
+    Paused,
+    /// A 2xx whose body could not be read (cut short, or not a GeoReport document).
+    Unreadable,
+}
+
+impl Outcome {
+    /// Every outcome, in label order.
+    pub const ALL: [Outcome; 11] = [
+        Outcome::Ok,
+        Outcome::NotFound,
+        Outcome::RateLimited,
+        Outcome::ServerError,
+        Outcome::ClientError,
+        Outcome::Timeout,
+        Outcome::Transport,
+        Outcome::CutOff,
+        Outcome::TooLarge,
+        Outcome::Paused,
+        Outcome::Unreadable,
+    ];
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NotFound => "not_found",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::ServerError => "server_error",
+            Outcome::ClientError => "client_error",
+            Outcome::Timeout => "timeout",
+            Outcome::Transport => "transport",
+            Outcome::CutOff => "cut_off",
+            Outcome::TooLarge => "too_large",
+            Outcome::Paused => "paused",
+            Outcome::Unreadable => "unreadable",
+        }
+    }
+
+    fn of_status(status: StatusCode) -> Outcome {
+        match status.as_u16() {
+            200..=299 => Outcome::Ok,
+            404 => Outcome::NotFound,
+            429 => Outcome::RateLimited,
+            408 | 500..=599 => Outcome::ServerError,
+            _ => Outcome::ClientError,
+        }
+    }
+}
+
+/// Who a call is for: its attempts are counted under this jurisdiction, in the metrics and in
+/// the pass's own tally.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// Our jurisdiction id (the metric label).
+    pub jurisdiction: &'a str,
+    /// The pass's counts.
+    pub tally: &'a Tally,
+}
+
+/// Attempts by outcome; shared by the calls of one pass.
+#[derive(Debug, Default)]
+pub struct Tally(Mutex<BTreeMap<Outcome, u64>>);
+
+impl Tally {
+    /// Counts one attempt.
+    pub fn add(&self, outcome: Outcome) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(outcome).or_default() += 1;
+    }
+
+    /// Attempts with this outcome.
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&outcome).copied().unwrap_or(0)
+    }
+
+    /// Every attempt (that went out: pauses excluded).
+    pub fn attempts(&self) -> u64 {
+        let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        counts.iter().filter(|(o, _)| **o != Outcome::Paused && **o != Outcome::Unreadable).map(|(_, n)| n).sum()
+    }
+
+    /// The counts by label, for reports.
+    pub fn by_label(&self) -> BTreeMap<&'static str, u64> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(o, n)| (o.label(), *n)).collect()
+    }
+}
+
+impl Caller<'_> {
+    /// Counts one attempt's outcome, in the metrics and the tally.
+    pub fn count(&self, outcome: Outcome) {
+        self.tally.add(outcome);
+        metrics::counter!(
+            "fed311_harvest_calls_total",
+            "jurisdiction" => self.jurisdiction.to_string(),
+            "outcome" => outcome.label()
+        )
+        .increment(1);
+    }
 }
 
 /// A finished HTTP exchange (any status).
@@ -96,9 +219,10 @@ impl Fetched {
     }
 }
 
-/// Per-host politeness: a rate limiter and a one-slot semaphore.
+/// Per-host politeness: a rate limiter, the pace learned from 429s and a one-slot semaphore.
 struct Host {
     limiter: DefaultDirectRateLimiter,
+    pace: Mutex<Pace>,
     in_flight: Semaphore,
     /// Not before this: the host asked (`Retry-After`) for a longer pause than a call waits.
     resume_at: Mutex<Option<std::time::Instant>>,
@@ -154,7 +278,23 @@ impl Client {
         headers: &BTreeMap<String, String>,
         rate: Option<RateLimit>,
     ) -> Result<Fetched, FetchError> {
-        let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
+        self.get_for(url, headers, rate, None).await
+    }
+
+    /// Like [`Client::get`], counting every attempt for `caller`.
+    pub async fn get_for(
+        &self,
+        url: &Url,
+        headers: &BTreeMap<String, String>,
+        rate: Option<RateLimit>,
+        caller: Option<Caller<'_>>,
+    ) -> Result<Fetched, FetchError> {
+        let count = |outcome| {
+            if let Some(caller) = caller {
+                caller.count(outcome);
+            }
+        };
+        let host = self.host(url, rate.unwrap_or(DEFAULT_RATE));
         let headers = header_map(headers);
         // The budget runs from the first attempt, not from the wait for the host's turn.
         let mut started = None;
@@ -163,20 +303,23 @@ impl Client {
             attempt += 1;
             let outcome = {
                 let _slot = host.in_flight.acquire().await.ok();
-                host.limiter.until_ready().await;
+                host.take_turn().await;
                 if let Some(left) = host.paused_for() {
+                    count(Outcome::Paused);
                     return Err(FetchError::Paused { url: url.to_string(), seconds: left.as_secs().max(1) });
                 }
                 started.get_or_insert_with(std::time::Instant::now);
-                self.once(url, &headers).await
+                let outcome = self.once(url, &headers).await;
+                count(host.learn(&outcome));
+                outcome
             };
             let wait = match &outcome {
                 Ok((fetched, retry_after)) if is_retryable(fetched.status) => {
                     retry_after.unwrap_or_else(|| self.backoff(attempt))
                 }
                 Ok(_) => Duration::ZERO,
-                Err(Attempt::Retryable(_)) => self.backoff(attempt),
-                Err(Attempt::Fatal(_)) => Duration::ZERO,
+                Err(Attempt::Retryable(..)) => self.backoff(attempt),
+                Err(Attempt::Fatal(..)) => Duration::ZERO,
             };
             // A call may take two timeouts in all, waits included: a stalling city, or one that
             // asks (`Retry-After`) to wait longer, is left for the next pass with its answer.
@@ -189,8 +332,8 @@ impl Client {
                     return Ok(fetched);
                 }
                 Ok((fetched, _)) if !is_retryable(fetched.status) || spent => return Ok(fetched),
-                Err(Attempt::Fatal(e)) => return Err(e),
-                Err(Attempt::Retryable(e)) if spent => return Err(e),
+                Err(Attempt::Fatal(e, _)) => return Err(e),
+                Err(Attempt::Retryable(e, _)) if spent => return Err(e),
                 _ => {
                     tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, "Retrying");
                     tokio::time::sleep(wait).await;
@@ -208,9 +351,9 @@ impl Client {
         headers: &BTreeMap<String, String>,
         rate: Option<RateLimit>,
     ) -> Posted {
-        let host = self.host(url, rate.unwrap_or_else(|| default_rate(url)));
+        let host = self.host(url, rate.unwrap_or(DEFAULT_RATE));
         let _slot = host.in_flight.acquire().await.ok();
-        host.limiter.until_ready().await;
+        host.take_turn().await;
         if let Some(left) = host.paused_for() {
             return Posted::NotSent(format!(
                 "{url}: not sent: the server asked for a pause, {} s still to go",
@@ -252,18 +395,31 @@ impl Client {
     async fn once(&self, url: &Url, headers: &HeaderMap) -> Result<(Fetched, Option<Duration>), Attempt> {
         let transport = |e: reqwest::Error| {
             let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e) };
+            let outcome = if e.is_timeout() { Outcome::Timeout } else { Outcome::Transport };
             // A refused redirect will be refused again.
-            if e.is_redirect() { Attempt::Fatal(failure) } else { Attempt::Retryable(failure) }
+            if e.is_redirect() {
+                Attempt::Fatal(failure, Outcome::ClientError)
+            } else {
+                Attempt::Retryable(failure, outcome)
+            }
         };
         let mut response = self.http.get(url.clone()).headers(headers.clone()).send().await.map_err(transport)?;
         let status = response.status();
+        // Refused at once: reading a body that will be refused anyway could take minutes.
+        if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(Attempt::Fatal(FetchError::TooLarge { url: url.to_string() }, Outcome::TooLarge));
+        }
+        let cut_off = |e: reqwest::Error| {
+            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e) };
+            Attempt::Retryable(failure, if e.is_timeout() { Outcome::Timeout } else { Outcome::CutOff })
+        };
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         let charset = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(charset_of);
         let date = response.headers().get(reqwest::header::DATE).and_then(parse_http_date);
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        while let Some(chunk) = response.chunk().await.map_err(cut_off)? {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(Attempt::Fatal(FetchError::TooLarge { url: url.to_string() }));
+                return Err(Attempt::Fatal(FetchError::TooLarge { url: url.to_string() }, Outcome::TooLarge));
             }
             body.extend_from_slice(&chunk);
         }
@@ -284,6 +440,35 @@ impl Client {
 }
 
 impl Host {
+    /// Waits for this host's next turn: the configured rate, then the pace its 429s taught.
+    async fn take_turn(&self) {
+        self.limiter.until_ready().await;
+        loop {
+            let wait = self.pace.lock().unwrap_or_else(|p| p.into_inner()).wait(std::time::Instant::now());
+            if wait.is_zero() {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+        }
+        self.pace.lock().unwrap_or_else(|p| p.into_inner()).started(std::time::Instant::now());
+    }
+
+    /// Learns from an attempt (a 429 slows the host down, anything else speeds it back up) and
+    /// says what became of it.
+    fn learn(&self, attempt: &Result<(Fetched, Option<Duration>), Attempt>) -> Outcome {
+        let outcome = match attempt {
+            Ok((fetched, _)) => Outcome::of_status(fetched.status),
+            Err(Attempt::Retryable(_, outcome) | Attempt::Fatal(_, outcome)) => *outcome,
+        };
+        let mut pace = self.pace.lock().unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Outcome::RateLimited => pace.refused(std::time::Instant::now()),
+            Outcome::Ok | Outcome::NotFound => pace.went_through(),
+            _ => {}
+        }
+        outcome
+    }
+
     /// How long calls to this host are still paused.
     fn paused_for(&self) -> Option<Duration> {
         let resume_at = (*self.resume_at.lock().unwrap_or_else(|p| p.into_inner()))?;
@@ -301,7 +486,13 @@ impl Host {
         let quota = Quota::with_period(period.max(Duration::from_micros(1)))
             .unwrap_or_else(|| Quota::per_second(count))
             .allow_burst(NonZeroU32::MIN);
-        Host { limiter: RateLimiter::direct(quota), in_flight: Semaphore::new(1), resume_at: Mutex::new(None) }
+        let per_second = f64::from(count.get()) / rate.per.as_secs_f64().max(1e-6);
+        Host {
+            limiter: RateLimiter::direct(quota),
+            pace: Mutex::new(Pace::new(per_second)),
+            in_flight: Semaphore::new(1),
+            resume_at: Mutex::new(None),
+        }
     }
 }
 
@@ -330,20 +521,9 @@ fn same_host(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Acti
     }
 }
 
-/// The default budget: polite for cities, unthrottled for this machine (tests, simulations).
-fn default_rate(url: &Url) -> RateLimit {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    if loopback { LOOPBACK_RATE } else { DEFAULT_RATE }
-}
-
 enum Attempt {
-    Retryable(FetchError),
-    Fatal(FetchError),
+    Retryable(FetchError, Outcome),
+    Fatal(FetchError, Outcome),
 }
 
 fn is_retryable(status: StatusCode) -> bool {

@@ -1,12 +1,16 @@
 //! Talking to one city: building resource URLs, choosing JSON or XML, and turning HTTP
-//! answers into bodies or precise errors.
+//! answers into bodies or precise errors. A success whose body cannot be read (cut short
+//! behind a proxy, an error page sent as 200) is transient, like a 5xx: it is fetched again.
+//! A 404 on a list means "nothing found" only from a city that has answered lists with
+//! records; from any other it is a failure, so that no window is taken as empty unconfirmed.
 
-use jiff::Timestamp;
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use url::Url;
 
 use super::city::{CityError, CityPass};
-use super::client::Fetched;
+use super::client::{Caller, Fetched, Outcome};
 use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
 use crate::registry::{DateStyle, WireFormat};
@@ -15,27 +19,87 @@ use crate::wire::read::{self, WireError};
 /// One query parameter.
 pub(super) type Param = (&'static str, String);
 
+/// Reads of an unreadable success before the call counts as failed.
+const READS: u32 = 4;
+/// Most records one answer may hold: past it the window is narrowed. With the body limit
+/// (64 MiB), what bounds a pass's memory per answer.
+pub(super) const MAX_ANSWER_RECORDS: usize = 100_000;
+
+/// One `requests` answer: the usable records, and how many the city sent (skipped included).
+#[derive(Debug, Default)]
+pub(super) struct ListAnswer {
+    /// The records read.
+    pub records: Vec<ServiceRequest>,
+    /// Records in the answer, skipped ones included.
+    pub size: usize,
+}
+
 impl CityPass<'_> {
-    /// One `requests` call: the usable records and how many were skipped.
-    pub(super) async fn fetch_requests(&mut self, params: &[Param]) -> Result<(Vec<ServiceRequest>, usize), CityError> {
-        let Some(body) = self.fetch_list("requests", params).await? else {
-            return Ok((Vec::new(), 0));
-        };
-        let parsed = read::parse_requests(&body, &self.city.timezone).map_err(|e| self.answer_error("requests", e))?;
-        self.warn_skipped(&parsed.skipped);
-        Ok((parsed.items, parsed.skipped.len()))
+    /// One `requests` call. An unreadable success is read again (up to [`READS`] times).
+    pub(super) async fn fetch_requests(&mut self, params: &[Param]) -> Result<ListAnswer, CityError> {
+        self.fetch_requests_at("requests", params).await
     }
 
-    /// A list resource's body; `None` when the city answers 404, which servers such as
-    /// Mark-a-Spot use for "nothing found".
+    /// A `requests` call on `resource` (`requests` or `requests/{id}`).
+    pub(super) async fn fetch_requests_at(
+        &mut self,
+        resource: &str,
+        params: &[Param],
+    ) -> Result<ListAnswer, CityError> {
+        let before = self.tally.attempts();
+        let answer = self.read_requests(resource, params).await;
+        self.report.list_calls += self.tally.attempts() - before;
+        let answer = answer?;
+        self.profile.saw_answer(answer.size);
+        if !answer.records.is_empty() {
+            self.profile.answers_lists = true;
+        }
+        Ok(answer)
+    }
+
+    async fn read_requests(&mut self, resource: &str, params: &[Param]) -> Result<ListAnswer, CityError> {
+        let mut read = 0;
+        loop {
+            read += 1;
+            let Some(body) = self.fetch_list(resource, params).await? else {
+                return Ok(ListAnswer::default());
+            };
+            let parsed = read::parse_requests_at_most(&body, &self.city.timezone, MAX_ANSWER_RECORDS);
+            match parsed {
+                Ok(parsed) => {
+                    self.note_skipped(&parsed.skipped);
+                    let size = parsed.items.len() + parsed.skipped.len();
+                    return Ok(ListAnswer { records: parsed.items, size });
+                }
+                Err(WireError::TooMany { max }) => {
+                    return Err(CityError::TooMany { url: self.url_text(resource), max });
+                }
+                Err(e) if transient(&e) && read < READS => {
+                    self.caller().count(Outcome::Unreadable);
+                    tracing::debug!(jurisdiction = %self.city.id, error = %e, "Unreadable answer, reading again");
+                    tokio::time::sleep(self.client.backoff_unit().saturating_mul(1 << read.min(6))).await;
+                }
+                Err(e) => {
+                    if transient(&e) {
+                        self.caller().count(Outcome::Unreadable);
+                    }
+                    return Err(self.answer_error(resource, e));
+                }
+            }
+        }
+    }
+
+    /// A list resource's body; `None` when the city answers 404 and is known to mean
+    /// "nothing found" by it (Mark-a-Spot).
     pub(super) async fn fetch_list(&mut self, resource: &str, params: &[Param]) -> Result<Option<Vec<u8>>, CityError> {
         let fetched = self.fetch_negotiated(resource, params).await?;
         if fetched.status == StatusCode::NOT_FOUND {
-            self.lists_missing += 1;
+            if !self.profile.answers_lists {
+                return Err(CityError::Unconfirmed404 { url: self.url_text(resource) });
+            }
             self.profile.not_found_means_empty = true;
             return Ok(None);
         }
-        self.lists_found += 1;
         self.accept(fetched, resource).map(Some)
     }
 
@@ -69,16 +133,17 @@ impl CityPass<'_> {
         let url = self.url(resource, params);
         self.report.calls += 1;
         tracing::debug!(jurisdiction = %self.city.id, %url, "Fetching");
-        let fetched = self.client.get(&url, &self.city.headers(), self.city.rate_limit).await;
-        let outcome = match &fetched {
-            Ok(f) if f.status.is_success() => "ok",
-            Ok(f) if f.status.as_u16() == 404 => "not_found",
-            Ok(_) => "http_error",
-            Err(_) => "transport_error",
-        };
-        metrics::counter!("fed311_harvest_calls_total", "jurisdiction" => self.city.id.clone(), "outcome" => outcome)
-            .increment(1);
-        Ok(fetched?)
+        let caller = Caller { jurisdiction: &self.city.id, tally: &self.tally };
+        let fetched = self.client.get_for(&url, &self.city.headers(), self.city.rate_limit, Some(caller)).await?;
+        if let Some(date) = fetched.date {
+            self.clock_offset = Some(date.as_second() - jiff::Timestamp::now().as_second());
+        }
+        Ok(fetched)
+    }
+
+    /// Who this pass's calls are counted for.
+    pub(super) fn caller(&self) -> Caller<'_> {
+        Caller { jurisdiction: &self.city.id, tally: &self.tally }
     }
 
     /// A 2xx body in UTF-8 (converted from the charset the city declared), or an error naming
@@ -87,7 +152,7 @@ impl CityPass<'_> {
         if fetched.status.is_success() {
             if let Some(kind) = compressed(&fetched.body) {
                 let detail = format!("the body is {kind} data sent without a matching Content-Encoding header");
-                return Err(CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail });
+                return Err(CityError::Unreadable { url: self.url_text(resource), detail });
             }
             return Ok(fetched.into_utf8());
         }
@@ -97,12 +162,17 @@ impl CityPass<'_> {
             }
             None => snippet(&fetched.body),
         };
-        Err(CityError::Answer { url: self.url(resource, &[]).to_string(), status: fetched.status.as_u16(), detail })
+        Err(CityError::Answer { url: self.url_text(resource), status: fetched.status.as_u16(), detail })
     }
 
     /// A successful answer whose body cannot be read.
     pub(super) fn answer_error(&self, resource: &str, e: WireError) -> CityError {
-        CityError::Unreadable { url: self.url(resource, &[]).to_string(), detail: e.to_string() }
+        CityError::Unreadable { url: self.url_text(resource), detail: e.to_string() }
+    }
+
+    /// The resource's URL without parameters, for messages.
+    fn url_text(&self, resource: &str) -> String {
+        self.url(resource, &[]).to_string()
     }
 
     pub(super) fn url(&self, resource: &str, params: &[Param]) -> Url {
@@ -123,7 +193,7 @@ impl CityPass<'_> {
         url
     }
 
-    pub(super) fn format_time(&self, t: Timestamp) -> String {
+    pub(super) fn format_time(&self, t: jiff::Timestamp) -> String {
         match self.city.date_style() {
             DateStyle::Utc => format_utc(t),
             DateStyle::LocalNoZone => {
@@ -131,6 +201,17 @@ impl CityPass<'_> {
             }
         }
     }
+
+    /// How long to pause between rounds of failed windows.
+    pub(super) fn round_pause(&self, round: u32) -> Duration {
+        self.client.backoff_unit().saturating_mul(4 << round.min(6))
+    }
+}
+
+/// Whether a success that could not be read may read fine on another try: a cut-off or
+/// otherwise broken document, an empty body, an error page a proxy sent as 200.
+fn transient(e: &WireError) -> bool {
+    matches!(e, WireError::Malformed { .. } | WireError::Empty | WireError::Html(_))
 }
 
 pub(super) fn looks_like_html(body: &[u8]) -> bool {

@@ -1,15 +1,26 @@
 //! Harvesting: from each city's GeoReport endpoint into the store. The loop is written once
 //! ([`city::CityPass`]); cities differ only by data (their file and what was learned).
-//! One city failing never stops the others.
+//! One city failing never stops the others, and one window failing never stops its city.
+//!
+//! Layout: `client` (polite HTTP, with `pace`), `city` (one pass), `fetch` (one call, read),
+//! `plan` and `spans` (what a pass sweeps, and what it leaves), `requests` (the sweeps in
+//! rounds), `cursor` and `windows` (the two ways to sweep), `batches` (storing), `recheck`
+//! (open requests by id), `profile` (what is learned), `report` (the summary).
 
+mod batches;
 mod categorize;
 mod city;
 pub mod client;
+mod cursor;
 mod fetch;
+mod pace;
+mod plan;
 mod profile;
 mod recheck;
 mod report;
+mod requests;
 mod schedule;
+mod spans;
 mod windows;
 
 use std::sync::Arc;
@@ -19,10 +30,10 @@ use tokio::sync::Semaphore;
 
 pub use categorize::Categorizer;
 pub use city::{CityError, CityPass};
-pub use client::{Client, Posted};
+pub use client::{Client, Outcome, Posted};
 pub use fetch::encode_segment;
 pub use profile::{Plan, Profile};
-pub use report::{CityReport, summary_table};
+pub use report::{CityReport, PassKind, summary_table};
 pub use schedule::run_scheduler;
 
 use crate::registry::{Jurisdiction, Registry};

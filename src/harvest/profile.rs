@@ -5,16 +5,55 @@ use serde::{Deserialize, Serialize};
 
 use crate::registry::{Jurisdiction, Paging, WireFormat};
 
+/// The order a server answers a list in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Newest requested first (most servers): swept newest first, each answer's oldest record
+    /// bounding the next call.
+    NewestFirst,
+    /// Any other order (uReport shuffles): swept in date windows narrowed below the cap.
+    Unsorted,
+}
+
+/// The parameter a server reads as the number of records to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeParam {
+    /// `page_size` (Connected Bits, uReport, SeeClickFix).
+    PageSize,
+    /// `limit` (Mark-a-Spot, Accela adapters).
+    Limit,
+}
+
+impl SizeParam {
+    /// The query parameter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SizeParam::PageSize => "page_size",
+            SizeParam::Limit => "limit",
+        }
+    }
+}
+
 /// Facts learned about one endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
     /// The format that worked.
     pub format: Option<WireFormat>,
-    /// The answer size at which the server cuts lists (proven by a split).
+    /// The answer size at which the server cuts lists (seen twice in a row, or proven by a split).
     pub cap: Option<u32>,
     /// The largest answer proven whole (a split found nothing more).
     pub complete_answer: Option<u32>,
+    /// The largest list answer ever received: the cap is at least this.
+    pub largest_answer: Option<u32>,
+    /// The order lists come in.
+    pub order: Option<Order>,
+    /// The parameter that makes the server answer more per call, once probed.
+    pub size_param: Option<SizeParam>,
+    /// Whether the size parameters have been probed.
+    pub size_probed: bool,
     /// The server silently answers only this many days of a date range.
     pub max_window_days: Option<u32>,
     /// Whether the date-range probe has been done.
@@ -23,6 +62,11 @@ pub struct Profile {
     pub ignores_dates: bool,
     /// Whether a `service_request_id` list gets only its first id answered.
     pub lists_only_first_id: bool,
+    /// Most ids a `service_request_id` list is answered for (learned when more were cut).
+    pub id_list_cap: Option<u32>,
+    /// Whether the server has answered a request list with records: only then is a 404 on a
+    /// list taken as "nothing found".
+    pub answers_lists: bool,
     /// Whether a list query answered 404 for "nothing found".
     pub not_found_means_empty: bool,
 }
@@ -36,6 +80,12 @@ impl Profile {
     /// JSON for the store.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Notes the size of a list answer.
+    pub fn saw_answer(&mut self, size: usize) {
+        let size = u32::try_from(size).unwrap_or(u32::MAX);
+        self.largest_answer = Some(self.largest_answer.map_or(size, |n| n.max(size)));
     }
 }
 
@@ -54,6 +104,10 @@ pub struct Plan {
     pub page_size_known: bool,
     /// First page number.
     pub first_page: u32,
+    /// The parameter asking for `page_size` records per call, when the server reads one.
+    pub size_param: Option<SizeParam>,
+    /// Whether the file says how the server pages (nothing to probe).
+    pub paging_fixed: bool,
 }
 
 /// The spec's default cap ("90 days or the first 1000 requests").
@@ -63,13 +117,21 @@ impl Plan {
     /// Combines a jurisdiction's file with what was learned.
     pub fn new(j: &Jurisdiction, learned: &Profile) -> Plan {
         let c = &j.config;
+        let paging = c.paging.unwrap_or(Paging::None);
+        let size_param = match paging {
+            Paging::PageSize => Some(SizeParam::PageSize),
+            Paging::Limit | Paging::Offset => Some(SizeParam::Limit),
+            Paging::None => learned.size_param,
+        };
         Plan {
             format: c.format.or(learned.format).unwrap_or(WireFormat::Json),
             format_fixed: c.format.is_some(),
-            paging: c.paging.unwrap_or(Paging::None),
+            paging,
             page_size: c.page_size.or(learned.cap).unwrap_or(SPEC_CAP),
             page_size_known: c.page_size.or(learned.cap).is_some(),
             first_page: c.first_page.unwrap_or(1),
+            size_param,
+            paging_fixed: c.paging.is_some() || c.page_size.is_some(),
         }
     }
 }

@@ -1,27 +1,28 @@
-//! Requests over date windows, complete whatever the server does. Each window is paged (when
-//! the city pages) or narrowed while its answer may have been cut by a cap; the cap itself is
-//! learned by splitting a suspicious answer in two and seeing whether the halves hold more.
-//! A silent limit on the date range is found by probing the gap before the oldest record of
-//! the first non-empty window. Window sizes follow the data's density, so calls stay close
-//! to records / cap.
+//! Sweeping a span in date windows, oldest first: for servers that do not answer newest first
+//! (uReport shuffles its lists) and for the `updated_after` axis, where no order helps. Each
+//! window is paged (when the city pages) or narrowed while its answer may have been cut by a
+//! cap; the cap itself is learned by splitting a suspicious answer in two and seeing whether
+//! the halves hold more. Windows are sized by the density just seen, so calls stay close to
+//! records / cap, and grow fast over empty years. A window that fails is left in the work list
+//! and the sweep goes on with the next one.
 
 use std::collections::HashSet;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::city::{CityError, CityPass, blocking};
-use super::fetch::Param;
+use super::city::{CityError, CityPass};
+use super::fetch::{ListAnswer, Param};
 use super::profile::SPEC_CAP;
+use super::spans::{Axis, Span};
 use crate::domain::ServiceRequest;
 use crate::registry::Paging;
-use crate::store::{StoreError, UpsertCounts};
 
-/// Trailing span re-read on an incremental pass, to catch late additions near the edge.
-const TRAILING: SignedDuration = SignedDuration::from_hours(24 * 7);
-/// Overlap when continuing from the newest updated time seen.
-const UPDATED_MARGIN: SignedDuration = SignedDuration::from_hours(1);
 /// The narrowest window fed311 splits down to.
 const MIN_WINDOW: SignedDuration = SignedDuration::from_mins(1);
+/// The widest window before a server is known to answer wide ranges whole: the spec's limit.
+const SPEC_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 90);
+/// The widest window once it is (a bound, not a goal: windows are sized by density).
+const WIDEST_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 366 * 20);
 /// A gap this long before a window's oldest record is worth one probe.
 const GAP_WORTH_PROBING: SignedDuration = SignedDuration::from_hours(24);
 /// Pages per window before giving up on a server that never stops.
@@ -30,29 +31,22 @@ const MAX_PAGES: u32 = 10_000;
 /// memory when a city pages through far more than expected.
 const MAX_WINDOW_RECORDS: usize = 100_000;
 /// Answers smaller than this are never suspected of being capped.
-const SMALLEST_CAP: usize = 10;
-
-/// Which datetime a window filters on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Axis {
-    /// `start_date`/`end_date` (requested time).
-    Requested,
-    /// `updated_after`/`updated_before`.
-    Updated,
-}
+pub(super) const SMALLEST_CAP: usize = 10;
 
 /// All records of one window, and how many the server sent (skipped ones included).
 pub(super) struct Answer {
     records: Vec<ServiceRequest>,
     size: usize,
-    /// Paging stopped at [`MAX_WINDOW_RECORDS`] or [`MAX_PAGES`] with more to come.
+    /// Paging stopped at [`MAX_WINDOW_RECORDS`] or [`MAX_PAGES`] with more to come, or one
+    /// answer held more records than a pass takes at once.
     overflowed: bool,
 }
 
-/// A store write under way.
-struct PendingStore {
-    task: tokio::task::JoinHandle<Result<UpsertCounts, StoreError>>,
-    backfilled_until: Option<Timestamp>,
+impl Answer {
+    /// The records.
+    pub(super) fn into_records(self) -> Vec<ServiceRequest> {
+        self.records
+    }
 }
 
 enum Verdict {
@@ -63,62 +57,74 @@ enum Verdict {
 }
 
 impl CityPass<'_> {
-    /// The requests step: a complete sweep on the first (or `--full`) pass, an incremental one
-    /// afterwards.
-    pub(super) async fn harvest_requests(&mut self, full: bool) -> Result<(), CityError> {
-        let (store, id) = (self.store.clone(), self.city.id.clone());
-        let state = blocking(move || store.harvest_state(&id)).await?;
-        let now = Timestamp::now();
-        let done = state.backfilled_until.and_then(|t| Timestamp::from_second(t).ok());
-        match done {
-            Some(done) if !full => {
-                let newest = state.newest_updated.and_then(|t| Timestamp::from_second(t).ok());
-                self.incremental(done, newest, now).await
-            }
-            _ => self.sweep(Axis::Requested, self.backfill_origin(), now).await,
-        }
-    }
-
-    /// What may have changed since the last pass: by `updated_after` where the city supports
-    /// it, otherwise a trailing window plus a re-check of every request we hold as open.
-    async fn incremental(
-        &mut self,
-        done: Timestamp,
-        newest: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<(), CityError> {
-        let trailing = (done - TRAILING).max(self.backfill_origin());
-        if self.city.config.updated_after == Some(true) {
-            let since = newest.unwrap_or(done) - UPDATED_MARGIN;
-            self.sweep(Axis::Updated, since.max(self.backfill_origin()), now).await?;
-            return self.sweep(Axis::Requested, trailing, now).await;
-        }
-        self.seen_ids = Some(HashSet::new());
-        self.sweep(Axis::Requested, trailing, now).await?;
-        self.recheck_open().await
-    }
-
-    /// Fetches [start, end) window by window until nothing can be missing.
-    pub(super) async fn sweep(&mut self, axis: Axis, start: Timestamp, end: Timestamp) -> Result<(), CityError> {
+    /// Sweeps `span` in windows from its start; failed windows are left in the work list.
+    pub(super) async fn sweep_up(&mut self, span: Span) -> Result<(), CityError> {
         let mut window = self.max_window();
-        let mut from = start;
-        // The previous window is stored while the next one is fetched and parsed.
-        let mut storing: Option<PendingStore> = None;
+        let mut from = span.start();
+        let end = span.end();
         while from < end {
+            if span.axis == Axis::Requested && self.profile.ignores_dates {
+                self.work.current = None; // one download of everything follows the sweeps
+                return Ok(());
+            }
             let to = (from + window).min(end);
-            let answer = self.fetch_window(axis, from, to).await?;
+            let answer = match self.fetch_window(span.axis, from, to).await {
+                Ok(answer) => answer,
+                Err(e) if e.is_ours() => return Err(e),
+                Err(e) if self.narrowed_after_refusal(&e, from, to) => {
+                    window = self.max_window();
+                    continue;
+                }
+                Err(e) => {
+                    self.window_failed(Span::new(span.axis, from, to), e).await?;
+                    from = to;
+                    self.work.current = Some(span.from(from));
+                    continue;
+                }
+            };
             let size = answer.size;
-            match self.judge(axis, from, to, answer).await? {
-                Verdict::Narrow(narrower) => window = narrower.max(MIN_WINDOW),
-                Verdict::Keep(records) => {
-                    self.finish_store(storing.take()).await?;
-                    storing = Some(self.start_store(records, (axis == Axis::Requested).then_some(to)));
+            match self.judge(span.axis, from, to, answer).await {
+                Ok(Verdict::Narrow(narrower)) => window = narrower.max(MIN_WINDOW),
+                Ok(Verdict::Keep(records)) => {
+                    self.work.current = Some(span.from(to));
+                    let stage = format!("up to {}", to.strftime("%Y-%m-%d"));
+                    let pending = self.start_store(records, &stage);
+                    self.finish_store(Some(pending)).await?;
                     from = to;
                     window = self.next_window(window, size);
                 }
+                Err(e) if e.is_ours() => return Err(e),
+                Err(e) => {
+                    self.window_failed(Span::new(span.axis, from, to), e).await?;
+                    from = to;
+                    self.work.current = Some(span.from(from));
+                }
             }
         }
-        self.finish_store(storing).await
+        self.work.current = None;
+        Ok(())
+    }
+
+    /// Leaves a window that failed in the work list, for the next round or pass.
+    pub(super) async fn window_failed(&mut self, window: Span, e: CityError) -> Result<(), CityError> {
+        tracing::warn!(jurisdiction = %self.city.id, from = %window.start(), to = %window.end(), error = %e,
+            "Window not fetched; left for the next round");
+        self.work.current = None;
+        self.work.failed.push((window, e.to_string()));
+        self.save_work().await
+    }
+
+    /// A server that refuses (400/422) a window wider than the spec's 90 days, before anything
+    /// was learned of its range: windows of 90 days from now on. True when so narrowed.
+    pub(super) fn narrowed_after_refusal(&mut self, e: &CityError, from: Timestamp, to: Timestamp) -> bool {
+        let refused = matches!(e, CityError::Answer { status: 400 | 422, .. });
+        let wide = to.duration_since(from) > SPEC_WINDOW;
+        if refused && wide && self.profile.max_window_days.is_none() && self.city.window_days.is_none() {
+            tracing::info!(jurisdiction = %self.city.id, "Server refuses wide date ranges: 90-day windows");
+            self.profile.max_window_days = Some(90);
+            return true;
+        }
+        false
     }
 
     /// Decides whether a window's answer is complete, learning caps on the way.
@@ -154,7 +160,7 @@ impl CityPass<'_> {
             }
         }
         if axis == Axis::Requested && !self.profile.window_checked && !self.profile.ignores_dates {
-            if let Some(limit) = self.probe_range_limit(from, to, &answer).await? {
+            if let Some(limit) = self.probe_window_limit(from, to, &answer).await? {
                 return Ok(Verdict::Narrow(limit));
             }
         }
@@ -191,7 +197,7 @@ impl CityPass<'_> {
 
     /// Once per endpoint: is there data before the oldest record of a non-empty answer that
     /// the server left out? If so, it silently limits the date range; returns the limit.
-    async fn probe_range_limit(
+    async fn probe_window_limit(
         &mut self,
         from: Timestamp,
         to: Timestamp,
@@ -206,22 +212,28 @@ impl CityPass<'_> {
         }
         let probe = self.fetch_window(Axis::Requested, from, oldest - SignedDuration::from_secs(1)).await?;
         let before = probe.records.iter().filter_map(|r| r.requested_datetime).any(|t| t >= from && t < oldest);
+        self.profile.window_checked = true;
         if !before {
-            self.profile.window_checked = true;
             return Ok(None);
         }
         let days = (to.duration_since(oldest).as_secs() / 86_400).max(1);
         tracing::info!(jurisdiction = %self.city.id, days, "Learned the server's date range limit");
         self.profile.max_window_days = Some(u32::try_from(days).unwrap_or(u32::MAX));
-        self.profile.window_checked = true;
         Ok(Some(SignedDuration::from_hours(24 * days)))
     }
 
     /// Every record of one window: all pages, or the one answer.
-    async fn fetch_window(&mut self, axis: Axis, from: Timestamp, to: Timestamp) -> Result<Answer, CityError> {
+    pub(super) async fn fetch_window(
+        &mut self,
+        axis: Axis,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Answer, CityError> {
         let window = self.window_params(axis, from, to);
         if self.plan.paging == Paging::None {
-            return self.fetch_answer(&window).await;
+            let mut params = window;
+            params.extend(self.first_page_params());
+            return self.fetch_answer(&params).await;
         }
         let mut all = Answer { records: Vec::new(), size: 0, overflowed: true };
         let mut previous: HashSet<String> = HashSet::new();
@@ -229,6 +241,9 @@ impl CityPass<'_> {
             let mut params = window.clone();
             params.extend(self.page_params(page));
             let answer = self.fetch_answer(&params).await?;
+            if answer.overflowed {
+                return Ok(answer);
+            }
             let page_ids: HashSet<String> = answer.records.iter().map(|r| r.service_request_id.clone()).collect();
             let replayed = !previous.is_empty() && page_ids.is_subset(&previous);
             if replayed && page == 1 && all.size >= SMALLEST_CAP && !self.plan.page_size_known {
@@ -260,53 +275,30 @@ impl CityPass<'_> {
     }
 
     async fn fetch_answer(&mut self, params: &[Param]) -> Result<Answer, CityError> {
-        let (records, skipped) = self.fetch_requests(params).await?;
-        Ok(Answer { size: records.len() + skipped, records, overflowed: false })
-    }
-
-    /// Upserts records; on the requested axis, also records how far the sweep got.
-    pub(super) async fn store_records(
-        &mut self,
-        records: Vec<ServiceRequest>,
-        backfilled_until: Option<Timestamp>,
-    ) -> Result<(), CityError> {
-        let pending = self.start_store(records, backfilled_until);
-        self.finish_store(Some(pending)).await
-    }
-
-    /// Starts storing records in the background (the progress mark is written with them, in
-    /// order, so a crash never records progress past what is stored).
-    fn start_store(&mut self, records: Vec<ServiceRequest>, backfilled_until: Option<Timestamp>) -> PendingStore {
-        if let Some(seen) = self.seen_ids.as_mut() {
-            seen.extend(records.iter().map(|r| r.service_request_id.clone()));
+        match self.fetch_requests(params).await {
+            Ok(ListAnswer { records, size }) => Ok(Answer { records, size, overflowed: false }),
+            Err(CityError::TooMany { .. }) => Ok(Answer { records: Vec::new(), size: 0, overflowed: true }),
+            Err(e) => Err(e),
         }
-        let newest = records.iter().filter_map(|r| r.updated_datetime).max().map(|t| t.as_second());
-        let (store, id, categorizer) = (self.store.clone(), self.city.id.clone(), self.categorizer.clone());
-        let task = tokio::task::spawn_blocking(move || {
-            let categories = categorizer.categories(&records);
-            let counts = store.upsert_categorized(&id, &records, &categories)?;
-            store.harvest_progress(&id, backfilled_until.map(|t| t.as_second()), newest)?;
-            Ok(counts)
-        });
-        PendingStore { task, backfilled_until }
     }
 
-    async fn finish_store(&mut self, pending: Option<PendingStore>) -> Result<(), CityError> {
-        let Some(pending) = pending else { return Ok(()) };
-        let counts = pending.task.await??;
-        self.report.counts += counts;
-        let stage =
-            pending.backfilled_until.map_or("re-checking".to_string(), |t| format!("up to {}", t.strftime("%Y-%m-%d")));
-        self.show_progress(&stage);
-        Ok(())
-    }
-
-    fn window_params(&self, axis: Axis, from: Timestamp, to: Timestamp) -> Vec<Param> {
+    pub(super) fn window_params(&self, axis: Axis, from: Timestamp, to: Timestamp) -> Vec<Param> {
         let (after, before) = match axis {
             Axis::Requested => ("start_date", "end_date"),
             Axis::Updated => ("updated_after", "updated_before"),
         };
         vec![(after, self.format_time(from)), (before, self.format_time(to)), ("status", "open,closed".to_string())]
+    }
+
+    /// The parameters of a first (or only) page: the size the server reads, where known, and
+    /// the first page's number where the file says how it pages.
+    pub(super) fn first_page_params(&self) -> Vec<Param> {
+        match self.plan.paging {
+            Paging::None => {
+                self.plan.size_param.map(|p| (p.name(), self.plan.page_size.to_string())).into_iter().collect()
+            }
+            _ => self.page_params(0),
+        }
     }
 
     fn page_params(&self, page: u32) -> Vec<Param> {
@@ -344,13 +336,19 @@ impl CityPass<'_> {
         size >= SMALLEST_CAP && self.profile.complete_answer.is_none_or(|n| size >= n as usize)
     }
 
+    /// The widest window: the file's, or the limit learned, or the spec's 90 days until the
+    /// server has shown it answers wider ranges whole.
     fn max_window(&self) -> SignedDuration {
-        let days = self.profile.max_window_days.map_or(self.city.window_days, |d| d.min(self.city.window_days));
-        SignedDuration::from_hours(24 * i64::from(days.max(1)))
+        let days = self.city.window_days.or(self.profile.max_window_days);
+        match days {
+            Some(days) => SignedDuration::from_hours(24 * i64::from(days.max(1))),
+            None if self.profile.window_checked => WIDEST_WINDOW,
+            None => SPEC_WINDOW,
+        }
     }
 
     /// The next window, sized by the density just seen: when paging, to hold about half of
-    /// [`MAX_WINDOW_RECORDS`]; otherwise about 90% of the cap.
+    /// [`MAX_WINDOW_RECORDS`]; otherwise about 90% of the cap. Empty windows grow fourfold.
     fn next_window(&self, window: SignedDuration, size: usize) -> SignedDuration {
         let max = self.max_window();
         if self.profile.ignores_dates {

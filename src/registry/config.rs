@@ -33,8 +33,12 @@ pub struct JurisdictionFile {
     pub updated_after: Option<bool>,
     /// How to write datetimes in queries.
     pub date_style: Option<DateStyle>,
-    /// Most days one request window may span (default 90, the spec's limit).
+    /// Most days one request window may span (default: learned; the spec's 90 until the
+    /// server is seen to answer wider ranges whole).
     pub window_days: Option<u32>,
+    /// Days between rescans of everything, which catch requests that appear late with old
+    /// dates (default 7; 0 never rescans everything: the last 90 days are still rescanned daily).
+    pub full_rescan_days: Option<u32>,
     /// Politeness limit, e.g. `"20/min"`, `"2/s"`, `"500/hour"`.
     pub rate_limit: Option<String>,
     /// Extra HTTP headers sent to this city (e.g. `Accept-Encoding`).

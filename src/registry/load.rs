@@ -14,8 +14,8 @@ use super::config::{DateStyle, JurisdictionFile, Paging, WireFormat};
 
 /// Harvesting starts here unless a file says otherwise.
 const DEFAULT_BACKFILL_FROM: Date = jiff::civil::date(2010, 1, 1);
-/// The spec's largest date window.
-const DEFAULT_WINDOW_DAYS: u32 = 90;
+/// Days between rescans of everything.
+const DEFAULT_FULL_RESCAN_DAYS: u32 = 7;
 /// Minutes between passes in `serve`.
 const DEFAULT_INTERVAL_MINUTES: u32 = 10;
 
@@ -80,8 +80,11 @@ pub struct Jurisdiction {
     pub timezone: TimeZone,
     /// Harvest from this date on.
     pub backfill_from: Date,
-    /// Largest date window per call, in days.
-    pub window_days: u32,
+    /// Largest date window per call, in days, when the file sets one (otherwise learned: the
+    /// spec's 90 days until the server shows it answers wider ranges whole).
+    pub window_days: Option<u32>,
+    /// Days between rescans of everything (0: never).
+    pub full_rescan_days: u32,
     /// Minutes between passes in `serve`.
     pub interval_minutes: u32,
     /// Whether it is harvested at all.
@@ -280,7 +283,8 @@ fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<Regi
             timezone_name: raw.timezone.clone(),
             timezone,
             backfill_from,
-            window_days: raw.window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+            window_days: raw.window_days,
+            full_rescan_days: raw.full_rescan_days.unwrap_or(DEFAULT_FULL_RESCAN_DAYS),
             interval_minutes: raw.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES),
             enabled: raw.enabled.unwrap_or(true),
             rate_limit,
@@ -363,7 +367,8 @@ mod tests {
         let registry = Registry::load(dir.path()).unwrap();
         let toronto = registry.get("toronto").unwrap();
         assert_eq!(toronto.backfill_from, jiff::civil::date(2010, 1, 1));
-        assert_eq!(toronto.window_days, 90);
+        assert_eq!(toronto.window_days, None);
+        assert_eq!(toronto.full_rescan_days, 7);
         assert!(toronto.enabled);
     }
 

@@ -123,8 +123,9 @@ fn write_jurisdictions(dir: &Path, planned: &[Planned], servers: &[SimServer], s
     for (i, (city, server)) in planned.iter().zip(servers).enumerate() {
         let note =
             format!("Simulated by `fed311 simulate` (dialect {}, seed {}).", city.dialect, seed.wrapping_add(i as u64));
+        // Simulated cities run on this machine: a faster budget than a real city's default.
         let text = format!(
-            "id = {}\nname = {}\nendpoint = {}\ntimezone = {}\nnote = {}\n",
+            "id = {}\nname = {}\nendpoint = {}\ntimezone = {}\nrate_limit = \"50/s\"\nnote = {}\n",
             toml_string(&city.id),
             toml_string(&format!("Simulated city ({})", city.dialect)),
             toml_string(&server.url()),

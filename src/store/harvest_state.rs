@@ -1,5 +1,6 @@
-//! Per-jurisdiction harvest state: what was learned about the endpoint, how far the backfill
-//! got, and health (last attempt, last success, failures, last error).
+//! Per-jurisdiction harvest state: what was learned about the endpoint, how far the sweeps
+//! got and what is still to fetch, the city's clock, and health (last attempt, last success,
+//! failures, last error, the last pass's figures).
 
 use rusqlite::{OptionalExtension, params};
 
@@ -12,7 +13,8 @@ pub struct HarvestState {
     pub jurisdiction_id: String,
     /// JSON of what was learned about the endpoint (format, cap, paging...).
     pub profile: Option<String>,
-    /// Requests up to this instant (unix seconds) were fetched completely once.
+    /// Every request up to this instant (unix seconds, the city's clock) is harvested, or lies
+    /// in a span of `pending`. Absent until a first pass has planned its sweep.
     pub backfilled_until: Option<i64>,
     /// Newest upstream updated time seen (unix seconds).
     pub newest_updated: Option<i64>,
@@ -24,6 +26,30 @@ pub struct HarvestState {
     pub consecutive_failures: i64,
     /// What went wrong last.
     pub last_error: Option<String>,
+    /// JSON of the spans still to fetch (failed windows, the rest of an interrupted sweep).
+    pub pending: Option<String>,
+    /// The city's clock minus ours, in seconds, when its answers said (HTTP `Date`).
+    pub clock_offset: Option<i64>,
+    /// When the last rescan of the recent past was planned (unix seconds, our clock).
+    pub recent_rescan_at: Option<i64>,
+    /// When the last rescan of everything was planned (unix seconds, our clock).
+    pub full_rescan_at: Option<i64>,
+    /// JSON of the last pass's figures (calls by outcome, skipped records, duplicate ids...).
+    pub last_pass: Option<String>,
+}
+
+/// A pass's plan, written before it fetches anything, so that a pass killed at any point
+/// resumes with what it had still to do.
+#[derive(Debug, Clone, Default)]
+pub struct PlannedSweep {
+    /// The new `backfilled_until` (see [`HarvestState::backfilled_until`]).
+    pub backfilled_until: Option<i64>,
+    /// Every span to fetch, pending ones first (JSON).
+    pub pending: String,
+    /// Set when the plan rescans the recent past.
+    pub recent_rescan_at: Option<i64>,
+    /// Set when the plan rescans everything.
+    pub full_rescan_at: Option<i64>,
 }
 
 impl Store {
@@ -32,7 +58,8 @@ impl Store {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT profile, backfilled_until, newest_updated, last_attempt, last_success, \
-               consecutive_failures, last_error FROM harvest_state WHERE jurisdiction_id = ?1",
+               consecutive_failures, last_error, pending, clock_offset, recent_rescan_at, full_rescan_at, \
+               last_pass FROM harvest_state WHERE jurisdiction_id = ?1",
         )?;
         let state = stmt
             .query_row([jurisdiction_id], |r| {
@@ -45,6 +72,11 @@ impl Store {
                     last_success: r.get(4)?,
                     consecutive_failures: r.get(5)?,
                     last_error: r.get(6)?,
+                    pending: r.get(7)?,
+                    clock_offset: r.get(8)?,
+                    recent_rescan_at: r.get(9)?,
+                    full_rescan_at: r.get(10)?,
+                    last_pass: r.get(11)?,
                 })
             })
             .optional()?;
@@ -61,27 +93,41 @@ impl Store {
         Ok(())
     }
 
-    /// Records backfill progress and the newest updated time seen, as a pass goes.
-    pub fn harvest_progress(
-        &self,
-        jurisdiction_id: &str,
-        backfilled_until: Option<i64>,
-        newest_updated: Option<i64>,
-    ) -> Result<()> {
+    /// Records a pass's plan before it fetches anything (see [`PlannedSweep`]).
+    pub fn harvest_planned(&self, jurisdiction_id: &str, plan: &PlannedSweep) -> Result<()> {
         self.writer().execute(
-            "UPDATE harvest_state SET backfilled_until = COALESCE(?2, backfilled_until), \
-               newest_updated = MAX(COALESCE(newest_updated, ?3), COALESCE(?3, newest_updated)) \
+            "UPDATE harvest_state SET backfilled_until = COALESCE(?2, backfilled_until), pending = ?3, \
+               recent_rescan_at = COALESCE(?4, recent_rescan_at), full_rescan_at = COALESCE(?5, full_rescan_at) \
              WHERE jurisdiction_id = ?1",
-            params![jurisdiction_id, backfilled_until, newest_updated],
+            params![jurisdiction_id, plan.backfilled_until, plan.pending, plan.recent_rescan_at, plan.full_rescan_at],
         )?;
         Ok(())
     }
 
-    /// Records what was learned about the endpoint.
-    pub fn save_profile(&self, jurisdiction_id: &str, profile_json: &str) -> Result<()> {
+    /// Records, as a pass goes, the spans still to fetch and the newest updated time seen.
+    /// Written after the records it accounts for, so a crash never skips anything.
+    pub fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
         self.writer().execute(
-            "UPDATE harvest_state SET profile = ?2 WHERE jurisdiction_id = ?1 AND profile IS NOT ?2",
-            params![jurisdiction_id, profile_json],
+            "UPDATE harvest_state SET pending = ?2, \
+               newest_updated = MAX(COALESCE(newest_updated, ?3), COALESCE(?3, newest_updated)) \
+             WHERE jurisdiction_id = ?1",
+            params![jurisdiction_id, pending, newest_updated],
+        )?;
+        Ok(())
+    }
+
+    /// Records what was learned about the endpoint, the city's clock and the pass's figures.
+    pub fn save_learned(
+        &self,
+        jurisdiction_id: &str,
+        profile_json: &str,
+        clock_offset: Option<i64>,
+        last_pass_json: &str,
+    ) -> Result<()> {
+        self.writer().execute(
+            "UPDATE harvest_state SET profile = ?2, clock_offset = COALESCE(?3, clock_offset), last_pass = ?4 \
+             WHERE jurisdiction_id = ?1",
+            params![jurisdiction_id, profile_json, clock_offset, last_pass_json],
         )?;
         Ok(())
     }

@@ -26,12 +26,13 @@ use rusqlite::Connection;
 
 pub use export::RequestKey;
 pub use harvest_state::HarvestState;
+pub use harvest_state::PlannedSweep;
 pub use history::HistoryEntry;
 pub use outbox::Submission;
 pub use requests::{RequestPage, StoredRequest};
 pub use services::CrosswalkRow;
 pub use stats::{StatsRow, StatsScope};
-pub use upsert::UpsertCounts;
+pub use upsert::{UpsertCounts, Upserted};
 
 /// The SQLite file inside the data folder.
 pub const DATABASE_FILE: &str = "fed311.sqlite";

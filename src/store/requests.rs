@@ -112,6 +112,17 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// The newest requested time (unix seconds) a jurisdiction holds: a hint of the city's
+    /// clock when its answers carry no `Date`.
+    pub fn newest_requested(&self, jurisdiction_id: &str) -> Result<Option<i64>> {
+        let conn = self.reader();
+        Ok(conn.query_row(
+            "SELECT MAX(requested_at) FROM requests WHERE jurisdiction_id = ?1",
+            [jurisdiction_id],
+            |r| r.get(0),
+        )?)
+    }
+
     /// How many requests a jurisdiction holds.
     pub fn count_requests(&self, jurisdiction_id: &str) -> Result<u64> {
         let conn = self.reader();

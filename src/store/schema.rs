@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_crosswalk.sql"),
     include_str!("migrations/006_identity.sql"),
     include_str!("migrations/007_refusal_status.sql"),
+    include_str!("migrations/008_harvest_fidelity.sql"),
 ];
 
 /// How much of the database file readers map into memory.

@@ -1,7 +1,14 @@
 //! Writing requests: one transaction per batch that reads what is stored of the batch in one
 //! query, skips what is unchanged (no write at all), and for what is new or changed bumps
 //! `seq`, keeps `closed_at` right and appends the observed change to the history.
+//!
+//! A version never replaces a newer one (by `updated_datetime`). Some cities send two
+//! different reports under one id (Köln: different services and requested times); of those,
+//! one is chosen the same way whatever order they arrive in (the newest updated, then the newest
+//! requested, then the content), a switch between them is no change in the history, and the
+//! ids are reported so the city's health can count them.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use rusqlite::{Transaction, params};
@@ -18,6 +25,18 @@ pub struct UpsertCounts {
     pub changed: u64,
     /// Requests identical to what was stored (nothing written).
     pub unchanged: u64,
+    /// Versions older than what was stored, or the report not chosen of two under one id
+    /// (nothing written).
+    pub stale: u64,
+}
+
+/// What one upsert batch did, and the ids found holding two different reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Upserted {
+    /// The counts.
+    pub counts: UpsertCounts,
+    /// Ids the city used for two different reports (different requested times).
+    pub duplicate_ids: Vec<String>,
 }
 
 impl std::ops::AddAssign for UpsertCounts {
@@ -25,11 +44,13 @@ impl std::ops::AddAssign for UpsertCounts {
         self.inserted += other.inserted;
         self.changed += other.changed;
         self.unchanged += other.unchanged;
+        self.stale += other.stale;
     }
 }
 
-/// The fields whose changes make a history entry.
+/// The fields whose changes make a history entry, and what chooses between versions.
 struct Tracked {
+    requested_at: Option<i64>,
     status: String,
     status_raw: Option<String>,
     status_notes: Option<String>,
@@ -54,7 +75,7 @@ impl Store {
     /// Inserts new requests and rewrites changed ones, in one transaction. Unchanged requests
     /// cause no write at all.
     pub fn upsert_requests(&self, jurisdiction_id: &str, requests: &[ServiceRequest]) -> Result<UpsertCounts> {
-        self.upsert_categorized(jurisdiction_id, requests, &[])
+        Ok(self.upsert_categorized(jurisdiction_id, requests, &[])?.counts)
     }
 
     /// Like [`Store::upsert_requests`], with each request's canonical category
@@ -65,35 +86,81 @@ impl Store {
         jurisdiction_id: &str,
         requests: &[ServiceRequest],
         categories: &[Option<String>],
-    ) -> Result<UpsertCounts> {
+    ) -> Result<Upserted> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let mut counts = UpsertCounts::default();
+        let mut done = Upserted::default();
         let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?;
         let seen_at = now();
         let mut stored = tracked_batch(&tx, jurisdiction_id, requests)?;
         for (i, request) in requests.iter().enumerate() {
             let hash = content_hash(request);
             let category = categories.get(i).cloned().flatten();
-            let old = stored.remove(request.service_request_id.as_str());
-            let same =
-                old.as_ref().is_some_and(|old| old.hash == hash && (category.is_none() || old.category == category));
-            if same {
-                counts.unchanged += 1;
-                stored.extend(old.map(|old| (request.service_request_id.as_str(), old)));
+            let id = request.service_request_id.as_str();
+            let old = stored.remove(id);
+            let other_report = old.as_ref().is_some_and(|old| is_other_report(old, request));
+            if other_report {
+                done.duplicate_ids.push(id.to_string());
+            }
+            let keep_stored = match &old {
+                None => None,
+                Some(old) if old.hash == hash => {
+                    (category.is_none() || old.category == category).then_some(Kept::Unchanged)
+                }
+                Some(old) => (prefer(old, request, hash, other_report) == Ordering::Greater).then_some(Kept::Newer),
+            };
+            if let Some(kept) = keep_stored {
+                match kept {
+                    Kept::Unchanged => done.counts.unchanged += 1,
+                    Kept::Newer => done.counts.stale += 1,
+                }
+                stored.extend(old.map(|old| (id, old)));
                 continue;
             }
+            let flip = other_report;
             seq += 1;
             let is_new = old.is_none();
             let category = category.or_else(|| old.as_ref().and_then(|o| o.category.clone()));
             let row = NewRow { jurisdiction_id, request, hash, seq, seen_at, category };
-            let now_tracked = write_request(&tx, &row, old)?;
-            stored.insert(request.service_request_id.as_str(), now_tracked);
-            if is_new { counts.inserted += 1 } else { counts.changed += 1 }
+            let now_tracked = write_request(&tx, &row, old, flip)?;
+            stored.insert(id, now_tracked);
+            if is_new { done.counts.inserted += 1 } else { done.counts.changed += 1 }
         }
         tx.commit()?;
-        Ok(counts)
+        done.duplicate_ids.sort_unstable();
+        done.duplicate_ids.dedup();
+        Ok(done)
     }
+}
+
+/// Why a stored version stays as it is.
+enum Kept {
+    /// The incoming version is the same.
+    Unchanged,
+    /// The stored version is newer, or the report chosen of two under one id.
+    Newer,
+}
+
+/// Two reports under one id: both say when they were requested, and they differ.
+fn is_other_report(old: &Tracked, new: &ServiceRequest) -> bool {
+    let requested = new.requested_datetime.map(|t| t.as_second());
+    old.requested_at.is_some() && requested.is_some() && old.requested_at != requested
+}
+
+/// Which version to keep: `Greater` keeps the stored one. A version of the same report is
+/// taken unless it is older (by updated time, both known); of two reports under one id, the
+/// newest updated wins, then the newest requested, then the larger content hash, so the same
+/// one is kept whatever order they come in.
+fn prefer(old: &Tracked, new: &ServiceRequest, new_hash: i64, other_report: bool) -> Ordering {
+    let updated = new.updated_datetime.map(|t| t.as_second());
+    if !other_report {
+        return match (old.updated_at, updated) {
+            (Some(o), Some(n)) if o > n => Ordering::Greater,
+            _ => Ordering::Less,
+        };
+    }
+    let requested = new.requested_datetime.map(|t| t.as_second());
+    (old.updated_at, old.requested_at, old.hash).cmp(&(updated, requested, new_hash))
 }
 
 /// What is stored of a batch's requests, in one query.
@@ -105,7 +172,7 @@ fn tracked_batch<'r>(
     let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
     let mut stmt = tx.prepare_cached(
         "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash, \
-           category FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
+           category, requested_at FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
     )?;
     let rows = stmt.query_map(params![jurisdiction_id, serde_json::to_string(&ids)?], |r| {
         Ok((
@@ -119,6 +186,7 @@ fn tracked_batch<'r>(
                 closed_at: r.get(6)?,
                 hash: r.get(7)?,
                 category: r.get(8)?,
+                requested_at: r.get(9)?,
             },
         ))
     })?;
@@ -133,12 +201,15 @@ fn tracked_batch<'r>(
     Ok(by_id)
 }
 
-fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>) -> Result<Tracked> {
+/// Writes one new or changed request; `flip` (another report under the same id replacing the
+/// stored one) writes no history entry.
+fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>, flip: bool) -> Result<Tracked> {
     let NewRow { jurisdiction_id, request: r, hash, seq, seen_at, .. } = *row;
     let updated_at = r.updated_datetime.map(|t| t.as_second());
     let closed_at = closed_at(r, old.as_ref(), seen_at);
     let change = match &old {
         None => Some("created".to_string()),
+        Some(_) if flip => None,
         Some(old) => changed_fields(old, r, updated_at),
     };
     let mut stmt = tx.prepare_cached(
@@ -194,6 +265,7 @@ fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>) -
         append_history(tx, jurisdiction_id, r, &change, updated_at, seen_at)?;
     }
     Ok(Tracked {
+        requested_at: r.requested_datetime.map(|t| t.as_second()),
         status: r.status.as_str().to_string(),
         status_raw: r.status_raw.clone(),
         status_notes: r.status_notes.clone(),

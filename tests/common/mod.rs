@@ -113,10 +113,12 @@ pub async fn spawn_fed311_forwarding(
     (spawn(router(state)).await, stop)
 }
 
-/// Writes a jurisdiction file.
+/// Writes a jurisdiction file. Test cities run on this machine and allow 1,000 calls a
+/// second unless `extra` sets a `rate_limit` of its own.
 pub fn write_city(dir: &Path, id: &str, endpoint: &str, extra: &str) {
+    let rate = if extra.contains("rate_limit") { "" } else { "rate_limit = \"1000/s\"\n" };
     let text = format!(
-        "id = \"{id}\"\nname = \"{id} test city\"\nendpoint = \"{endpoint}\"\ntimezone = \"America/Toronto\"\n{extra}\n"
+        "id = \"{id}\"\nname = \"{id} test city\"\nendpoint = \"{endpoint}\"\ntimezone = \"America/Toronto\"\n{extra}\n{rate}"
     );
     std::fs::write(dir.join(format!("{id}.toml")), text).unwrap();
 }

@@ -50,7 +50,7 @@ impl Lab {
         for (id, zone, seed) in CITIES {
             let server = spawn(SimCity::generate(*seed, records, zone), Behaviour::default()).await.unwrap();
             let file = format!(
-                "id = \"{id}\"\nname = \"City {id}\"\nendpoint = \"{}\"\ntimezone = \"{zone}\"\n",
+                "id = \"{id}\"\nname = \"City {id}\"\nendpoint = \"{}\"\ntimezone = \"{zone}\"\nrate_limit = \"1000/s\"\n",
                 server.url()
             );
             std::fs::write(jurisdictions.path().join(format!("{id}.toml")), file).unwrap();

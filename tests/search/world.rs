@@ -42,7 +42,7 @@ impl World {
         for (id, zone, seed) in CITIES {
             let server = spawn_city(SimCity::generate(*seed, records, zone), Behaviour::default()).await.unwrap();
             let file = format!(
-                "id = \"{id}\"\nname = \"{id}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\n",
+                "id = \"{id}\"\nname = \"{id}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\nrate_limit = \"1000/s\"\n",
                 server.addr
             );
             std::fs::write(jurisdictions.path().join(format!("{id}.toml")), file).unwrap();

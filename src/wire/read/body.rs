@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::sniff::{Sniffed, sniff};
-use super::{Parsed, WireError, errors, json, xml};
+use super::{Parsed, Rejected, Skipped, WireError, errors, json, xml};
 use crate::domain::UpstreamError;
 use crate::registry::WireFormat;
 
@@ -25,6 +25,8 @@ pub(super) struct Shape {
 pub(super) struct Body<'a> {
     sniffed: Sniffed<'a>,
     xml: Option<(String, Value)>,
+    /// Lists longer than this are refused (`TooMany`).
+    max_records: usize,
 }
 
 /// One record as received: a slice of the JSON text, or an element of the XML value.
@@ -36,10 +38,11 @@ pub(super) enum Record<'b> {
 
 impl<'b> Record<'b> {
     /// Reads the record into a lenient struct.
-    pub fn parse<R: Deserialize<'b>>(self) -> Result<R, String> {
+    pub fn parse<R: Deserialize<'b>>(self) -> Result<R, Rejected> {
+        let unreadable = |e: &dyn std::fmt::Display| Rejected::unreadable(format!("is unreadable: {e}"));
         match self {
-            Record::Json(raw) => serde_json::from_str(raw.get()).map_err(|e| format!("is unreadable: {e}")),
-            Record::Xml(value) => R::deserialize(value).map_err(|e| format!("is unreadable: {e}")),
+            Record::Json(raw) => serde_json::from_str(raw.get()).map_err(|e| unreadable(&e)),
+            Record::Xml(value) => R::deserialize(value).map_err(|e| unreadable(&e)),
         }
     }
 
@@ -64,7 +67,7 @@ impl<'a> Body<'a> {
             }
             WireFormat::Json => None,
         };
-        Ok(Body { sniffed, xml })
+        Ok(Body { sniffed, xml, max_records: usize::MAX })
     }
 
     /// The format the body turned out to be in.
@@ -83,18 +86,27 @@ impl<'a> Body<'a> {
 
     /// The records of a list document; an XML errors root is `Upstream`.
     pub fn records(&self, shape: &Shape) -> Result<Vec<Record<'_>>, WireError> {
-        match &self.xml {
+        let records: Vec<Record<'_>> = match &self.xml {
             None => {
                 let raws = json::list_of(self.sniffed.doc(), shape.json_wrappers).map_err(malformed_json)?;
-                Ok(raws.into_iter().map(Record::Json).collect())
+                raws.into_iter().map(Record::Json).collect()
             }
             Some((root, value)) => {
                 self.fail_on_errors()?;
                 let items = xml::items(root, value, shape.xml_roots, shape.xml_items)
                     .ok_or_else(|| unexpected_root(root, shape))?;
-                Ok(items.into_iter().map(Record::Xml).collect())
+                items.into_iter().map(Record::Xml).collect()
             }
+        };
+        if records.len() > self.max_records {
+            return Err(WireError::TooMany { max: self.max_records });
         }
+        Ok(records)
+    }
+
+    /// The same body, refusing lists of more than `max` records before reading any of them.
+    pub fn at_most(self, max: usize) -> Self {
+        Body { max_records: max, ..self }
     }
 
     /// The record of a single-record document; an errors document is `Upstream`.
@@ -122,7 +134,7 @@ impl<'a> Body<'a> {
     pub fn parse_list<'b, R, T>(
         &'b self,
         shape: &Shape,
-        mut convert: impl FnMut(R, Record<'b>) -> Result<T, String>,
+        mut convert: impl FnMut(R, Record<'b>) -> Result<T, Rejected>,
     ) -> Result<Parsed<T>, WireError>
     where
         R: Deserialize<'b>,
@@ -133,7 +145,10 @@ impl<'a> Body<'a> {
         for (index, record) in records.iter().enumerate() {
             match record.parse::<R>().and_then(|r| convert(r, *record)) {
                 Ok(item) => parsed.items.push(item),
-                Err(why) => parsed.skipped.push(format!("record {} {why}", index + 1)),
+                Err(rejected) => parsed.skipped.push(Skipped {
+                    reason: rejected.reason,
+                    message: format!("record {} {}", index + 1, rejected.why),
+                }),
             }
         }
         if parsed.items.is_empty() && !records.is_empty() {

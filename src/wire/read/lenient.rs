@@ -122,13 +122,13 @@ fn word_to_bool(word: &str) -> Option<bool> {
     }
 }
 
-/// Trimmed; empty means absent.
-fn text_scalar(s: Cow<'_, str>) -> Scalar<'_> {
+/// Trimmed (unless `keep` asks for the text as sent); empty or blank means absent.
+fn text_scalar(s: Cow<'_, str>, keep: bool) -> Scalar<'_> {
     let trimmed = s.trim();
     if trimmed.is_empty() {
         return Scalar::Absent;
     }
-    if trimmed.len() == s.len() {
+    if keep || trimmed.len() == s.len() {
         return Scalar::Str(s);
     }
     match s {
@@ -139,11 +139,15 @@ fn text_scalar(s: Cow<'_, str>) -> Scalar<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor(PhantomData))
+        d.deserialize_any(ScalarVisitor { keep: false, lifetime: PhantomData })
     }
 }
 
-struct ScalarVisitor<'a>(PhantomData<&'a ()>);
+/// Reads any value; `keep` keeps a string's surrounding whitespace (free text as sent).
+struct ScalarVisitor<'a> {
+    keep: bool,
+    lifetime: PhantomData<&'a ()>,
+}
 
 impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
     type Value = Scalar<'a>;
@@ -164,13 +168,13 @@ impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
         Ok(Scalar::Float(v))
     }
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(text_scalar(Cow::Borrowed(v)))
+        Ok(text_scalar(Cow::Borrowed(v), self.keep))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(text_scalar(Cow::Borrowed(v)).into_owned())
+        Ok(text_scalar(Cow::Borrowed(v), self.keep).into_owned())
     }
     fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(text_scalar(Cow::Owned(v)))
+        Ok(text_scalar(Cow::Owned(v), self.keep))
     }
     fn visit_none<E>(self) -> Result<Self::Value, E> {
         Ok(Scalar::Absent)
@@ -232,6 +236,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
+/// Free text a person wrote (a description, a status note), kept exactly as sent: its
+/// surrounding whitespace and line ends too. Blank text is absent, as for [`Text`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct FreeText<'a>(pub Text<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FreeText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let scalar = d.deserialize_any(ScalarVisitor { keep: true, lifetime: PhantomData })?;
+        Ok(FreeText(Text(scalar.into_text())))
+    }
+}
+
 lenient!(
     /// A number, from a JSON number or numeric text.
     Num, f64, Scalar::into_f64
@@ -264,5 +280,20 @@ impl<'a> Text<'a> {
     /// The first present of two spellings of a field.
     pub fn or(self, other: Text<'a>) -> Text<'a> {
         if self.0.is_some() { self } else { other }
+    }
+
+    /// Whether the text is Python's `None`, as a Python server writes an absent value in XML.
+    pub fn is_python_none(&self) -> bool {
+        self.0.as_deref() == Some("None")
+    }
+
+    /// The text, or absent when it is Python's `None`.
+    pub fn unless_none(self) -> Text<'a> {
+        if self.is_python_none() { Text(None) } else { self }
+    }
+
+    /// Its length in bytes (0 when absent).
+    pub fn len(&self) -> usize {
+        self.0.as_deref().map_or(0, str::len)
     }
 }

@@ -41,10 +41,83 @@ pub use charset::decode_to_utf8;
 pub struct Parsed<T> {
     /// The records that could be read.
     pub items: Vec<T>,
-    /// One human-readable warning per record dropped, e.g. "record 3 has no service_request_id".
-    pub skipped: Vec<String>,
+    /// One warning per record dropped, e.g. "record 3 has no service_request_id".
+    pub skipped: Vec<Skipped>,
     /// The format the body turned out to be in.
     pub format: WireFormat,
+}
+
+/// Why a record was dropped, in a word a city's health can count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// It lacks the key that identifies it (`service_request_id`, `service_code`).
+    NoKey,
+    /// It is not a record at all (a string where an object belongs, a broken value).
+    Unreadable,
+    /// A field is larger than any real value of it (see the bounds in `requests`).
+    Oversized,
+}
+
+impl SkipReason {
+    /// The reason as a short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::NoKey => "no_key",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::Oversized => "oversized",
+        }
+    }
+}
+
+/// One record dropped while reading a list, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Why, as a countable reason.
+    pub reason: SkipReason,
+    /// Why, for people: "record 3 has no service_request_id".
+    pub message: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl PartialEq<&str> for Skipped {
+    fn eq(&self, other: &&str) -> bool {
+        self.message == *other
+    }
+}
+
+/// A record a reader turned down: the reason and the words after "record N".
+#[derive(Debug, Clone)]
+pub(crate) struct Rejected {
+    reason: SkipReason,
+    why: String,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl Rejected {
+    /// The record lacks its identifying key.
+    pub(crate) fn no_key(why: impl Into<String>) -> Rejected {
+        Rejected { reason: SkipReason::NoKey, why: why.into() }
+    }
+
+    /// The record cannot be read.
+    pub(crate) fn unreadable(why: impl Into<String>) -> Rejected {
+        Rejected { reason: SkipReason::Unreadable, why: why.into() }
+    }
+
+    /// A field of the record is larger than any real value.
+    pub(crate) fn oversized(why: impl Into<String>) -> Rejected {
+        Rejected { reason: SkipReason::Oversized, why: why.into() }
+    }
 }
 
 /// Why a body could not be read as the GeoReport document that was expected.
@@ -59,6 +132,12 @@ pub enum WireError {
     /// The city answered with a GeoReport `errors` document.
     #[error("the city answered with an error: {}", errors::summary(.0))]
     Upstream(Vec<UpstreamError>),
+    /// More records in one answer than the reader was asked to take.
+    #[error("more than {max} records in one answer")]
+    TooMany {
+        /// The most the reader takes.
+        max: usize,
+    },
     /// Neither valid JSON nor XML of the expected shape.
     #[error("malformed {} body: {detail}", .format.extension())]
     Malformed {
@@ -83,6 +162,15 @@ pub fn parse_service_definition(body: &[u8]) -> Result<ServiceDefinition, WireEr
 /// time zone, used for datetimes sent without one.
 pub fn parse_requests(body: &[u8], zone: &TimeZone) -> Result<Parsed<ServiceRequest>, WireError> {
     requests::parse_list(&Body::read(body)?, zone)
+}
+
+/// Like [`parse_requests`], refusing a list of more than `max` records before reading any of
+/// them (what bounds a harvest's memory per answer).
+pub fn parse_requests_at_most(body: &[u8], zone: &TimeZone, max: usize) -> Result<Parsed<ServiceRequest>, WireError> {
+    if xml::mentions_more_than(body, max) {
+        return Err(WireError::TooMany { max });
+    }
+    requests::parse_list(&Body::read(body)?.at_most(max), zone)
 }
 
 /// Reads the answer to a POST of a request, or to `tokens/{token}.{fmt}`.

@@ -4,10 +4,10 @@
 
 use serde::Deserialize;
 
-use super::WireError;
 use super::body::Body;
 use super::lenient::Text;
 use super::requests::REQUESTS;
+use super::{Rejected, WireError};
 use crate::domain::PostReceipt;
 
 #[derive(Deserialize, Default)]
@@ -33,7 +33,7 @@ pub(super) fn parse_list(body: &Body<'_>) -> Result<Vec<PostReceipt>, WireError>
 }
 
 impl ReceiptRecord<'_> {
-    fn into_receipt(self) -> Result<PostReceipt, String> {
+    fn into_receipt(self) -> Result<PostReceipt, Rejected> {
         let receipt = PostReceipt {
             service_request_id: self.service_request_id.owned(),
             token: self.token.owned(),
@@ -41,7 +41,7 @@ impl ReceiptRecord<'_> {
             account_id: self.account_id.owned(),
         };
         if receipt.service_request_id.is_none() && receipt.token.is_none() {
-            return Err("has neither service_request_id nor token".to_owned());
+            return Err(Rejected::no_key("has neither service_request_id nor token"));
         }
         Ok(receipt)
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::body::{Body, Shape};
 use super::lenient::{Flag, Joined, Text};
-use super::{Parsed, WireError};
+use super::{Parsed, Rejected, WireError};
 use crate::domain::Service;
 
 const SERVICES: Shape =
@@ -42,9 +42,9 @@ pub(super) fn parse_list(body: &Body<'_>) -> Result<Parsed<Service>, WireError> 
 }
 
 impl ServiceRecord<'_> {
-    fn into_service(self) -> Result<Service, String> {
+    fn into_service(self) -> Result<Service, Rejected> {
         let Some(service_code) = self.service_code.owned() else {
-            return Err("has no service_code".to_owned());
+            return Err(Rejected::no_key("has no service_code"));
         };
         Ok(Service {
             // The spec requires a name; a service without one is still usable by its code.

@@ -1,6 +1,6 @@
 //! XML documents → `serde_json::Value`, through quick-xml's serde deserializer. Each element
-//! becomes its trimmed text when it has no children, or an object of its children (repeated
-//! names become arrays); attributes (`is_array="true"`, `type="array"`, SOAP `xmlns:*`) and
+//! becomes its text as sent when it has no children (the field readers trim what is not free
+//! text), or an object of its children (repeated names become arrays); attributes (`is_array="true"`, `type="array"`, SOAP `xmlns:*`) and
 //! namespace prefixes are dropped. The result is both the record's raw JSON (so unknown
 //! extension fields survive) and what the lenient record structs are read from, so JSON and
 //! XML share one set of field rules.
@@ -32,6 +32,24 @@ pub(super) fn items<'v>(root_name: &str, root: &'v Value, roots: &[&str], names:
         Some(list) => Some(flatten(list)),
         None => expected.then(Vec::new),
     }
+}
+
+/// Whether an XML body holds more than `max` `<request>` elements, counted on the bytes before
+/// any parsing (parsing a huge document is what must be avoided). JSON bodies say no.
+pub(super) fn mentions_more_than(body: &[u8], max: usize) -> bool {
+    let starts_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    if !starts_xml || body.len() / 10 < max {
+        return false; // too short to hold that many elements of ten bytes or more
+    }
+    let mut count = 0;
+    for window in body.windows(9) {
+        let opens = window.starts_with(b"<request") && matches!(window[8], b'>' | b' ' | b'\t' | b'\r' | b'\n');
+        count += usize::from(opens);
+        if count > max {
+            return true;
+        }
+    }
+    false
 }
 
 /// Element names compared without case and with `-` as `_` (`service-requests`).
@@ -92,7 +110,7 @@ impl<'de> Visitor<'de> for ElementVisitor {
         f.write_str("an XML element")
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.trim().to_owned()))
+        Ok(Value::String(v.to_owned()))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::String(String::new()))
@@ -132,10 +150,10 @@ fn add_child(children: &mut Map<String, Value>, key: String, value: Value) {
 }
 
 fn finish(mut children: Map<String, Value>, text: String) -> Value {
-    let text = text.trim();
     if children.is_empty() {
-        return Value::String(text.to_owned());
+        return Value::String(text);
     }
+    let text = text.trim();
     if !text.is_empty() {
         children.insert("$text".to_owned(), Value::String(text.to_owned()));
     }

@@ -1,0 +1,60 @@
+//! Storing what a sweep fetched: each batch is upserted off the async threads while the next
+//! answer is fetched and parsed, and the pass's work list is saved with it, after the records,
+//! so a crash never records progress past what is stored. Requests sent without a
+//! `service_name` get their service's name from the city's service list (the raw record
+//! keeps what the city sent).
+
+use tokio::task::JoinHandle;
+
+use super::city::{CityError, CityPass};
+use crate::domain::ServiceRequest;
+use crate::store::{StoreError, Upserted};
+
+/// A store write under way.
+pub(super) struct PendingStore {
+    task: JoinHandle<Result<Upserted, StoreError>>,
+    stage: String,
+}
+
+impl CityPass<'_> {
+    /// Stores records now, with the work list as it stands.
+    pub(super) async fn store_records(&mut self, records: Vec<ServiceRequest>) -> Result<(), CityError> {
+        let pending = self.start_store(records, "re-checking");
+        self.finish_store(Some(pending)).await
+    }
+
+    /// Starts storing records in the background, with the work list as it stands (the caller
+    /// has already moved it past these records).
+    pub(super) fn start_store(&mut self, mut records: Vec<ServiceRequest>, stage: &str) -> PendingStore {
+        if let Some(seen) = self.seen_ids.as_mut() {
+            seen.extend(records.iter().map(|r| r.service_request_id.clone()));
+        }
+        self.categorizer.fill_names(&mut records);
+        let newest = records.iter().filter_map(|r| r.updated_datetime).max().map(|t| t.as_second());
+        let (store, id, categorizer) = (self.store.clone(), self.city.id.clone(), self.categorizer.clone());
+        let pending = self.work.pending_json();
+        let task = tokio::task::spawn_blocking(move || {
+            let categories = categorizer.categories(&records);
+            let done = store.upsert_categorized(&id, &records, &categories)?;
+            store.harvest_progress(&id, &pending, newest)?;
+            Ok(done)
+        });
+        PendingStore { task, stage: stage.to_string() }
+    }
+
+    /// Waits for a store write and counts what it did.
+    pub(super) async fn finish_store(&mut self, pending: Option<PendingStore>) -> Result<(), CityError> {
+        let Some(pending) = pending else { return Ok(()) };
+        let done = pending.task.await??;
+        self.report.counts += done.counts;
+        self.duplicate_ids.extend(done.duplicate_ids);
+        self.show_progress(&pending.stage);
+        Ok(())
+    }
+
+    /// Saves the work list alone (a window failed, a span was finished with nothing to store).
+    pub(super) async fn save_work(&mut self) -> Result<(), CityError> {
+        let (store, id, pending) = (self.store.clone(), self.city.id.clone(), self.work.pending_json());
+        super::city::blocking(move || store.harvest_progress(&id, &pending, None)).await
+    }
+}
