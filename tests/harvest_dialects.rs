@@ -6,78 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use fed311::domain::ServiceRequest;
-use fed311::harvest::{Client, harvest_city};
-use fed311::registry::{Jurisdiction, Registry};
-use fed311::simulate::{Behaviour, SimCity, SimServer, spawn};
+use common::harness::{Harness, ZONE, assert_same};
+use fed311::simulate::{Behaviour, SimCity, spawn};
 use fed311::store::Store;
-
-const ZONE: &str = "America/Toronto";
-
-struct Harness {
-    server: SimServer,
-    behaviour: Behaviour,
-    city: Jurisdiction,
-    store: Store,
-    client: Client,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
-}
-
-impl Harness {
-    async fn new(seed: u64, records: usize, behaviour: Behaviour, extra: &str) -> Harness {
-        let server = spawn(SimCity::generate(seed, records, ZONE), behaviour.clone()).await.unwrap();
-        let jurisdictions = tempfile::tempdir().unwrap();
-        let text = format!(
-            "id = \"sim\"\nname = \"Simulated\"\nendpoint = \"http://{}/\"\ntimezone = \"{ZONE}\"\nrate_limit = \"1000/s\"\n{extra}\n",
-            server.addr
-        );
-        std::fs::write(jurisdictions.path().join("sim.toml"), text).unwrap();
-        let registry = Registry::load(jurisdictions.path()).unwrap();
-        let city = registry.get("sim").unwrap().clone();
-        let data = tempfile::tempdir().unwrap();
-        let store = Store::open(data.path()).unwrap();
-        let client = Client::with_settings(Duration::from_millis(5), Duration::from_secs(2)).unwrap();
-        Harness { server, behaviour, city, store, client, _dirs: (jurisdictions, data) }
-    }
-
-    async fn harvest(&self, full: bool) -> fed311::harvest::CityReport {
-        let report = harvest_city(&self.client, &self.store, &self.city, full).await;
-        assert!(report.succeeded(), "harvest failed: {:?}", report.failure);
-        report
-    }
-
-    /// The store holds exactly the city's requests (those served with an id), field by field.
-    fn assert_store_equals_city(&self) {
-        let truth: Vec<ServiceRequest> = self
-            .server
-            .city
-            .requests()
-            .into_iter()
-            .filter(|r| !self.behaviour.hides_id(&r.service_request_id))
-            .collect();
-        let held = self.store.count_requests("sim").unwrap();
-        assert_eq!(held as usize, truth.len(), "record count");
-        for expected in &truth {
-            let stored = self.store.get_request("sim", &expected.service_request_id).unwrap();
-            let stored = stored.unwrap_or_else(|| panic!("missing {}", expected.service_request_id)).request;
-            assert_same(&stored, expected);
-        }
-    }
-}
-
-fn assert_same(got: &ServiceRequest, want: &ServiceRequest) {
-    let id = &want.service_request_id;
-    assert_eq!(got.status, want.status, "{id} status");
-    assert_eq!(got.status_notes, want.status_notes, "{id} status_notes");
-    assert_eq!(got.service_code, want.service_code, "{id} service_code");
-    assert_eq!(got.service_name, want.service_name, "{id} service_name");
-    assert_eq!(got.description, want.description, "{id} description");
-    assert_eq!(got.requested_datetime, want.requested_datetime, "{id} requested");
-    assert_eq!(got.updated_datetime, want.updated_datetime, "{id} updated");
-    assert_eq!(got.address, want.address, "{id} address");
-    assert_eq!(got.lat, want.lat, "{id} lat");
-    assert_eq!(got.long, want.long, "{id} long");
-}
 
 async fn harvests_exactly(behaviour: Behaviour, records: usize) -> Harness {
     let h = Harness::new(7, records, behaviour, "").await;

@@ -37,6 +37,11 @@ pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Js
     Ok(Json(value))
 }
 
+/// How many spans of requests wait for the next pass (failed windows, an interrupted sweep).
+fn pending_windows(pending: Option<&str>) -> usize {
+    pending.and_then(|j| serde_json::from_str::<Vec<Value>>(j).ok()).map_or(0, |spans| spans.len())
+}
+
 fn describe(store: &Store, geo: &GeoLayer, j: &Jurisdiction) -> crate::store::Result<Value> {
     let state = store.harvest_state(&j.id)?;
     let records = store.count_requests(&j.id)?;
@@ -65,6 +70,8 @@ fn describe(store: &Store, geo: &GeoLayer, j: &Jurisdiction) -> crate::store::Re
             "backfilled_until": instant(state.backfilled_until),
             "newest_updated": instant(state.newest_updated),
             "lag_seconds": lag,
+            "pending_windows": pending_windows(state.pending.as_deref()),
+            "last_pass": state.last_pass.as_deref().and_then(|j| serde_json::from_str::<Value>(j).ok()),
         },
         "learned": Profile::from_json(state.profile.as_deref()),
     }))

@@ -40,6 +40,8 @@ pub async fn track(request: Request, next: Next) -> Response {
 
 /// `GET /metrics`.
 pub async fn render(State(s): State<AppState>) -> Response {
+    // Installed first: what is set below must reach the recorder on the first scrape too.
+    let handle = handle();
     let (store, registry) = (s.store.clone(), s.registry.clone());
     let _ = tokio::task::spawn_blocking(move || {
         if let Ok(depth) = store.outbox_depth() {
@@ -49,13 +51,13 @@ pub async fn render(State(s): State<AppState>) -> Response {
         for city in registry.iter().filter(|j| j.enabled) {
             let Ok(state) = store.harvest_state(&city.id) else { continue };
             let id = city.id.clone();
-            if let Some(newest) = state.newest_updated {
-                metrics::gauge!("fed311_harvest_lag_seconds", "jurisdiction" => id.clone()).set((now - newest) as f64);
-            }
+            // A city never harvested is infinitely behind, not absent from the graph.
+            let lag = state.newest_updated.map_or(f64::INFINITY, |newest| (now - newest) as f64);
+            metrics::gauge!("fed311_harvest_lag_seconds", "jurisdiction" => id.clone()).set(lag);
             metrics::gauge!("fed311_harvest_consecutive_failures", "jurisdiction" => id)
                 .set(state.consecutive_failures as f64);
         }
     })
     .await;
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
 }

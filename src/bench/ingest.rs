@@ -1,6 +1,9 @@
-//! `fed311 bench ingest` serves a simulated city of N records on 127.0.0.1, harvests it into a fresh
-//! store (first pass), then harvests it again in full (nothing changed), and prints records/s,
-//! peak memory and upstream calls per record against the ideal (records / page cap).
+//! `fed311 bench ingest` serves simulated cities of N records on 127.0.0.1, one dialect after
+//! another, harvests each into a fresh store (first pass), then again in full (nothing
+//! changed), and prints records/s, memory, and the request-list calls against the ideal
+//! (records ÷ the most one call answers) with the 429s the city answered. Jurisdiction files
+//! hold only the four required keys, as a new user writes them (`--hints` adds the paging keys
+//! the dialect's documentation would give).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -12,32 +15,66 @@ use crate::registry::Registry;
 use crate::simulate::{Behaviour, SimCity, SimPaging, spawn};
 use crate::store::Store;
 
+/// The dialects `--dialect six` runs: the server families a harvester meets most.
+const SIX: &[&str] = &["spec", "connected-bits", "mark-a-spot", "ureport", "fixmystreet", "klarschiff"];
+
 /// Options of `fed311 bench ingest`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct IngestArgs {
-    /// Records in the simulated city.
+    /// Records in each simulated city.
     #[arg(long, default_value_t = 1_000_000)]
     pub records: usize,
-    /// Simulated dialect (see `fed311 simulate --help`).
+    /// Simulated dialects, comma separated (see `fed311 simulate --help`); `six` runs the six
+    /// most common ones.
     #[arg(long, default_value = "spec")]
     pub dialect: String,
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write the dialect's paging keys into the jurisdiction file (default: only the four
+    /// required keys, and fed311 learns the rest).
+    #[arg(long)]
+    pub hints: bool,
+}
+
+/// One dialect's figures.
+struct Row {
+    dialect: String,
+    first: CityReport,
+    full: CityReport,
 }
 
 /// Runs the ingest benchmark and prints its figures.
 pub async fn ingest(args: IngestArgs) -> Result<()> {
-    let behaviour = Behaviour::dialect(&args.dialect).with_context(|| format!("unknown dialect `{}`", args.dialect))?;
-    let cap = behaviour.cap;
-    let paging = paging_keys(&behaviour.paging);
-    println!("generating {} records ({} dialect, cap {cap})…", args.records, args.dialect);
+    let dialects: Vec<String> = if args.dialect == "six" {
+        SIX.iter().map(|d| d.to_string()).collect()
+    } else {
+        args.dialect.split(',').map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect()
+    };
+    let mut rows = Vec::new();
+    for dialect in &dialects {
+        rows.push(run_dialect(&args, dialect).await?);
+    }
+    print_table(&rows);
+    println!(
+        "peak memory (whole process, simulators included): {} MiB resident, mapped store pages included; \
+         {} MiB of heap at the end",
+        peak_memory_mib().unwrap_or(0),
+        anonymous_memory_mib().unwrap_or(0)
+    );
+    Ok(())
+}
+
+async fn run_dialect(args: &IngestArgs, dialect: &str) -> Result<Row> {
+    let behaviour = Behaviour::dialect(dialect).with_context(|| format!("unknown dialect `{dialect}`"))?;
+    let paging = if args.hints { paging_keys(&behaviour.paging) } else { String::new() };
+    println!("{dialect}: generating {} records (cap {})…", args.records, behaviour.cap);
     let server = spawn(SimCity::generate(args.seed, args.records, "UTC"), behaviour).await?;
-    let work = tempfile_dir()?;
+    let work = tempfile_dir()?.join(dialect);
     let jurisdictions = work.join("jurisdictions");
     std::fs::create_dir_all(&jurisdictions)?;
     let file = format!(
-        "id = \"bench\"\nname = \"Benchmark city\"\nendpoint = \"http://{}/\"\ntimezone = \"UTC\"\nbackfill_from = 2011-01-01\nrate_limit = \"100000/s\"\n{paging}",
+        "id = \"bench\"\nname = \"Benchmark city\"\nendpoint = \"http://{}/\"\ntimezone = \"UTC\"\nrate_limit = \"100000/s\"\n{paging}",
         server.addr
     );
     std::fs::write(jurisdictions.join("bench.toml"), file)?;
@@ -47,17 +84,11 @@ pub async fn ingest(args: IngestArgs) -> Result<()> {
     let client = Client::new()?;
 
     let (first, first_time) = timed(harvest_city(&client, &store, &city, false)).await;
-    print_pass("first harvest", &first, first_time, args.records, cap);
-    let (again, again_time) = timed(harvest_city(&client, &store, &city, true)).await;
-    print_pass("full pass, unchanged data", &again, again_time, args.records, cap);
-    println!(
-        "peak memory (whole process, simulator included): {} MiB resident, mapped store pages included; \
-         {} MiB of heap at the end",
-        peak_memory_mib().unwrap_or(0),
-        anonymous_memory_mib().unwrap_or(0)
-    );
+    print_pass(dialect, "first harvest", &first, first_time, args.records);
+    let (full, full_time) = timed(harvest_city(&client, &store, &city, true)).await;
+    print_pass(dialect, "full pass, unchanged data", &full, full_time, args.records);
     std::fs::remove_dir_all(&work).ok();
-    Ok(())
+    Ok(Row { dialect: dialect.to_string(), first, full })
 }
 
 fn paging_keys(paging: &SimPaging) -> String {
@@ -75,22 +106,53 @@ async fn timed<T>(work: impl std::future::Future<Output = T>) -> (T, Duration) {
     (out, started.elapsed())
 }
 
-fn print_pass(label: &str, report: &CityReport, took: Duration, records: usize, cap: usize) {
+fn print_pass(dialect: &str, label: &str, report: &CityReport, took: Duration, records: usize) {
     let c = report.counts;
     let seconds = took.as_secs_f64();
-    let ideal = records.div_ceil(cap.max(1)).max(1);
     println!(
-        "{label}: {:.1} s, {:.0} records/s, {} new, {} changed, {} unchanged, {} calls ({:.4} per record, {:.2}× the ideal {ideal}){}",
+        "{dialect} {label}: {:.1} s, {:.0} records/s, {} new, {} changed, {} unchanged, {} calls ({} for lists){}",
         seconds,
         records as f64 / seconds,
         c.inserted,
         c.changed,
         c.unchanged,
         report.calls,
-        report.calls as f64 / records as f64,
-        report.calls as f64 / ideal as f64,
+        report.list_calls,
         report.failure.as_ref().map(|f| format!(" FAILED: {f}")).unwrap_or_default(),
     );
+}
+
+/// The calls table: per dialect, list calls against the ideal and 429s, then the totals.
+fn print_table(rows: &[Row]) {
+    println!("\n{:<16} {:>6} {:>24} {:>24}", "dialect", "cap", "first pass (×ideal, 429s)", "full pass (×ideal, 429s)");
+    let cell = |r: &CityReport| {
+        let ideal = r.ideal_calls().unwrap_or(0);
+        format!("{}/{ideal} {:.2}× {}", r.list_calls, r.calls_per_ideal().unwrap_or(0.0), r.rate_limited())
+    };
+    let (mut calls, mut ideal) = ([0u64; 2], [0u64; 2]);
+    for row in rows {
+        println!(
+            "{:<16} {:>6} {:>24} {:>24}",
+            row.dialect,
+            row.first.cap.unwrap_or(0),
+            cell(&row.first),
+            cell(&row.full)
+        );
+        for (i, r) in [&row.first, &row.full].into_iter().enumerate() {
+            calls[i] += r.list_calls;
+            ideal[i] += r.ideal_calls().unwrap_or(0);
+        }
+    }
+    if rows.len() > 1 {
+        let ratio = |i: usize| calls[i] as f64 / ideal[i].max(1) as f64;
+        println!(
+            "{:<16} {:>6} {:>24} {:>24}",
+            "all",
+            "",
+            format!("{}/{} {:.2}×", calls[0], ideal[0], ratio(0)),
+            format!("{}/{} {:.2}×", calls[1], ideal[1], ratio(1))
+        );
+    }
 }
 
 pub(super) fn tempfile_dir() -> Result<std::path::PathBuf> {

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::categorize::Categorizer;
 use super::client::{Client, FetchError, Tally};
-use super::fetch::encode_segment;
+use super::fetch::{On404, encode_segment};
 use super::profile::{Plan, Profile};
 use super::report::CityReport;
 use super::spans::WorkList;
@@ -84,6 +84,17 @@ impl CityError {
     pub(super) fn is_ours(&self) -> bool {
         matches!(self, CityError::Store(_) | CityError::Join(_))
     }
+
+    /// Whether the city answered, badly (an error status after retries, an unreadable body, a
+    /// stall, a cut): a narrower question may go through where this one did not. Not when it
+    /// was never reached, or said its lists are not there.
+    pub(super) fn city_answered(&self) -> bool {
+        match self {
+            CityError::Fetch(e) => e.reached(),
+            CityError::Answer { .. } | CityError::Unreadable { .. } | CityError::Endless(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// State of one pass over one city.
@@ -103,8 +114,10 @@ pub struct CityPass<'a> {
     pub(super) seen_ids: Option<HashSet<String>>,
     /// Ids the city used for two different reports in this pass.
     pub(super) duplicate_ids: HashSet<String>,
-    /// Records dropped in this pass, by reason.
+    /// Records dropped in this pass, by reason (each record once, however often it came).
     pub(super) skipped_by_reason: BTreeMap<&'static str, u64>,
+    /// The records dropped so far, by fingerprint.
+    skipped_seen: HashSet<u64>,
     /// Service code → canonical category and name, from this pass's service list.
     pub(super) categorizer: Categorizer,
     /// A terminal progress line, when someone is watching.
@@ -133,6 +146,7 @@ impl<'a> CityPass<'a> {
             seen_ids: None,
             duplicate_ids: HashSet::new(),
             skipped_by_reason: BTreeMap::new(),
+            skipped_seen: HashSet::new(),
             categorizer,
             progress: None,
             report: CityReport::new(&city.id),
@@ -170,13 +184,10 @@ impl<'a> CityPass<'a> {
     }
 
     async fn harvest_services(&mut self) -> Result<(), CityError> {
-        let fetched = self.fetch_negotiated("services", &[]).await?;
-        if fetched.status == reqwest::StatusCode::NOT_FOUND {
+        let Some(parsed) = self.fetch_read("services", &[], On404::Absent, read::parse_services).await? else {
             self.report.errors.push("services answered 404: no service list".to_string());
             return Ok(());
-        }
-        let body = self.accept(fetched, "services")?;
-        let parsed = read::parse_services(&body).map_err(|e| self.answer_error("services", e))?;
+        };
         self.note_skipped(&parsed.skipped);
         let (store, id, services) = (self.store.clone(), self.city.id.clone(), parsed.items);
         let with_metadata: Vec<String> =
@@ -199,9 +210,8 @@ impl<'a> CityPass<'a> {
 
     async fn harvest_definition(&mut self, code: &str) -> Result<(), CityError> {
         let resource = format!("services/{}", encode_segment(code));
-        let fetched = self.fetch_negotiated(&resource, &[]).await?;
-        let body = self.accept(fetched, &resource)?;
-        let mut definition = read::parse_service_definition(&body).map_err(|e| self.answer_error(&resource, e))?;
+        let definition = self.fetch_read(&resource, &[], On404::Error, read::parse_service_definition).await?;
+        let Some(mut definition) = definition else { return Ok(()) };
         definition.service_code = code.to_string();
         let (store, id) = (self.store.clone(), self.city.id.clone());
         blocking(move || store.set_service_definition(&id, &definition)).await?;
@@ -230,13 +240,13 @@ impl<'a> CityPass<'a> {
         }
     }
 
-    /// Counts and logs the records a list dropped.
+    /// Counts and logs the records a list dropped (each once per pass).
     pub(super) fn note_skipped(&mut self, skipped: &[Skipped]) {
-        for record in skipped {
+        for record in skipped.iter().filter(|r| self.skipped_seen.insert(r.fingerprint)) {
             tracing::warn!(jurisdiction = %self.city.id, "Skipped record: {record}");
             *self.skipped_by_reason.entry(record.reason.label()).or_default() += 1;
+            self.report.skipped += 1;
         }
-        self.report.skipped += skipped.len() as u64;
     }
 
     /// Fills the report's figures from the pass's own counts.

@@ -45,6 +45,8 @@ pub enum FetchError {
         url: String,
         /// What went wrong.
         message: String,
+        /// Whether the city was reached at all (false: no connection, a DNS failure).
+        reached: bool,
     },
     /// The host asked (`Retry-After`) not to be called for a while, and that while is not over.
     #[error("{url}: not called: the server asked for a pause, {seconds} s still to go")]
@@ -206,6 +208,18 @@ pub enum Posted {
     NotSent(String),
     /// The city may or may not have it (timeout or broken connection after sending).
     Unknown(String),
+}
+
+impl FetchError {
+    /// Whether the city was reached (it answered, stalled or cut off), as opposed to no
+    /// connection at all or a pause it asked for.
+    pub fn reached(&self) -> bool {
+        match self {
+            FetchError::Transport { reached, .. } => *reached,
+            FetchError::Paused { .. } => false,
+            FetchError::TooLarge { .. } => true,
+        }
+    }
 }
 
 impl Fetched {
@@ -394,7 +408,8 @@ impl Client {
 
     async fn once(&self, url: &Url, headers: &HeaderMap) -> Result<(Fetched, Option<Duration>), Attempt> {
         let transport = |e: reqwest::Error| {
-            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e) };
+            let reached = !e.is_connect();
+            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e), reached };
             let outcome = if e.is_timeout() { Outcome::Timeout } else { Outcome::Transport };
             // A refused redirect will be refused again.
             if e.is_redirect() {
@@ -410,7 +425,7 @@ impl Client {
             return Err(Attempt::Fatal(FetchError::TooLarge { url: url.to_string() }, Outcome::TooLarge));
         }
         let cut_off = |e: reqwest::Error| {
-            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e) };
+            let failure = FetchError::Transport { url: url.to_string(), message: error_chain(&e), reached: true };
             Attempt::Retryable(failure, if e.is_timeout() { Outcome::Timeout } else { Outcome::CutOff })
         };
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
@@ -463,7 +478,7 @@ impl Host {
         let mut pace = self.pace.lock().unwrap_or_else(|p| p.into_inner());
         match outcome {
             Outcome::RateLimited => pace.refused(std::time::Instant::now()),
-            Outcome::Ok | Outcome::NotFound => pace.went_through(),
+            Outcome::Ok | Outcome::NotFound => pace.went_through(std::time::Instant::now()),
             _ => {}
         }
         outcome

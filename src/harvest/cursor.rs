@@ -17,8 +17,7 @@ use super::city::{CityError, CityPass};
 use super::fetch::ListAnswer;
 use super::profile::{Order, SizeParam};
 use super::spans::{Axis, Span};
-use super::windows::SMALLEST_CAP;
-use crate::domain::ServiceRequest;
+use super::windows::{MIN_WINDOW, SMALLEST_CAP, oldest_in};
 
 /// How far outside its window a record may be before the server is taken to ignore dates
 /// (servers filtering in local time are off by hours at the edges).
@@ -50,8 +49,13 @@ impl CityPass<'_> {
         let mut upper = span.end();
         let mut last_cut: Option<usize> = None;
         let mut probe = self.size_to_probe();
+        // Narrowed below the usual window after an answer held too many records.
+        let mut narrowed: Option<SignedDuration> = None;
         loop {
-            let from = self.window_start(start, upper);
+            let from = match narrowed {
+                Some(width) => self.window_start(start, upper).max(upper - width),
+                None => self.window_start(start, upper),
+            };
             let threshold = self.cap_threshold();
             let answer = match self.fetch_once(Axis::Requested, from, upper, probe).await {
                 Ok(answer) => answer,
@@ -62,12 +66,19 @@ impl CityPass<'_> {
                     probe = None;
                     continue;
                 }
-                Err(e) => {
-                    if self.narrowed_after_refusal(&e, from, upper) {
-                        continue;
-                    }
-                    return self.window_failed(span.until(upper), e).await;
+                Err(CityError::TooMany { .. }) if upper.duration_since(from) > MIN_WINDOW => {
+                    narrowed = Some(upper.duration_since(from) / 4);
+                    continue;
                 }
+                Err(e) if self.narrowed_after_refusal(&e, from, upper) => continue,
+                Err(e) if e.city_answered() => {
+                    // The city fails this question: ask narrower ones, window by window, so
+                    // that one bad window costs only itself.
+                    tracing::info!(jurisdiction = %self.city.id, error = %e, "Newest-first call failed: date windows for the rest");
+                    self.work.current = Some(span.until(upper));
+                    return self.sweep_up(span.until(upper)).await;
+                }
+                Err(e) => return self.window_failed(span.until(upper), e).await,
             };
             if let Some(param) = probe.take() {
                 probe = self.learn_size(param, answer.size);
@@ -76,7 +87,9 @@ impl CityPass<'_> {
                 }
             }
             let verdict = judge(from, upper, &answer, threshold);
-            self.profile.saw_answer(answer.size);
+            if let Some(oldest) = oldest_in(&answer.records, from, upper) {
+                self.profile.saw_range(upper, oldest);
+            }
             let (next, rest) = match verdict {
                 Verdict::Complete if from <= start => match self.probe_range_limit(start, upper, &answer).await? {
                     Some(older) => (Some(older), Some(span.until(older))),
@@ -250,14 +263,10 @@ fn judge(from: Timestamp, upper: Timestamp, answer: &ListAnswer, threshold: Opti
     if below >= upper { Verdict::Stuck } else { Verdict::Cut(below) }
 }
 
-/// The oldest requested time among records inside the window.
-fn oldest_in(records: &[ServiceRequest], from: Timestamp, upper: Timestamp) -> Option<Timestamp> {
-    records.iter().filter_map(|r| r.requested_datetime).filter(|t| *t >= from && *t <= upper).min()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ServiceRequest;
 
     fn answer(seconds: &[i64]) -> ListAnswer {
         let records = seconds

@@ -25,6 +25,17 @@ const READS: u32 = 4;
 /// (64 MiB), what bounds a pass's memory per answer.
 pub(super) const MAX_ANSWER_RECORDS: usize = 100_000;
 
+/// How a 404 is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum On404 {
+    /// A list: "nothing found", from a city known to answer lists with records.
+    Empty,
+    /// A document that may be missing (the service list).
+    Absent,
+    /// An error, like any other status.
+    Error,
+}
+
 /// One `requests` answer: the usable records, and how many the city sent (skipped included).
 #[derive(Debug, Default)]
 pub(super) struct ListAnswer {
@@ -58,49 +69,61 @@ impl CityPass<'_> {
     }
 
     async fn read_requests(&mut self, resource: &str, params: &[Param]) -> Result<ListAnswer, CityError> {
+        let zone = self.city.timezone.clone();
+        let parse = |body: &[u8]| read::parse_requests_at_most(body, &zone, MAX_ANSWER_RECORDS);
+        let Some(parsed) = self.fetch_read(resource, params, On404::Empty, parse).await? else {
+            return Ok(ListAnswer::default());
+        };
+        self.note_skipped(&parsed.skipped);
+        let size = parsed.items.len() + parsed.skipped.len();
+        Ok(ListAnswer { records: parsed.items, size })
+    }
+
+    /// Fetches a resource and reads it with `parse`. A success that cannot be read is fetched
+    /// again (up to [`READS`] reads), as a 5xx is; `None` is a 404 taken as `on_404` says.
+    pub(super) async fn fetch_read<T>(
+        &mut self,
+        resource: &str,
+        params: &[Param],
+        on_404: On404,
+        parse: impl Fn(&[u8]) -> Result<T, WireError>,
+    ) -> Result<Option<T>, CityError> {
         let mut read = 0;
         loop {
             read += 1;
-            let Some(body) = self.fetch_list(resource, params).await? else {
-                return Ok(ListAnswer::default());
-            };
-            let parsed = read::parse_requests_at_most(&body, &self.city.timezone, MAX_ANSWER_RECORDS);
-            match parsed {
-                Ok(parsed) => {
-                    self.note_skipped(&parsed.skipped);
-                    let size = parsed.items.len() + parsed.skipped.len();
-                    return Ok(ListAnswer { records: parsed.items, size });
-                }
+            let fetched = self.fetch_negotiated(resource, params).await?;
+            if fetched.status == StatusCode::NOT_FOUND && on_404 != On404::Error {
+                return self.not_found(resource, on_404).map(|()| None);
+            }
+            let body = self.accept(fetched, resource)?;
+            match parse(&body) {
+                Ok(parsed) => return Ok(Some(parsed)),
                 Err(WireError::TooMany { max }) => {
                     return Err(CityError::TooMany { url: self.url_text(resource), max });
                 }
-                Err(e) if transient(&e) && read < READS => {
+                Err(e) if transient(&e) => {
                     self.caller().count(Outcome::Unreadable);
+                    if read >= READS {
+                        return Err(self.answer_error(resource, e));
+                    }
                     tracing::debug!(jurisdiction = %self.city.id, error = %e, "Unreadable answer, reading again");
                     tokio::time::sleep(self.client.backoff_unit().saturating_mul(1 << read.min(6))).await;
                 }
-                Err(e) => {
-                    if transient(&e) {
-                        self.caller().count(Outcome::Unreadable);
-                    }
-                    return Err(self.answer_error(resource, e));
-                }
+                Err(e) => return Err(self.answer_error(resource, e)),
             }
         }
     }
 
-    /// A list resource's body; `None` when the city answers 404 and is known to mean
-    /// "nothing found" by it (Mark-a-Spot).
-    pub(super) async fn fetch_list(&mut self, resource: &str, params: &[Param]) -> Result<Option<Vec<u8>>, CityError> {
-        let fetched = self.fetch_negotiated(resource, params).await?;
-        if fetched.status == StatusCode::NOT_FOUND {
+    /// A 404: "nothing found" on a list only from a city known to answer lists with records
+    /// (Mark-a-Spot says it so); an error from any other.
+    fn not_found(&mut self, resource: &str, on_404: On404) -> Result<(), CityError> {
+        if on_404 == On404::Empty {
             if !self.profile.answers_lists {
                 return Err(CityError::Unconfirmed404 { url: self.url_text(resource) });
             }
             self.profile.not_found_means_empty = true;
-            return Ok(None);
         }
-        self.accept(fetched, resource).map(Some)
+        Ok(())
     }
 
     /// Fetches a resource, switching from JSON to XML for good when JSON is not served.

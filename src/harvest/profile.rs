@@ -54,10 +54,19 @@ pub struct Profile {
     pub size_param: Option<SizeParam>,
     /// Whether the size parameters have been probed.
     pub size_probed: bool,
+    /// How the server pages, when a probe found out (the file's `paging` wins).
+    pub paging: Option<Paging>,
+    /// The number of its first page, found with `paging`.
+    pub first_page: Option<u32>,
+    /// Whether paging has been probed.
+    pub paging_probed: bool,
     /// The server silently answers only this many days of a date range.
     pub max_window_days: Option<u32>,
     /// Whether the date-range probe has been done.
     pub window_checked: bool,
+    /// The widest date range the server was seen to answer (a record this many days before
+    /// the end of the window it answered): windows this wide are safe.
+    pub answered_days: Option<u32>,
     /// Whether the server ignores `start_date`/`end_date`.
     pub ignores_dates: bool,
     /// Whether a `service_request_id` list gets only its first id answered.
@@ -80,6 +89,12 @@ impl Profile {
     /// JSON for the store.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Notes how far back from a window's end an answer reached.
+    pub fn saw_range(&mut self, upper: jiff::Timestamp, oldest: jiff::Timestamp) {
+        let days = u32::try_from(upper.duration_since(oldest).as_secs() / 86_400).unwrap_or(u32::MAX);
+        self.answered_days = Some(self.answered_days.map_or(days, |d| d.max(days)));
     }
 
     /// Notes the size of a list answer.
@@ -117,7 +132,7 @@ impl Plan {
     /// Combines a jurisdiction's file with what was learned.
     pub fn new(j: &Jurisdiction, learned: &Profile) -> Plan {
         let c = &j.config;
-        let paging = c.paging.unwrap_or(Paging::None);
+        let paging = c.paging.or(learned.paging).unwrap_or(Paging::None);
         let size_param = match paging {
             Paging::PageSize => Some(SizeParam::PageSize),
             Paging::Limit | Paging::Offset => Some(SizeParam::Limit),
@@ -129,7 +144,7 @@ impl Plan {
             paging,
             page_size: c.page_size.or(learned.cap).unwrap_or(SPEC_CAP),
             page_size_known: c.page_size.or(learned.cap).is_some(),
-            first_page: c.first_page.unwrap_or(1),
+            first_page: c.first_page.or(learned.first_page).unwrap_or(1),
             size_param,
             paging_fixed: c.paging.is_some() || c.page_size.is_some(),
         }

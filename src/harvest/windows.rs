@@ -18,7 +18,7 @@ use crate::domain::ServiceRequest;
 use crate::registry::Paging;
 
 /// The narrowest window fed311 splits down to.
-const MIN_WINDOW: SignedDuration = SignedDuration::from_mins(1);
+pub(super) const MIN_WINDOW: SignedDuration = SignedDuration::from_mins(1);
 /// The widest window before a server is known to answer wide ranges whole: the spec's limit.
 const SPEC_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 90);
 /// The widest window once it is (a bound, not a goal: windows are sized by density).
@@ -149,14 +149,25 @@ impl CityPass<'_> {
                 span.as_secs()
             )));
         }
+        if axis == Axis::Requested {
+            if let Some(oldest) = oldest_in(&answer.records, from, to) {
+                self.profile.saw_range(to, oldest);
+            }
+        }
         let windows_matter = self.plan.paging == Paging::None && !self.profile.ignores_dates && span > MIN_WINDOW;
         if windows_matter {
+            let below_any_cap = self.cap_threshold().is_some_and(|threshold| answer.size < threshold);
             if let Some(cap) = self.known_cap() {
                 if answer.size >= cap {
                     return Ok(Verdict::Narrow(span / 2));
                 }
-            } else if self.suspicious(answer.size) && !self.verify_complete(axis, from, to, &answer).await? {
-                return Ok(Verdict::Narrow(span / 2));
+            } else if !below_any_cap && self.suspicious(answer.size) {
+                if self.probe_paging(axis, from, to, &answer).await? {
+                    return Ok(Verdict::Narrow(span)); // the same window again, paged
+                }
+                if !self.verify_complete(axis, from, to, &answer).await? {
+                    return Ok(Verdict::Narrow(span / 2));
+                }
             }
         }
         if axis == Axis::Requested && !self.profile.window_checked && !self.profile.ignores_dates {
@@ -165,6 +176,53 @@ impl CityPass<'_> {
             }
         }
         Ok(Verdict::Keep(answer.records))
+    }
+
+    /// Once per endpoint whose file says nothing of paging: does a suspicious answer have a
+    /// page 2? New records there prove both the cut and the paging; then page 1 tells where
+    /// numbering starts, and an `offset` is tried where `page` is not read. True when the
+    /// server pages (the plan now pages it).
+    async fn probe_paging(
+        &mut self,
+        axis: Axis,
+        from: Timestamp,
+        to: Timestamp,
+        first: &Answer,
+    ) -> Result<bool, CityError> {
+        if self.plan.paging_fixed || self.profile.paging_probed || self.plan.paging != Paging::None {
+            return Ok(false);
+        }
+        self.profile.paging_probed = true;
+        let size = first.size.to_string();
+        let size_name = self.plan.size_param.map_or("page_size", |p| p.name());
+        let seen = ids(&first.records);
+        let probe = |extra: Vec<Param>| {
+            let mut params = self.window_params(axis, from, to);
+            params.push((size_name, size.clone()));
+            params.extend(extra);
+            params
+        };
+        let (page_two, page_one) = (probe(vec![("page", "2".into())]), probe(vec![("page", "1".into())]));
+        let offset = probe(vec![("offset", size.clone())]);
+        let second = self.fetch_requests(&page_two).await?;
+        let (paging, first_page) = if new_records(&seen, &second.records) {
+            let one = self.fetch_requests(&page_one).await?;
+            let style = match self.plan.size_param {
+                Some(super::profile::SizeParam::Limit) => Paging::Limit,
+                _ => Paging::PageSize,
+            };
+            (style, if new_records(&seen, &one.records) { 0 } else { 1 })
+        } else if new_records(&seen, &self.fetch_requests(&offset).await?.records) {
+            (Paging::Offset, 0)
+        } else {
+            return Ok(false);
+        };
+        tracing::info!(jurisdiction = %self.city.id, ?paging, first_page, page_size = first.size, "Learned how the server pages");
+        (self.profile.paging, self.profile.first_page) = (Some(paging), Some(first_page));
+        self.profile.cap = u32::try_from(first.size).ok();
+        (self.plan.paging, self.plan.first_page) = (paging, first_page);
+        (self.plan.page_size, self.plan.page_size_known) = (first.size.try_into().unwrap_or(u32::MAX), true);
+        Ok(true)
     }
 
     /// Splits a suspicious answer in two: more records in the halves means the server caps
@@ -336,14 +394,17 @@ impl CityPass<'_> {
         size >= SMALLEST_CAP && self.profile.complete_answer.is_none_or(|n| size >= n as usize)
     }
 
-    /// The widest window: the file's, or the limit learned, or the spec's 90 days until the
-    /// server has shown it answers wider ranges whole.
+    /// The widest window: the file's, or the limit learned, or the widest range the server
+    /// was seen to answer (at least the spec's 90 days), or no limit once the probe found none.
     fn max_window(&self) -> SignedDuration {
         let days = self.city.window_days.or(self.profile.max_window_days);
         match days {
             Some(days) => SignedDuration::from_hours(24 * i64::from(days.max(1))),
             None if self.profile.window_checked => WIDEST_WINDOW,
-            None => SPEC_WINDOW,
+            None => {
+                let answered = SignedDuration::from_hours(24 * i64::from(self.profile.answered_days.unwrap_or(0)));
+                SPEC_WINDOW.max(answered).min(WIDEST_WINDOW)
+            }
         }
     }
 
@@ -362,6 +423,16 @@ impl CityPass<'_> {
         let factor = if size == 0 { 4.0 } else { (target / size as f64).clamp(0.25, 4.0) };
         window.mul_f64(factor).clamp(MIN_WINDOW, max)
     }
+}
+
+/// The oldest requested time among records inside a window.
+pub(super) fn oldest_in(records: &[ServiceRequest], from: Timestamp, to: Timestamp) -> Option<Timestamp> {
+    records.iter().filter_map(|r| r.requested_datetime).filter(|t| *t >= from && *t <= to).min()
+}
+
+/// Whether an answer holds records not among `seen`.
+fn new_records(seen: &HashSet<&str>, records: &[ServiceRequest]) -> bool {
+    records.iter().any(|r| !seen.contains(r.service_request_id.as_str()))
 }
 
 fn ids(records: &[ServiceRequest]) -> HashSet<&str> {

@@ -31,8 +31,12 @@ pub enum SimPaging {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Behaviour {
     /// Most records per answer; longer lists are silently truncated (also the page size
-    /// when the client asks for none, and the largest page size honoured).
+    /// when the client asks for none, unless `default_page_size` says otherwise, and the
+    /// largest page size honoured).
     pub cap: usize,
+    /// Records answered when the client asks for no size (Mark-a-Spot: 25, up to the cap of
+    /// 50 through `limit`); `None`: the cap. Also what a `service_request_id` list is cut to.
+    pub default_page_size: Option<usize>,
     /// Paging style.
     pub paging: SimPaging,
     /// Silent cap on the date window: only the last N days of `[start, end]` are answered
@@ -65,6 +69,14 @@ pub struct Behaviour {
     /// Every Nth call sends the headers of the whole body (full `Content-Length`), half the
     /// body, then drops the connection.
     pub truncate_every: Option<u32>,
+    /// Every Nth call answers 200 with only the first half of its body, and a
+    /// `Content-Length` that matches the half (an unreliable proxy's cut).
+    pub short_body_every: Option<u32>,
+    /// Every request list answers 404 (services still answer): a city half down.
+    pub lists_not_found: bool,
+    /// The city's clock runs this far ahead of ours (negative: behind), in seconds: its `Date`
+    /// header says so, and the requests it receives are stamped so.
+    pub clock_offset: i64,
     /// Every Nth call waits `stall` before answering.
     pub stall_every: Option<u32>,
     /// How long a stalled call waits.
@@ -80,6 +92,7 @@ impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
             cap: 1000,
+            default_page_size: None,
             paging: SimPaging::None,
             max_window_days: None,
             not_found_when_empty: false,
@@ -95,6 +108,9 @@ impl Default for Behaviour {
             fail_every: None,
             rate_limit_per_sec: None,
             truncate_every: None,
+            short_body_every: None,
+            lists_not_found: false,
+            clock_offset: 0,
             stall_every: None,
             stall: Duration::from_millis(500),
             ids_missing_every: None,
@@ -116,6 +132,7 @@ pub const DIALECTS: &[&str] = &[
     "capped-window",
     "chicago",
     "flaky",
+    "unreliable",
 ];
 
 impl Behaviour {
@@ -125,9 +142,13 @@ impl Behaviour {
         let preset = match name.trim().to_ascii_lowercase().as_str() {
             "spec" => spec,
             "connected-bits" => Behaviour { cap: 50, paging: SimPaging::PageSize { first: 1 }, ..spec },
-            "mark-a-spot" => {
-                Behaviour { cap: 50, paging: SimPaging::Limit { first: 0 }, not_found_when_empty: true, ..spec }
-            }
+            "mark-a-spot" => Behaviour {
+                cap: 50,
+                default_page_size: Some(25),
+                paging: SimPaging::Limit { first: 0 },
+                not_found_when_empty: true,
+                ..spec
+            },
             "ureport" => Behaviour {
                 paging: SimPaging::PageSize { first: 1 },
                 ignores_status: true,
@@ -148,6 +169,12 @@ impl Behaviour {
                 zoneless_dates: true,
                 ids_missing_every: Some(100),
                 updated_after: true,
+                ..Behaviour::dialect("connected-bits")?
+            },
+            "unreliable" => Behaviour {
+                fail_every: Some(4),
+                short_body_every: Some(21),
+                rate_limit_per_sec: Some(10),
                 ..Behaviour::dialect("connected-bits")?
             },
             "flaky" => Behaviour {

@@ -116,10 +116,16 @@ impl SimCity {
 
     /// Receives `n` new requests, made in the last few minutes; returns their ids.
     pub fn add(&self, n: usize) -> Vec<String> {
-        let now = whole_seconds(Timestamp::now());
+        self.add_at(n, Timestamp::now())
+    }
+
+    /// Receives `n` new requests now, requested in the few minutes before `at`: the city's
+    /// clock (ahead of ours or behind), or a time long past for requests entered late. They
+    /// get the next ids; returns them.
+    pub fn add_at(&self, n: usize, at: Timestamp) -> Vec<String> {
+        let now = whole_seconds(at);
         let mut data = self.write();
-        let last = data.records.last().map_or(ts(generate::FIRST_REQUEST), |r| r.requested);
-        let next = data.records.last().map_or(1, |r| r.serial + 1);
+        let next = data.records.iter().map(|r| r.serial).max().map_or(1, |s| s + 1);
         let ctx = Context {
             zone: &self.inner.zone,
             services: data.services.len(),
@@ -127,9 +133,8 @@ impl SimCity {
             zip_base: data.zip_base,
             now,
         };
-        let mut times: Vec<Timestamp> = (0..n)
-            .map(|_| unambiguous(ts(now.as_second() - data.rng.between(0, 300)), &self.inner.zone).max(last))
-            .collect();
+        let mut times: Vec<Timestamp> =
+            (0..n).map(|_| unambiguous(ts(now.as_second() - data.rng.between(0, 300)), &self.inner.zone)).collect();
         times.sort_unstable();
         let fresh: Vec<Record> = times
             .into_iter()
@@ -137,7 +142,10 @@ impl SimCity {
             .map(|(at, serial)| generate::record(&mut data.rng, &ctx, serial, at))
             .collect();
         let ids = fresh.iter().map(|r| id_of(r.serial)).collect();
-        data.records.extend(fresh);
+        for record in fresh {
+            let at = data.records.partition_point(|r| (r.requested, r.serial) <= (record.requested, record.serial));
+            data.records.insert(at, record);
+        }
         ids
     }
 
@@ -181,8 +189,14 @@ impl CityData {
     }
 }
 
+/// Serials grow with position until requests are entered late (`add_at` in the past): then
+/// a linear search finds what the binary one cannot.
 fn position(records: &[Record], serial: u64) -> Option<usize> {
-    records.binary_search_by_key(&serial, |r| r.serial).ok()
+    records
+        .binary_search_by_key(&serial, |r| r.serial)
+        .ok()
+        .filter(|i| records[*i].serial == serial)
+        .or_else(|| records.iter().position(|r| r.serial == serial))
 }
 
 fn whole_seconds(at: Timestamp) -> Timestamp {

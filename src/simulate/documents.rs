@@ -41,10 +41,11 @@ pub(crate) fn definition(city: &SimCity, code: &str, format: Format) -> Response
 /// `discovery.{fmt}`: this server as the one production endpoint, with the formats it serves.
 pub(crate) fn discovery(s: &ServerState, format: Format) -> Response {
     let mut formats = Vec::new();
-    if s.behaviour.xml {
+    let b = s.behaviour();
+    if b.xml {
         formats.push("text/xml".to_string());
     }
-    if s.behaviour.json {
+    if b.json {
         formats.push("application/json".to_string());
     }
     let endpoint = DiscoveryEndpoint {

@@ -82,8 +82,9 @@ fn statuses(text: Option<&str>, behaviour: &Behaviour) -> Result<(bool, bool), B
 /// `(skip, take)` from the paging parameters the behaviour reads.
 fn page<'a>(get: &impl Fn(&str) -> Option<&'a str>, behaviour: &Behaviour) -> Result<(u64, usize), BadRequest> {
     let cap = behaviour.cap;
+    let default = behaviour.default_page_size.unwrap_or(cap).min(cap);
     let (size_name, first) = match behaviour.paging {
-        SimPaging::None => return Ok((0, cap)),
+        SimPaging::None => return Ok((0, default)),
         SimPaging::PageSize { first } => ("page_size", first),
         SimPaging::Limit { first } => ("limit", first),
         SimPaging::Offset => ("limit", 0),
@@ -91,7 +92,7 @@ fn page<'a>(get: &impl Fn(&str) -> Option<&'a str>, behaviour: &Behaviour) -> Re
     let size = match number(get, size_name)? {
         Some(0) => return Err(format!("{size_name} must be at least 1")),
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(cap),
-        None => cap,
+        None => default,
     };
     let skip = if behaviour.paging == SimPaging::Offset {
         number(get, "offset")?.unwrap_or(0)

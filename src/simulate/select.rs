@@ -25,7 +25,7 @@ pub(crate) fn select<'a>(
 ) -> Vec<&'a Record> {
     if let Some(ids) = &q.ids {
         let ids = if b.multi_id_first_only { &ids[..ids.len().min(1)] } else { &ids[..] };
-        return ids.iter().filter_map(|id| data.find(id)).take(b.cap).collect();
+        return ids.iter().filter_map(|id| data.find(id)).take(q.take).collect();
     }
     let window = window(&data.records, q, b, now);
     let filter = Filter::new(data, q);

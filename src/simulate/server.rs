@@ -26,10 +26,18 @@ use super::{documents, query, select};
 /// What every handler of one simulated server reaches.
 pub(crate) struct ServerState {
     pub city: SimCity,
-    pub behaviour: Behaviour,
+    /// How it behaves; a test may change it while it serves.
+    behaviour: std::sync::RwLock<Arc<Behaviour>>,
     /// `http://{addr}/`, for discovery.
     pub base_url: String,
     pub rate: RateWindow,
+}
+
+impl ServerState {
+    /// How the server behaves now.
+    pub(crate) fn behaviour(&self) -> Arc<Behaviour> {
+        self.behaviour.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
 }
 
 /// A running simulated city. Dropping it (or [`SimServer::shutdown`]) stops the server.
@@ -38,6 +46,7 @@ pub struct SimServer {
     pub addr: SocketAddr,
     /// The city served (shared: mutate it and the server answers the change).
     pub city: SimCity,
+    state: Arc<ServerState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -46,6 +55,16 @@ impl SimServer {
     /// The GeoReport v2 endpoint (base URL, ending in `/`).
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// How the server behaves now.
+    pub fn behaviour(&self) -> Behaviour {
+        Behaviour::clone(&self.state.behaviour())
+    }
+
+    /// Changes how the server behaves, from the next call on (a city going half down, say).
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self.state.behaviour.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(behaviour);
     }
 
     /// Stops accepting calls and waits for the calls in flight to finish.
@@ -78,11 +97,11 @@ pub async fn spawn_on(city: SimCity, behaviour: Behaviour, port: u16) -> std::io
     let addr = listener.local_addr()?;
     let state = Arc::new(ServerState {
         city: city.clone(),
-        behaviour,
+        behaviour: std::sync::RwLock::new(Arc::new(behaviour)),
         base_url: format!("http://{addr}/"),
         rate: RateWindow::default(),
     });
-    let app = router(state).into_make_service_with_connect_info::<CutHandle>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<CutHandle>();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(CutListener(listener), app).with_graceful_shutdown(async move {
@@ -92,7 +111,7 @@ pub async fn spawn_on(city: SimCity, behaviour: Behaviour, port: u16) -> std::io
             tracing::warn!(%addr, error = %e, "simulated city stopped");
         }
     });
-    Ok(SimServer { addr, city, stop: Some(stop), task: Some(task) })
+    Ok(SimServer { addr, city, state, stop: Some(stop), task: Some(task) })
 }
 
 fn router(state: Arc<ServerState>) -> Router {
@@ -111,35 +130,40 @@ fn resource<'a>(file: &'a str, b: &Behaviour) -> Option<(&'a str, Format)> {
 }
 
 async fn top_level(State(s): State<Arc<ServerState>>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    match resource(&file, &s.behaviour) {
+    let b = s.behaviour();
+    match resource(&file, &b) {
         Some(("services", format)) => documents::services(&s.city, format),
         Some(("discovery", format)) => documents::discovery(&s, format),
-        Some(("requests", format)) => list(&s, format, q.as_deref().unwrap_or("")),
+        Some(("requests", _)) if b.lists_not_found => render::html_not_found(),
+        Some(("requests", format)) => list(&s, &b, format, q.as_deref().unwrap_or("")),
         _ => render::html_not_found(),
     }
 }
 
 async fn definition(State(s): State<Arc<ServerState>>, Path(file): Path<String>) -> Response {
-    match resource(&file, &s.behaviour) {
+    match resource(&file, &s.behaviour()) {
         Some((code, format)) => documents::definition(&s.city, code, format),
         None => render::html_not_found(),
     }
 }
 
 async fn one_request(State(s): State<Arc<ServerState>>, Path(file): Path<String>) -> Response {
-    let Some((id, format)) = resource(&file, &s.behaviour) else { return render::html_not_found() };
+    let b = s.behaviour();
+    let Some((id, format)) = resource(&file, &b) else { return render::html_not_found() };
+    if b.lists_not_found {
+        return render::html_not_found();
+    }
     let found = {
         let data = s.city.read();
-        data.find(id).map(|r| r.to_request(&data.services, s.behaviour.hides_id(id)))
+        data.find(id).map(|r| r.to_request(&data.services, b.hides_id(id)))
     };
     match found {
-        Some(request) => answer(&s, format, &[request]),
+        Some(request) => answer(&s, &b, format, &[request]),
         None => render::errors(StatusCode::NOT_FOUND, format, &format!("service_request_id {id} not found")),
     }
 }
 
-fn list(s: &ServerState, format: Format, raw_query: &str) -> Response {
-    let b = &s.behaviour;
+fn list(s: &ServerState, b: &Behaviour, format: Format, raw_query: &str) -> Response {
     let q = match query::parse(raw_query, b, s.city.zone()) {
         Ok(q) => q,
         Err(message) => return render::errors(StatusCode::BAD_REQUEST, format, &message),
@@ -152,10 +176,10 @@ fn list(s: &ServerState, format: Format, raw_query: &str) -> Response {
     if requests.is_empty() && b.not_found_when_empty {
         return render::errors(StatusCode::NOT_FOUND, format, "No service requests found");
     }
-    answer(s, format, &requests)
+    answer(s, b, format, &requests)
 }
 
-fn answer(s: &ServerState, format: Format, requests: &[crate::domain::ServiceRequest]) -> Response {
-    let zoneless = s.behaviour.zoneless_dates.then(|| s.city.zone());
+fn answer(s: &ServerState, b: &Behaviour, format: Format, requests: &[crate::domain::ServiceRequest]) -> Response {
+    let zoneless = b.zoneless_dates.then(|| s.city.zone());
     render::document(StatusCode::OK, format, render::requests(format, requests, zoneless))
 }

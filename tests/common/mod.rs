@@ -4,6 +4,11 @@
 #![allow(dead_code)]
 
 pub mod fake_city;
+pub mod harness;
+pub mod hostile;
+
+#[allow(unused_imports)]
+pub use hostile::{failing_proxy, trickling_city};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

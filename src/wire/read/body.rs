@@ -46,6 +46,15 @@ impl<'b> Record<'b> {
         }
     }
 
+    /// A hash of the record as sent (FNV-1a), to tell one record from another.
+    pub fn fingerprint(self) -> u64 {
+        let bytes = match self {
+            Record::Json(raw) => std::borrow::Cow::Borrowed(raw.get()),
+            Record::Xml(value) => std::borrow::Cow::Owned(value.to_string()),
+        };
+        bytes.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
     /// The record as compact JSON text: the exact JSON slice, or the XML element as JSON.
     pub fn raw(self) -> String {
         match self {
@@ -148,6 +157,7 @@ impl<'a> Body<'a> {
                 Err(rejected) => parsed.skipped.push(Skipped {
                     reason: rejected.reason,
                     message: format!("record {} {}", index + 1, rejected.why),
+                    fingerprint: record.fingerprint(),
                 }),
             }
         }

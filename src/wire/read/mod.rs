@@ -76,6 +76,8 @@ pub struct Skipped {
     pub reason: SkipReason,
     /// Why, for people: "record 3 has no service_request_id".
     pub message: String,
+    /// A hash of the record as sent: the same record skipped by two answers is one record.
+    pub fingerprint: u64,
 }
 
 impl std::fmt::Display for Skipped {
