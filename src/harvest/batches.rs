@@ -19,13 +19,26 @@ pub(super) struct PendingStore {
 impl CityPass<'_> {
     /// Stores records now, with the work list as it stands.
     pub(super) async fn store_records(&mut self, records: Vec<ServiceRequest>) -> Result<(), CityError> {
-        let pending = self.start_store(records, "re-checking");
-        self.finish_store(Some(pending)).await
+        self.queue_store(records, "re-checking").await?;
+        self.flush_store().await
     }
 
-    /// Starts storing records in the background, with the work list as it stands (the caller
-    /// has already moved it past these records).
-    pub(super) fn start_store(&mut self, mut records: Vec<ServiceRequest>, stage: &str) -> PendingStore {
+    /// Stores records in the background while the next answer is fetched, with the work list
+    /// as it stands (the caller has already moved it past these records). The store before
+    /// is finished first, so batches and progress are written in order.
+    pub(super) async fn queue_store(&mut self, records: Vec<ServiceRequest>, stage: &str) -> Result<(), CityError> {
+        self.flush_store().await?;
+        self.storing = Some(self.start_store(records, stage));
+        Ok(())
+    }
+
+    /// Waits for the store under way, if any.
+    pub(super) async fn flush_store(&mut self) -> Result<(), CityError> {
+        let pending = self.storing.take();
+        self.finish_store(pending).await
+    }
+
+    fn start_store(&mut self, mut records: Vec<ServiceRequest>, stage: &str) -> PendingStore {
         if let Some(seen) = self.seen_ids.as_mut() {
             seen.extend(records.iter().map(|r| r.service_request_id.clone()));
         }
@@ -43,7 +56,7 @@ impl CityPass<'_> {
     }
 
     /// Waits for a store write and counts what it did.
-    pub(super) async fn finish_store(&mut self, pending: Option<PendingStore>) -> Result<(), CityError> {
+    async fn finish_store(&mut self, pending: Option<PendingStore>) -> Result<(), CityError> {
         let Some(pending) = pending else { return Ok(()) };
         let done = pending.task.await??;
         self.report.counts += done.counts;
@@ -52,8 +65,10 @@ impl CityPass<'_> {
         Ok(())
     }
 
-    /// Saves the work list alone (a window failed, a span was finished with nothing to store).
+    /// Saves the work list alone (a window failed, a span was finished with nothing to store),
+    /// after the store under way.
     pub(super) async fn save_work(&mut self) -> Result<(), CityError> {
+        self.flush_store().await?;
         let (store, id, pending) = (self.store.clone(), self.city.id.clone(), self.work.pending_json());
         super::city::blocking(move || store.harvest_progress(&id, &pending, None)).await
     }

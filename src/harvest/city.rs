@@ -110,6 +110,8 @@ pub struct CityPass<'a> {
     pub(super) clock_offset: Option<i64>,
     /// The spans to sweep, as they stand.
     pub(super) work: WorkList,
+    /// The store write under way, while the next answer is fetched.
+    pub(super) storing: Option<super::batches::PendingStore>,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
     pub(super) seen_ids: Option<HashSet<String>>,
     /// Ids the city used for two different reports in this pass.
@@ -143,6 +145,7 @@ impl<'a> CityPass<'a> {
             tally: Tally::default(),
             clock_offset: None,
             work: WorkList::default(),
+            storing: None,
             seen_ids: None,
             duplicate_ids: HashSet::new(),
             skipped_by_reason: BTreeMap::new(),

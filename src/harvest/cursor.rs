@@ -130,12 +130,11 @@ impl CityPass<'_> {
                 self.profile.order = Some(Order::NewestFirst);
             }
             self.work.current = rest;
-            let stage = format!("down to {}", from.strftime("%Y-%m-%d"));
-            let pending = self.start_store(answer.records, &stage);
-            self.finish_store(Some(pending)).await?;
+            let stage = format!("down to {}", next.unwrap_or(from).strftime("%Y-%m-%d"));
+            self.queue_store(answer.records, &stage).await?;
             match next {
                 Some(below) => upper = below,
-                None => return Ok(()),
+                None => return self.flush_store().await,
             }
         }
     }

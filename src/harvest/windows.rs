@@ -65,7 +65,7 @@ impl CityPass<'_> {
         while from < end {
             if span.axis == Axis::Requested && self.profile.ignores_dates {
                 self.work.current = None; // one download of everything follows the sweeps
-                return Ok(());
+                return self.flush_store().await;
             }
             let to = (from + window).min(end);
             let answer = match self.fetch_window(span.axis, from, to).await {
@@ -88,8 +88,7 @@ impl CityPass<'_> {
                 Ok(Verdict::Keep(records)) => {
                     self.work.current = Some(span.from(to));
                     let stage = format!("up to {}", to.strftime("%Y-%m-%d"));
-                    let pending = self.start_store(records, &stage);
-                    self.finish_store(Some(pending)).await?;
+                    self.queue_store(records, &stage).await?;
                     from = to;
                     window = self.next_window(window, size);
                 }
@@ -102,7 +101,7 @@ impl CityPass<'_> {
             }
         }
         self.work.current = None;
-        Ok(())
+        self.flush_store().await
     }
 
     /// Leaves a window that failed in the work list, for the next round or pass.
