@@ -62,6 +62,7 @@ fn describe(store: &Store, geo: &GeoLayer, j: &Jurisdiction) -> crate::store::Re
         "georeport_base": format!("/jurisdictions/{}/open311/v2/", j.id),
         "boundary": boundary,
         "health": {
+            "state": if j.enabled { state.health().as_str() } else { "disabled" },
             "last_attempt": instant(state.last_attempt),
             "last_success": instant(state.last_success),
             "consecutive_failures": state.consecutive_failures,

@@ -85,6 +85,14 @@ impl CityError {
         matches!(self, CityError::Store(_) | CityError::Join(_))
     }
 
+    /// Why the city's host could not be reached at all, when that is why the pass failed.
+    pub fn unreachable(&self) -> Option<&str> {
+        match self {
+            CityError::Fetch(e) => e.unreachable(),
+            _ => None,
+        }
+    }
+
     /// Whether the city answered, badly (an error status after retries, an unreadable body, a
     /// stall, a cut): a narrower question may go through where this one did not. Not when it
     /// was never reached, or said its lists are not there.

@@ -30,6 +30,9 @@ pub const MAX_BODY: usize = 64 * 1024 * 1024;
 const ATTEMPTS: u32 = 5;
 /// The longest pause a `Retry-After` can impose.
 const LONGEST_PAUSE: Duration = Duration::from_secs(24 * 3600);
+/// How long a host that could not be resolved or connected to is not called again: every
+/// city on it fails at once instead of one after another.
+const UNREACHABLE_FOR: Duration = Duration::from_secs(300);
 /// Redirects followed per call, all within the endpoint's host.
 const MAX_REDIRECTS: usize = 5;
 /// Longest silence while reading an answer, before the call counts as timed out.
@@ -61,6 +64,16 @@ pub enum FetchError {
     TooLarge {
         /// What was asked.
         url: String,
+    },
+    /// The host could not be resolved or connected to a moment ago; not tried again yet.
+    #[error("{host} unreachable: {reason} (not tried again for {seconds} s)")]
+    Unreachable {
+        /// The host.
+        host: String,
+        /// Why, in a few words ("DNS lookup failed").
+        reason: String,
+        /// Seconds before it is tried again.
+        seconds: u64,
     },
 }
 
@@ -216,8 +229,16 @@ impl FetchError {
     pub fn reached(&self) -> bool {
         match self {
             FetchError::Transport { reached, .. } => *reached,
-            FetchError::Paused { .. } => false,
+            FetchError::Paused { .. } | FetchError::Unreachable { .. } => false,
             FetchError::TooLarge { .. } => true,
+        }
+    }
+
+    /// Why the host could not be reached at all, in a few words, when that is what happened.
+    pub fn unreachable(&self) -> Option<&str> {
+        match self {
+            FetchError::Unreachable { reason, .. } => Some(reason),
+            _ => None,
         }
     }
 }
@@ -240,6 +261,10 @@ struct Host {
     in_flight: Semaphore,
     /// Not before this: the host asked (`Retry-After`) for a longer pause than a call waits.
     resume_at: Mutex<Option<std::time::Instant>>,
+    /// Not before this, and why: the host could not be resolved or connected to.
+    unreachable: Mutex<Option<(std::time::Instant, String)>>,
+    /// Attempts in a row, by any call, that found no connection.
+    unconnected: std::sync::atomic::AtomicU32,
 }
 
 /// Shared HTTP client; clone freely.
@@ -309,6 +334,10 @@ impl Client {
             }
         };
         let host = self.host(url, rate.unwrap_or(DEFAULT_RATE));
+        if let Some(unreachable) = host.unreachable(url) {
+            count(Outcome::Transport);
+            return Err(unreachable);
+        }
         let headers = header_map(headers);
         // The budget runs from the first attempt, not from the wait for the host's turn.
         let mut started = None;
@@ -317,6 +346,10 @@ impl Client {
             attempt += 1;
             let outcome = {
                 let _slot = host.in_flight.acquire().await.ok();
+                if let Some(unreachable) = host.unreachable(url) {
+                    count(Outcome::Transport);
+                    return Err(unreachable);
+                }
                 host.take_turn().await;
                 if let Some(left) = host.paused_for() {
                     count(Outcome::Paused);
@@ -347,7 +380,9 @@ impl Client {
                 }
                 Ok((fetched, _)) if !is_retryable(fetched.status) || spent => return Ok(fetched),
                 Err(Attempt::Fatal(e, _)) => return Err(e),
-                Err(Attempt::Retryable(e, _)) if spent => return Err(e),
+                Err(Attempt::Retryable(e, _)) if spent || host.given_up(&e) => {
+                    return Err(host.note_unreachable(url, e));
+                }
                 _ => {
                     tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, "Retrying");
                     tokio::time::sleep(wait).await;
@@ -455,6 +490,35 @@ impl Client {
 }
 
 impl Host {
+    /// The error every call gets while the host is known to be unreachable.
+    fn unreachable(&self, url: &Url) -> Option<FetchError> {
+        let memo = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        let (until, reason) = memo.as_ref()?;
+        let left = until.checked_duration_since(std::time::Instant::now())?;
+        Some(FetchError::Unreachable { host: host_name(url), reason: reason.clone(), seconds: left.as_secs().max(1) })
+    }
+
+    /// Counts an attempt that found no connection (any other outcome resets the count); true
+    /// when the host has had as many in a row, over all its calls, as one call may make.
+    fn given_up(&self, e: &FetchError) -> bool {
+        use std::sync::atomic::Ordering;
+        if !matches!(e, FetchError::Transport { reached: false, .. }) {
+            self.unconnected.store(0, Ordering::Relaxed);
+            return false;
+        }
+        self.unconnected.fetch_add(1, Ordering::Relaxed) + 1 >= ATTEMPTS
+    }
+
+    /// A call failed for good: when the host was never reached (no address, no connection),
+    /// every call to it fails at once for a while, with the same words.
+    fn note_unreachable(&self, url: &Url, e: FetchError) -> FetchError {
+        let FetchError::Transport { message, reached: false, .. } = &e else { return e };
+        let reason = unreachable_reason(message);
+        let until = std::time::Instant::now() + UNREACHABLE_FOR;
+        *self.unreachable.lock().unwrap_or_else(|p| p.into_inner()) = Some((until, reason.clone()));
+        FetchError::Unreachable { host: host_name(url), reason, seconds: UNREACHABLE_FOR.as_secs() }
+    }
+
     /// Waits for this host's next turn: the configured rate, then the pace its 429s taught.
     async fn take_turn(&self) {
         self.limiter.until_ready().await;
@@ -475,6 +539,9 @@ impl Host {
             Ok((fetched, _)) => Outcome::of_status(fetched.status),
             Err(Attempt::Retryable(_, outcome) | Attempt::Fatal(_, outcome)) => *outcome,
         };
+        if outcome != Outcome::Transport {
+            self.unconnected.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut pace = self.pace.lock().unwrap_or_else(|p| p.into_inner());
         match outcome {
             Outcome::RateLimited => pace.refused(std::time::Instant::now()),
@@ -507,6 +574,8 @@ impl Host {
             pace: Mutex::new(Pace::new(per_second)),
             in_flight: Semaphore::new(1),
             resume_at: Mutex::new(None),
+            unreachable: Mutex::new(None),
+            unconnected: std::sync::atomic::AtomicU32::new(0),
         }
     }
 }
@@ -588,6 +657,29 @@ fn jitter() -> f64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The host as people write it: with its port when the URL names one.
+fn host_name(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    url.port().map_or_else(|| host.to_string(), |port| format!("{host}:{port}"))
+}
+
+/// A connection failure in a few words, from the error chain's text.
+fn unreachable_reason(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let reason = if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service") {
+        "DNS lookup failed"
+    } else if lower.contains("refused") {
+        "connection refused"
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "connection timed out"
+    } else if lower.contains("unreachable") {
+        "network unreachable"
+    } else {
+        "no connection"
+    };
+    reason.to_string()
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").

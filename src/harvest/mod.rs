@@ -33,7 +33,7 @@ pub use city::{CityError, CityPass};
 pub use client::{Client, Outcome, Posted};
 pub use fetch::encode_segment;
 pub use profile::{Plan, Profile};
-pub use report::{CityReport, PassKind, summary_table};
+pub use report::{CityReport, PassKind, summary_line, summary_table};
 pub use schedule::run_scheduler;
 
 use crate::registry::{Jurisdiction, Registry};
@@ -128,7 +128,14 @@ async fn harvest_city_with(
     };
     pass.progress = bar;
     if let Err(e) = pass.run(full).await {
-        tracing::warn!(error = %e, "City pass failed");
+        match e.unreachable() {
+            // Said once for all the cities on that host, in the pass's summary line.
+            Some(reason) => {
+                tracing::debug!(error = %e, "City unreachable");
+                pass.report.unreachable = Some(reason.to_string());
+            }
+            None => tracing::warn!(error = %e, "City pass failed"),
+        }
         pass.report.failure = Some(e.to_string());
     } else {
         let c = pass.report.counts;

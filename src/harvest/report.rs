@@ -52,6 +52,8 @@ pub struct CityReport {
     pub errors: Vec<String>,
     /// Why the pass failed, if it did.
     pub failure: Option<String>,
+    /// When it failed because the city's host could not be reached: why, in a few words.
+    pub unreachable: Option<String>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -103,6 +105,28 @@ impl CityReport {
     }
 }
 
+/// One line for a whole pass, for people: how many cities were harvested, how many could not
+/// be reached and why, how many failed otherwise, with advice when nothing could be reached.
+pub fn summary_line(reports: &[CityReport]) -> String {
+    let harvested = reports.iter().filter(|r| r.succeeded()).count();
+    let mut line = format!("{harvested} of {} cities harvested", reports.len());
+    let unreachable: Vec<&str> = reports.iter().filter_map(|r| r.unreachable.as_deref()).collect();
+    if !unreachable.is_empty() {
+        let mut reasons: Vec<&str> = unreachable.clone();
+        reasons.sort_unstable();
+        reasons.dedup();
+        let _ = write!(line, ", {} unreachable: {}", unreachable.len(), reasons.join(", "));
+        if reasons == ["DNS lookup failed"] {
+            line.push_str(" — no network? `fed311 simulate` runs cities on this machine");
+        }
+    }
+    let failing = reports.len() - harvested - unreachable.len();
+    if failing > 0 {
+        let _ = write!(line, ", {failing} failing (see GET /api/v1/jurisdictions)");
+    }
+    line
+}
+
 /// The summary table: city, calls (against the ideal), 429s, records new/changed, errors, time.
 pub fn summary_table(reports: &[CityReport]) -> String {
     let width = reports.iter().map(|r| r.jurisdiction_id.len()).max().unwrap_or(4).max(4);
@@ -133,6 +157,6 @@ pub fn summary_table(reports: &[CityReport]) -> String {
         );
     }
     let failed = reports.iter().filter(|r| !r.succeeded()).count();
-    let _ = write!(out, "{} cities, {} failed", reports.len(), failed);
+    let _ = write!(out, "{} cities, {} failed\n{}", reports.len(), failed, summary_line(reports));
     out
 }

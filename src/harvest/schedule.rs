@@ -1,12 +1,15 @@
 //! The scheduler inside `fed311 serve`: each city on its own interval, with jitter so cities
 //! sharing a host do not line up, and failing cities backed off (interval × 2^failures, at
-//! most a day). Shutdown is cooperative: a city finishes the window in hand, then stops.
+//! most a day). Once every city has been tried since the last time, one line says how the
+//! round went (harvested, unreachable and why, failing). Shutdown is cooperative: a city
+//! finishes the window in hand, then stops.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-use super::{Client, harvest_city};
+use super::{CityReport, Client, harvest_city, summary_line};
 use crate::registry::Jurisdiction;
 use crate::store::Store;
 
@@ -16,13 +19,27 @@ const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 /// Runs every city's loop until `shutdown` turns true.
 pub async fn run_scheduler(client: Client, store: Store, cities: Vec<Jurisdiction>, shutdown: watch::Receiver<bool>) {
     let mut tasks = tokio::task::JoinSet::new();
+    let (reports, received) = mpsc::channel(cities.len().max(1));
+    tokio::spawn(summarize_rounds(cities.len(), received));
     for (i, city) in cities.into_iter().enumerate() {
-        let (client, store, shutdown) = (client.clone(), store.clone(), shutdown.clone());
+        let (client, store, shutdown, reports) = (client.clone(), store.clone(), shutdown.clone(), reports.clone());
         // Spread first passes over the first minute.
         let first_delay = Duration::from_millis((i as u64 * 997) % 60_000);
-        tasks.spawn(city_loop(client, store, city, first_delay, shutdown));
+        tasks.spawn(city_loop(client, store, city, first_delay, shutdown, reports));
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// Logs one line per round: once every city has reported since the last line.
+async fn summarize_rounds(cities: usize, mut reports: mpsc::Receiver<CityReport>) {
+    let mut round: BTreeMap<String, CityReport> = BTreeMap::new();
+    while let Some(report) = reports.recv().await {
+        round.insert(report.jurisdiction_id.clone(), report);
+        if round.len() >= cities {
+            let reports: Vec<CityReport> = std::mem::take(&mut round).into_values().collect();
+            tracing::info!("Harvest round: {}", summary_line(&reports));
+        }
+    }
 }
 
 async fn city_loop(
@@ -31,6 +48,7 @@ async fn city_loop(
     city: Jurisdiction,
     first_delay: Duration,
     mut shutdown: watch::Receiver<bool>,
+    reports: mpsc::Sender<CityReport>,
 ) {
     let interval = Duration::from_secs(60 * u64::from(city.interval_minutes));
     let mut failures: u32 = 0;
@@ -49,6 +67,7 @@ async fn city_loop(
         };
         failures = if report.succeeded() { 0 } else { failures.saturating_add(1) };
         wait = next_wait(interval, failures);
+        let _ = reports.send(report).await;
     }
 }
 

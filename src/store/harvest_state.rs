@@ -36,6 +36,49 @@ pub struct HarvestState {
     pub full_rescan_at: Option<i64>,
     /// JSON of the last pass's figures (calls by outcome, skipped records, duplicate ids...).
     pub last_pass: Option<String>,
+    /// When the pass under way started (unix seconds), if one is.
+    pub running_since: Option<i64>,
+}
+
+/// Where a city stands, in a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Never tried yet.
+    Pending,
+    /// A pass is under way.
+    Harvesting,
+    /// The last pass went through.
+    Ok,
+    /// The last pass failed.
+    Failing,
+}
+
+impl Health {
+    /// The word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Pending => "pending",
+            Health::Harvesting => "harvesting",
+            Health::Ok => "ok",
+            Health::Failing => "failing",
+        }
+    }
+}
+
+/// A pass "under way" for longer than this was cut short (the process died).
+const RUNNING_AT_MOST: i64 = 6 * 3600;
+
+impl HarvestState {
+    /// Where the city stands now.
+    pub fn health(&self) -> Health {
+        let running = self.running_since.is_some_and(|t| now() - t < RUNNING_AT_MOST);
+        match (running, self.last_attempt, self.consecutive_failures) {
+            (true, _, _) => Health::Harvesting,
+            (false, None, _) => Health::Pending,
+            (false, Some(_), 0) if self.last_success.is_some() => Health::Ok,
+            _ => Health::Failing,
+        }
+    }
 }
 
 /// A pass's plan, written before it fetches anything, so that a pass killed at any point
@@ -59,7 +102,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT profile, backfilled_until, newest_updated, last_attempt, last_success, \
                consecutive_failures, last_error, pending, clock_offset, recent_rescan_at, full_rescan_at, \
-               last_pass FROM harvest_state WHERE jurisdiction_id = ?1",
+               last_pass, running_since FROM harvest_state WHERE jurisdiction_id = ?1",
         )?;
         let state = stmt
             .query_row([jurisdiction_id], |r| {
@@ -77,6 +120,7 @@ impl Store {
                     recent_rescan_at: r.get(9)?,
                     full_rescan_at: r.get(10)?,
                     last_pass: r.get(11)?,
+                    running_since: r.get(12)?,
                 })
             })
             .optional()?;
@@ -86,8 +130,9 @@ impl Store {
     /// Records the start of a pass.
     pub fn harvest_started(&self, jurisdiction_id: &str) -> Result<()> {
         self.writer().execute(
-            "INSERT INTO harvest_state (jurisdiction_id, last_attempt) VALUES (?1, ?2) \
-             ON CONFLICT (jurisdiction_id) DO UPDATE SET last_attempt = excluded.last_attempt",
+            "INSERT INTO harvest_state (jurisdiction_id, last_attempt, running_since) VALUES (?1, ?2, ?2) \
+             ON CONFLICT (jurisdiction_id) DO UPDATE SET last_attempt = excluded.last_attempt, \
+               running_since = excluded.running_since",
             params![jurisdiction_id, now()],
         )?;
         Ok(())
@@ -137,13 +182,13 @@ impl Store {
         let conn = self.writer();
         match error {
             None => conn.execute(
-                "UPDATE harvest_state SET last_success = ?2, consecutive_failures = 0, last_error = NULL \
-                 WHERE jurisdiction_id = ?1",
+                "UPDATE harvest_state SET last_success = ?2, consecutive_failures = 0, last_error = NULL, \
+                   running_since = NULL WHERE jurisdiction_id = ?1",
                 params![jurisdiction_id, now()],
             )?,
             Some(e) => conn.execute(
-                "UPDATE harvest_state SET consecutive_failures = consecutive_failures + 1, last_error = ?2 \
-                 WHERE jurisdiction_id = ?1",
+                "UPDATE harvest_state SET consecutive_failures = consecutive_failures + 1, last_error = ?2, \
+                   running_since = NULL WHERE jurisdiction_id = ?1",
                 params![jurisdiction_id, e],
             )?,
         };

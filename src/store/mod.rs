@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use export::RequestKey;
-pub use harvest_state::HarvestState;
 pub use harvest_state::PlannedSweep;
+pub use harvest_state::{HarvestState, Health};
 pub use history::HistoryEntry;
 pub use outbox::Submission;
 pub use requests::{RequestPage, StoredRequest};

@@ -8,6 +8,8 @@ ALTER TABLE harvest_state ADD COLUMN clock_offset INTEGER;
 -- When the last deep rescans were planned (our clock): the last 90 days, and everything.
 ALTER TABLE harvest_state ADD COLUMN recent_rescan_at INTEGER;
 ALTER TABLE harvest_state ADD COLUMN full_rescan_at INTEGER;
+-- When the pass under way started (NULL when none is): the city's health says "harvesting".
+ALTER TABLE harvest_state ADD COLUMN running_since INTEGER;
 -- The last pass's figures (JSON): calls by outcome, calls against the ideal, records skipped by
 -- reason, ids the city sent for two different reports.
 ALTER TABLE harvest_state ADD COLUMN last_pass TEXT;

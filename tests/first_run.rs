@@ -1,0 +1,125 @@
+//! The first run, from the harvester's side: cities whose host cannot be reached fail together
+//! and are summed up in one line with advice, and every city's health says where it stands
+//! (pending, harvesting, ok, failing, disabled) so that "never harvested" never looks like an
+//! empty city.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use fed311::harvest::{Client, harvest_once};
+use fed311::registry::Registry;
+use fed311::simulate::{Behaviour, SimCity, spawn};
+use fed311::store::Store;
+
+/// A port on this machine where nothing listens.
+async fn closed_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    port
+}
+
+#[tokio::test]
+async fn cities_sharing_an_unreachable_host_fail_at_once_and_are_summed_up() {
+    let port = closed_port().await;
+    let jurisdictions = tempfile::tempdir().unwrap();
+    for town in ["town-a", "town-b", "town-c"] {
+        write_city(jurisdictions.path(), town, &format!("http://127.0.0.1:{port}/open311/v2/{town}/"), "");
+    }
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(data.path()).unwrap();
+    let registry = Registry::load(jurisdictions.path()).unwrap();
+    let cities: Vec<_> = registry.iter().cloned().collect();
+    // Production backoff (a second, doubling): one town pays for the retries, not three.
+    let client = Client::with_settings(Duration::from_secs(1), Duration::from_secs(10)).unwrap();
+    let started = Instant::now();
+    let reports = harvest_once(&client, &store, cities, false, None).await;
+    let took = started.elapsed();
+    assert!(reports.iter().all(|r| r.unreachable.as_deref() == Some("connection refused")), "{reports:?}");
+    // The host is given up after as many attempts in a row as one call makes (five), whichever
+    // towns made them: not five per town, each after the others.
+    let attempts: u64 = reports.iter().map(|r| r.calls).sum();
+    assert!(attempts <= 5 + 3, "{attempts} attempts: {reports:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let line = fed311::harvest::summary_line(&reports);
+    assert_eq!(line, "0 of 3 cities harvested, 3 unreachable: connection refused");
+    let failure = reports[0].failure.as_deref().unwrap();
+    assert!(failure.len() < 200 && failure.contains("127.0.0.1") && failure.contains("refused"), "{failure}");
+}
+
+#[tokio::test]
+async fn harvest_once_prints_one_line_for_the_whole_pass() {
+    let city = spawn(SimCity::generate(1, 50, "America/Toronto"), Behaviour::default()).await.unwrap();
+    let port = closed_port().await;
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "up", &city.url(), "");
+    write_city(jurisdictions.path(), "down", &format!("http://127.0.0.1:{port}/"), "");
+    let data = tempfile::tempdir().unwrap();
+    let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fed311"))
+            .arg("--jurisdictions")
+            .arg(&j)
+            .arg("--data")
+            .arg(&d)
+            .arg("--index")
+            .arg(d.join("index"))
+            .args(["harvest", "--once"])
+            .env("RUST_LOG", "info")
+            .env("FED311_BACKOFF_MS", "10")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success());
+    assert!(stdout.contains("1 of 2 cities harvested, 1 unreachable: connection refused"), "{stdout}");
+    assert!(stderr.contains("INFO"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stdout.contains('\u{1b}'),
+        "no colour codes when not a terminal: {stderr:?}"
+    );
+}
+
+#[tokio::test]
+async fn health_says_pending_harvesting_ok_failing_or_disabled() {
+    let slow = Behaviour { stall_every: Some(1), stall: Duration::from_millis(400), ..Behaviour::default() };
+    let city = spawn(SimCity::generate(2, 50, "America/Toronto"), slow).await.unwrap();
+    let port = closed_port().await;
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "slow", &city.url(), "");
+    write_city(jurisdictions.path(), "down", &format!("http://127.0.0.1:{port}/"), "");
+    write_city(jurisdictions.path(), "off", "https://example.org/open311/v2/", "enabled = false\nnote = \"gone\"");
+    let data = tempfile::tempdir().unwrap();
+    let api = spawn_fed311(jurisdictions.path(), data.path()).await;
+    let state = |body: &serde_json::Value, id: &str| {
+        let all = body["jurisdictions"].as_array().unwrap();
+        let city = all.iter().find(|j| j["id"] == id).unwrap();
+        city["health"]["state"].as_str().unwrap().to_string()
+    };
+    let (_, before) = get_json(&format!("http://{api}/api/v1/jurisdictions")).await;
+    assert_eq!(
+        (state(&before, "slow"), state(&before, "down"), state(&before, "off")),
+        ("pending".into(), "pending".into(), "disabled".into())
+    );
+
+    let store = Store::open(data.path()).unwrap();
+    let registry = Registry::load(jurisdictions.path()).unwrap();
+    let cities: Vec<_> = registry.iter().filter(|j| j.enabled).cloned().collect();
+    let client = Client::with_settings(Duration::from_millis(5), Duration::from_secs(5)).unwrap();
+    let pass = tokio::spawn(async move { harvest_once(&client, &store, cities, false, None).await });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen_harvesting = false;
+    while !pass.is_finished() && Instant::now() < deadline {
+        let (_, during) = get_json(&format!("http://{api}/api/v1/jurisdictions/slow")).await;
+        seen_harvesting |= during["health"]["state"] == "harvesting";
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pass.await.unwrap();
+    assert!(seen_harvesting, "a pass under way says harvesting");
+    let (_, after) = get_json(&format!("http://{api}/api/v1/jurisdictions")).await;
+    assert_eq!((state(&after, "slow"), state(&after, "down")), ("ok".into(), "failing".into()));
+}
