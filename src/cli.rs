@@ -71,6 +71,9 @@ pub enum Command {
     },
     /// Validate every jurisdiction file and print each problem with its file and key.
     Check,
+    /// Probe a city's GeoReport v2 endpoint and write its jurisdiction file, with what was
+    /// learned and a comment per key, into the jurisdictions folder.
+    AddCity(crate::add_city::AddCityArgs),
     /// Run simulated cities on 127.0.0.1 (no network needed) until Ctrl-C.
     Simulate {
         /// Requests per city.
@@ -140,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => crate::export::export(&cli.global.data, args).await,
         Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
         Command::Reindex => reindex(&cli.global).await,
+        Command::AddCity(args) => crate::add_city::add_city(&cli.global.jurisdictions, args).await,
     }
 }
 

@@ -13,7 +13,8 @@
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/`, the federation API under `/api/v1/`, health and metrics.
 //! - [`export`]: data out of the store for people: `fed311 export` (CSV, NDJSON, GeoJSON with provenance) and the `fed311 categories` crosswalk table.
-//! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback.
+//! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback;
+//!   [`add_city`]: `fed311 add-city`, a city's file written from a probe of its endpoint.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
 
 /// Parsing, harvesting and serving make many small, short-lived strings; mimalloc serves
@@ -22,6 +23,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod add_city;
 pub mod api;
 pub mod bench;
 pub mod cli;

@@ -68,6 +68,17 @@ fn parse_twitter_style(text: &str) -> Option<Timestamp> {
     jiff::fmt::strtime::parse("%a %b %d %H:%M:%S %z %Y", text).ok()?.to_timestamp().ok()
 }
 
+/// The instant and the numeric UTC offset a datetime text was written with (`-05:00`, not
+/// `Z`): what tells a city's time zone. `None` without one.
+pub fn written_offset(text: &str) -> Option<(Timestamp, jiff::tz::Offset)> {
+    use jiff::fmt::temporal::{Pieces, PiecesOffset};
+    let text = text.trim().replacen(' ', "T", 1);
+    let pieces = Pieces::parse(text.as_str()).ok()?;
+    let PiecesOffset::Numeric(numeric) = pieces.offset()? else { return None };
+    let instant = text.parse::<Timestamp>().ok()?;
+    Some((instant, numeric.offset()))
+}
+
 /// The form fed311 writes and sends upstream: UTC, whole seconds, `Z`.
 pub fn format_utc(instant: Timestamp) -> String {
     let whole = instant.subsec_nanosecond() == 0;
@@ -153,6 +164,15 @@ mod tests {
         for text in ["17636328", "17636328001", "17636328001234", "176363280012345", "-1763632800", "+1763632800"] {
             assert_eq!(utc(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn tells_the_offset_a_text_was_written_with() {
+        let (at, offset) = written_offset("2018-07-30T00:01:00-04:00").unwrap();
+        assert_eq!((at.to_string(), offset.seconds()), ("2018-07-30T04:01:00Z".to_string(), -4 * 3600));
+        assert!(written_offset("2018-07-30 00:01:00+02:00").is_some());
+        assert_eq!(written_offset("2018-07-30T04:01:00Z"), None, "Z tells no zone");
+        assert_eq!(written_offset("2018-07-30T04:01:00"), None);
     }
 
     #[test]

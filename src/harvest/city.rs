@@ -71,6 +71,9 @@ pub enum CityError {
         /// The last failure.
         last: String,
     },
+    /// The pass spent the calls it was given (a probe's budget).
+    #[error("the pass spent its budget of {0} calls")]
+    Budget(u64),
     /// Our own store failed.
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -82,7 +85,7 @@ pub enum CityError {
 impl CityError {
     /// Whether the failure is ours (store, task), not the city's: such a pass stops at once.
     pub(super) fn is_ours(&self) -> bool {
-        matches!(self, CityError::Store(_) | CityError::Join(_))
+        matches!(self, CityError::Store(_) | CityError::Join(_) | CityError::Budget(_))
     }
 
     /// Why the city's host could not be reached at all, when that is why the pass failed.
@@ -130,6 +133,8 @@ pub struct CityPass<'a> {
     skipped_seen: HashSet<u64>,
     /// Service code → canonical category and name, from this pass's service list.
     pub(super) categorizer: Categorizer,
+    /// Most calls this pass may make (a probe's), if limited.
+    pub(super) budget: Option<u64>,
     /// A terminal progress line, when someone is watching.
     pub progress: Option<indicatif::ProgressBar>,
     /// Counters for the summary.
@@ -159,6 +164,7 @@ impl<'a> CityPass<'a> {
             skipped_by_reason: BTreeMap::new(),
             skipped_seen: HashSet::new(),
             categorizer,
+            budget: None,
             progress: None,
             report: CityReport::new(&city.id),
         })
@@ -210,7 +216,9 @@ impl<'a> CityPass<'a> {
             store.set_service_categories(&id, &crosswalk)
         })
         .await?;
-        for code in with_metadata {
+        // A probe (with a budget of calls) learns the endpoint, not each service's questions.
+        let definitions = if self.budget.is_some() { Vec::new() } else { with_metadata };
+        for code in definitions {
             if let Err(e) = self.harvest_definition(&code).await {
                 tracing::warn!(jurisdiction = %self.city.id, service_code = %code, error = %e, "Service definition not harvested");
                 self.report.errors.push(format!("definition {code}: {e}"));

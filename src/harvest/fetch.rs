@@ -153,6 +153,9 @@ impl CityPass<'_> {
     }
 
     pub(super) async fn fetch(&mut self, resource: &str, params: &[Param]) -> Result<Fetched, CityError> {
+        if let Some(budget) = self.budget.filter(|b| self.tally.attempts() >= *b) {
+            return Err(CityError::Budget(budget));
+        }
         let url = self.url(resource, params);
         self.report.calls += 1;
         tracing::debug!(jurisdiction = %self.city.id, %url, "Fetching");

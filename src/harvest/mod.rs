@@ -15,6 +15,7 @@ mod cursor;
 mod fetch;
 mod pace;
 mod plan;
+mod probe;
 mod profile;
 mod recheck;
 mod report;
@@ -32,7 +33,8 @@ pub use categorize::Categorizer;
 pub use city::{CityError, CityPass};
 pub use client::{Client, Outcome, Posted};
 pub use fetch::encode_segment;
-pub use profile::{Plan, Profile};
+pub use probe::{Probed, probe};
+pub use profile::{Order, Plan, Profile, SizeParam};
 pub use report::{CityReport, PassKind, summary_line, summary_table};
 pub use schedule::run_scheduler;
 

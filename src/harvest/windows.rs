@@ -177,6 +177,17 @@ impl CityPass<'_> {
         Ok(Verdict::Keep(answer.records))
     }
 
+    /// Probes paging now, over `[from, to]`, where nothing is known of it yet but a cap: what
+    /// `fed311 add-city` needs before it writes a first page's number into a file.
+    pub(super) async fn probe_paging_now(&mut self, from: Timestamp, to: Timestamp) -> Result<(), CityError> {
+        let Some(cap) = self.profile.cap else { return Ok(()) };
+        let first = self.fetch_window(Axis::Requested, from, to).await?;
+        if first.size >= cap as usize {
+            self.probe_paging(Axis::Requested, from, to, &first).await?;
+        }
+        Ok(())
+    }
+
     /// Once per endpoint whose file says nothing of paging: does a suspicious answer have a
     /// page 2? New records there prove both the cut and the paging; then page 1 tells where
     /// numbering starts, and an `offset` is tried where `page` is not read. True when the

@@ -4,6 +4,7 @@
 
 mod config;
 mod load;
+pub mod zones;
 
 pub use config::{DateStyle, JurisdictionFile, Paging, WireFormat};
-pub use load::{Jurisdiction, RateLimit, Registry, RegistryError};
+pub use load::{Jurisdiction, RateLimit, Registry, RegistryError, load_file};
