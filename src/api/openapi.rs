@@ -49,6 +49,19 @@ pub(super) use schemas::{Problem, Record, RequestsPage};
 )]
 pub struct ApiDoc;
 
+/// `GET /api/v1/`: where this API and the GeoReport API are described.
+pub async fn index() -> Response {
+    let body = serde_json::json!({
+        "name": "fed311 federation API",
+        "openapi": "/api/v1/openapi.json",
+        "georeport_discovery": "/open311/v2/discovery.json",
+        "jurisdictions": "/api/v1/jurisdictions",
+        "requests": "/api/v1/requests",
+    });
+    let link = "</api/v1/openapi.json>; rel=\"service-desc\"; type=\"application/openapi+json\"";
+    ([(header::CONTENT_TYPE, "application/json"), (header::LINK, link)], body.to_string()).into_response()
+}
+
 /// This OpenAPI 3.1 document, generated from the handlers' annotations.
 #[utoipa::path(
     get,

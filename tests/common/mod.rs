@@ -95,8 +95,7 @@ pub async fn spawn_fed311_forwarding(
     let registry = Arc::new(Registry::load(jurisdictions).expect("registry loads"));
     let store = Store::open(data).expect("store opens");
     let geo = fed311::geo::GeoLayer::load(&registry).expect("boundaries load");
-    let mut state = AppState::new(store, registry);
-    state.api_keys = Arc::new(vec![TEST_KEY.to_string()]);
+    let mut state = AppState::new(store, registry).with_api_keys(vec![TEST_KEY.to_string()]);
     state.geo = geo;
     let forwarder = fed311::submit::Forwarder {
         client: fed311::harvest::Client::with_settings(
@@ -107,6 +106,7 @@ pub async fn spawn_fed311_forwarding(
         store: state.store.clone(),
         registry: state.registry.clone(),
         wake: state.wake_forwarder.clone(),
+        secrets: state.secrets.clone(),
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(fed311::submit::run_forwarder(forwarder, stopped));
