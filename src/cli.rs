@@ -121,12 +121,28 @@ pub struct ServeArgs {
     pub max_connections_per_address: usize,
     /// Reverse proxies (comma list of CIDRs or addresses) whose `Forwarded` or
     /// `X-Forwarded-For` headers name the client; ignored from anyone else.
-    #[arg(long, env = "FED311_TRUSTED_PROXIES", default_value = "", value_parser = crate::api::client_ip::parse_cidrs)]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    #[arg(long, env = "FED311_TRUSTED_PROXIES", default_value = "", value_parser = cidr_list)]
+    pub trusted_proxies: CidrList,
     /// Browser origins (comma list, e.g. https://app.example.org) allowed to POST from web
     /// pages; GETs are open to every origin.
-    #[arg(long, env = "FED311_CORS_ORIGINS", default_value = "", value_parser = crate::api::cors::parse_origins)]
-    pub cors_origins: Vec<axum::http::HeaderValue>,
+    #[arg(long, env = "FED311_CORS_ORIGINS", default_value = "", value_parser = origin_list)]
+    pub cors_origins: OriginList,
+}
+
+/// A comma list of CIDRs, as one option value.
+#[derive(Debug, Clone, Default)]
+pub struct CidrList(pub Vec<ipnet::IpNet>);
+
+/// A comma list of browser origins, as one option value.
+#[derive(Debug, Clone, Default)]
+pub struct OriginList(pub Vec<axum::http::HeaderValue>);
+
+fn cidr_list(text: &str) -> std::result::Result<CidrList, String> {
+    crate::api::client_ip::parse_cidrs(text).map(CidrList)
+}
+
+fn origin_list(text: &str) -> std::result::Result<OriginList, String> {
+    crate::api::cors::parse_origins(text).map(OriginList)
 }
 
 fn seconds(text: &str) -> std::result::Result<f64, String> {
@@ -269,8 +285,8 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<()> {
     let mut state = crate::api::AppState::new(store, registry).with_index(index);
     state.geo = geo;
     state.http = Arc::new(crate::api::HttpSettings {
-        trusted_proxies: args.trusted_proxies.clone(),
-        cors_origins: args.cors_origins.clone(),
+        trusted_proxies: args.trusted_proxies.0.clone(),
+        cors_origins: args.cors_origins.0.clone(),
     });
     let forwarder = crate::submit::Forwarder {
         client: Client::new().context("building the HTTP client")?,
@@ -334,5 +350,16 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_reads_its_lists() {
+        use clap::Parser;
+        let args = ["fed311", "serve", "--trusted-proxies", "10.0.0.0/8, ::1", "--cors-origins", "https://a.example"];
+        let cli = super::Cli::try_parse_from(args).unwrap();
+        let super::Command::Serve(serve) = cli.command else { panic!("serve") };
+        assert_eq!(serve.trusted_proxies.0.len(), 2);
+        assert_eq!(serve.cors_origins.0.len(), 1);
+        assert!(super::Cli::try_parse_from(["fed311", "serve", "--trusted-proxies", "nope"]).is_err());
     }
 }
