@@ -43,8 +43,12 @@ pub(super) async fn run(stream: TcpStream, mut c: Conn) {
     tokio::pin!(conn);
     let mut stopping = false;
     loop {
+        // Looked at again at least every half of the shorter timeout: bytes that start a
+        // request's head move its deadline earlier than the idle one being slept towards.
+        let tick = c.limits.header_timeout.min(c.limits.idle_timeout) / 2;
+        let next_look = std::time::Instant::now() + tick;
         let deadline = activity.deadline(c.limits.header_timeout, c.limits.idle_timeout);
-        let wake = deadline.map_or_else(|| std::time::Instant::now() + c.limits.idle_timeout, |(at, _)| at);
+        let wake = deadline.map_or(next_look, |(at, _)| at.min(next_look));
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
