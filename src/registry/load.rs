@@ -430,7 +430,8 @@ mod tests {
     #[test]
     fn an_unknown_key_does_not_hide_the_files_other_problems() {
         let dir = tempfile::tempdir().unwrap();
-        let text = GOOD.replace("America/Toronto", "Mars/Olympus") + "colour = \"red\"\npage_size = \"many\"\nshape = 1\n";
+        let text =
+            GOOD.replace("America/Toronto", "Mars/Olympus") + "colour = \"red\"\npage_size = \"many\"\nshape = 1\n";
         write(dir.path(), "a.toml", &text);
         let errors = Registry::load(dir.path()).unwrap_err();
         let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
