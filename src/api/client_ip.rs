@@ -6,6 +6,7 @@
 //! them. The rate limit counts calls by this address.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
@@ -15,7 +16,7 @@ use ipnet::IpNet;
 use tower_governor::GovernorError;
 use tower_governor::key_extractor::KeyExtractor;
 
-use super::AppState;
+use super::HttpSettings;
 
 /// The client's address, as resolved for this request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +24,10 @@ pub struct ClientIp(pub IpAddr);
 
 /// Middleware: puts the [`ClientIp`] in the request's extensions (none when the server was
 /// started without peer addresses).
-pub async fn resolve(State(s): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve(State(http): State<Arc<HttpSettings>>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let Some(peer) = peer {
-        let client = client_of(peer, request.headers(), &s.http.trusted_proxies);
+        let client = client_of(peer, request.headers(), &http.trusted_proxies);
         request.extensions_mut().insert(ClientIp(client));
     }
     next.run(request).await

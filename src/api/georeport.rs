@@ -34,12 +34,14 @@ pub(super) struct Call {
     pub(super) format: WireFormat,
     pub(super) params: Params,
     pub(super) scope: Option<String>,
+    /// The client's `Accept-Encoding`, for answers kept compressed.
+    pub(super) accept_encoding: Option<String>,
 }
 
 impl Call {
     pub(super) fn new(file: &str, query: Option<String>, scope: Option<String>) -> (String, Call) {
         let (name, format) = split_format(file);
-        (name, Call { format, params: Params::parse(query.as_deref()), scope })
+        (name, Call { format, params: Params::parse(query.as_deref()), scope, accept_encoding: None })
     }
 
     /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
@@ -154,7 +156,9 @@ async fn dispatch_top(
     scope: Option<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (name, call) = Call::new(&file, q, scope);
+    let (name, mut call) = Call::new(&file, q, scope);
+    call.accept_encoding =
+        headers.get(axum::http::header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_string);
     respond(match name.as_str() {
         "discovery" => discovery(&s, &call, &headers).await,
         "services" => services(&s, &call).await,
@@ -182,13 +186,24 @@ async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
             rendered
         }
     };
-    Ok(cached_document(call.format, rendered))
+    Ok(cached_document(call, rendered))
 }
 
-/// A cached answer with its validator.
-fn cached_document(format: WireFormat, rendered: Rendered) -> Response {
-    let mut response = document_bytes(format, rendered.body);
-    response.headers_mut().insert(axum::http::header::ETAG, rendered.etag);
+/// A cached answer with its validator, in the encoding the client accepts (compressed once
+/// per answer, not per call).
+fn cached_document(call: &Call, rendered: Rendered) -> Response {
+    use axum::http::{HeaderValue, header};
+    let encoded = call.accept_encoding.as_deref().and_then(|accept| rendered.encoded(accept));
+    let mut response = match encoded {
+        Some((name, body)) => {
+            let mut response = document_bytes(call.format, body);
+            response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+            response
+        }
+        None => document_bytes(call.format, rendered.body),
+    };
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response.headers_mut().insert(header::ETAG, rendered.etag);
     response
 }
 
@@ -264,7 +279,7 @@ async fn stored_requests(
     let key = format!("requests|{}|{}|{}|{window}", j.id, call.format.extension(), params.join("&"));
     if let Some(rendered) = s.cache.get(&key, version) {
         let items = rendered.items;
-        return Ok((cached_document(call.format, rendered), items));
+        return Ok((cached_document(call, rendered), items));
     }
     let store = s.store.clone();
     let rows = blocking(call, move || store.list_requests(&page)).await?;
@@ -275,7 +290,8 @@ async fn stored_requests(
     };
     let rendered = Rendered::new(text, rows.len());
     s.cache.put(key, version, rendered.clone());
-    Ok((cached_document(call.format, rendered.clone()), rendered.items))
+    let items = rendered.items;
+    Ok((cached_document(call, rendered), items))
 }
 
 async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {

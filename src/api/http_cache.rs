@@ -40,7 +40,13 @@ pub fn http_date(at: jiff::Timestamp) -> Option<HeaderValue> {
 /// Middleware: `Cache-Control` on every answer, `ETag` and `304` on GETs.
 pub async fn conditional(request: Request, next: Next) -> Response {
     let reads = matches!(*request.method(), Method::GET | Method::HEAD);
-    let asked = request.headers().clone();
+    // Only the two validators a client may send are kept, not the whole header map.
+    let mut asked = HeaderMap::new();
+    for name in [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
+        if let Some(value) = request.headers().get(&name) {
+            asked.insert(name, value.clone());
+        }
+    }
     let policy = policy(request.uri().path(), request.method());
     let mut response = next.run(request).await;
     let status = response.status();

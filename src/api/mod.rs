@@ -215,7 +215,7 @@ fn finish(apis: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(shape::shape_errors))
         .layer(axum::middleware::from_fn(http_cache::conditional))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::resolve))
+        .layer(axum::middleware::from_fn_with_state(state.http.clone(), client_ip::resolve))
         .layer(compression)
         .layer(cors::layer(&state.http.cors_origins))
         .layer(traces)
