@@ -43,20 +43,7 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API and the scheduled harvester together (the main job).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "FED311_ADDR", default_value = crate::api::DEFAULT_ADDR)]
-        addr: String,
-        /// Serve what is stored without harvesting.
-        #[arg(long)]
-        no_harvest: bool,
-        /// Calls per second each client address may make on average (0: no limit).
-        #[arg(long, env = "FED311_CLIENT_RATE", default_value_t = 50)]
-        client_rate: u32,
-        /// Calls a client may make at once before its rate applies.
-        #[arg(long, env = "FED311_CLIENT_BURST", default_value_t = 100)]
-        client_burst: u32,
-    },
+    Serve(ServeArgs),
     /// Harvest every enabled city (or the ones named) once, then exit.
     Harvest {
         /// Run one pass and exit (required: scheduled harvesting runs in `serve`).
@@ -108,6 +95,83 @@ pub enum Command {
     },
 }
 
+/// `fed311 serve`'s options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FED311_ADDR", default_value = crate::api::DEFAULT_ADDR)]
+    pub addr: String,
+    /// Serve what is stored without harvesting.
+    #[arg(long)]
+    pub no_harvest: bool,
+    /// Calls per second each client address may make on average (0: no limit).
+    #[arg(long, env = "FED311_CLIENT_RATE", default_value_t = 50)]
+    pub client_rate: u32,
+    /// Calls a client may make at once before its rate applies.
+    #[arg(long, env = "FED311_CLIENT_BURST", default_value_t = 100)]
+    pub client_burst: u32,
+    /// Seconds a client may take to send a request's line and headers.
+    #[arg(long, env = "FED311_HEADER_TIMEOUT", default_value_t = crate::api::server::DEFAULT_HEADER_TIMEOUT_SECS as f64, value_parser = seconds)]
+    pub header_timeout: f64,
+    /// Seconds a connection may sit idle between requests before it is closed.
+    #[arg(long, env = "FED311_IDLE_TIMEOUT", default_value_t = crate::api::server::DEFAULT_IDLE_TIMEOUT_SECS as f64, value_parser = seconds)]
+    pub idle_timeout: f64,
+    /// Most connections held at once (default: three quarters of the open-file limit, less 64).
+    #[arg(long, env = "FED311_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Most connections held at once from one client address (trusted proxies excepted).
+    #[arg(long, env = "FED311_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = crate::api::server::DEFAULT_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// Reverse proxies (comma list of CIDRs or addresses) whose `Forwarded` or
+    /// `X-Forwarded-For` headers name the client; ignored from anyone else.
+    #[arg(long, env = "FED311_TRUSTED_PROXIES", default_value = "", value_parser = cidr_list)]
+    pub trusted_proxies: CidrList,
+    /// Browser origins (comma list, e.g. https://app.example.org) allowed to POST from web
+    /// pages; GETs are open to every origin.
+    #[arg(long, env = "FED311_CORS_ORIGINS", default_value = "", value_parser = origin_list)]
+    pub cors_origins: OriginList,
+}
+
+/// A comma list of CIDRs, as one option value.
+#[derive(Debug, Clone, Default)]
+pub struct CidrList(pub Vec<ipnet::IpNet>);
+
+/// A comma list of browser origins, as one option value.
+#[derive(Debug, Clone, Default)]
+pub struct OriginList(pub Vec<axum::http::HeaderValue>);
+
+fn cidr_list(text: &str) -> std::result::Result<CidrList, String> {
+    crate::api::client_ip::parse_cidrs(text).map(CidrList)
+}
+
+fn origin_list(text: &str) -> std::result::Result<OriginList, String> {
+    crate::api::cors::parse_origins(text).map(OriginList)
+}
+
+fn seconds(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!("`{text}` must be a number of seconds above 0 (at most a day)")),
+    }
+}
+
+impl ServeArgs {
+    fn options(&self) -> crate::api::ServeOptions {
+        let limit = (self.client_rate > 0)
+            .then_some(crate::api::ClientLimit { per_second: self.client_rate, burst: self.client_burst });
+        let mut connections = crate::api::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs_f64(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs_f64(self.idle_timeout),
+            per_address: self.max_connections_per_address,
+            ..Default::default()
+        };
+        if let Some(max) = self.max_connections {
+            connections.max_connections = max;
+        }
+        crate::api::ServeOptions { limit, connections }
+    }
+}
+
 /// The benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -128,11 +192,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             harvest_once(&cli.global, full, &only).await
         }
-        Command::Serve { addr, no_harvest, client_rate, client_burst } => {
-            let limit =
-                (client_rate > 0).then_some(crate::api::ClientLimit { per_second: client_rate, burst: client_burst });
-            serve(&cli.global, &addr, no_harvest, limit).await
-        }
+        Command::Serve(args) => serve(&cli.global, &args).await,
         Command::Simulate { records, seed, cities, port, write_jurisdictions } => {
             let args =
                 crate::simulate::SimulateArgs { seed, records, cities, port, jurisdictions_out: write_jurisdictions };
@@ -148,6 +208,13 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 fn load_registry(global: &Global) -> Result<Registry> {
+    if !global.jurisdictions.is_dir() {
+        bail!(
+            "the jurisdiction folder {} does not exist: run fed311 from its checkout, or name the folder with \
+             --jurisdictions DIR or FED311_JURISDICTIONS",
+            global.jurisdictions.display()
+        );
+    }
     Registry::load(&global.jurisdictions).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
         anyhow::anyhow!("{} problem(s) in {}:\n{}", errors.len(), global.jurisdictions.display(), lines.join("\n"))
@@ -199,10 +266,13 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
 /// How often `serve` looks for new harvested locations to re-derive coverage areas from.
 const GEO_REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
 
-async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crate::api::ClientLimit>) -> Result<()> {
+async fn serve(global: &Global, args: &ServeArgs) -> Result<()> {
+    let (addr, no_harvest) = (&args.addr, args.no_harvest);
     let registry = Arc::new(load_registry(global)?);
-    let store = Store::open(&global.data).context("opening the store")?;
+    // Bound first: a busy port fails before any folder is made.
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let store = Store::open(&global.data).context("opening the store")?;
+    sync_registry(&store, &registry).await?;
     tracing::info!(addr = %listener.local_addr()?, jurisdictions = registry.len(), "Serving");
     let (stop, stopped) = watch::channel(false);
     let scheduler = (!no_harvest).then(|| {
@@ -218,15 +288,20 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crat
     tokio::spawn(crate::geo::run_refresher(geo.clone(), store.clone(), GEO_REFRESH, stopped.clone()));
     let mut state = crate::api::AppState::new(store, registry).with_index(index);
     state.geo = geo;
+    state.http = Arc::new(crate::api::HttpSettings {
+        trusted_proxies: args.trusted_proxies.0.clone(),
+        cors_origins: args.cors_origins.0.clone(),
+    });
     let forwarder = crate::submit::Forwarder {
         client: Client::new().context("building the HTTP client")?,
         store: state.store.clone(),
         registry: state.registry.clone(),
         wake: state.wake_forwarder.clone(),
+        secrets: state.secrets.clone(),
     };
     let forwarding = tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone()));
     let mut api_stop = stopped.clone();
-    let api = crate::api::serve(listener, state, limit, async move {
+    let api = crate::api::serve(listener, state, args.options(), async move {
         let _ = api_stop.wait_for(|s| *s).await;
     });
     tokio::spawn(async move {
@@ -241,6 +316,17 @@ async fn serve(global: &Global, addr: &str, no_harvest: bool, limit: Option<crat
     let _ = forwarding.await;
     let _ = indexer.await;
     Ok(())
+}
+
+/// Records each city's registry entry in the store (writing only what changed), so that
+/// GeoReport discovery's `changeset` moves when the registry does.
+async fn sync_registry(store: &Store, registry: &Arc<Registry>) -> Result<()> {
+    let (store, registry) = (store.clone(), registry.clone());
+    tokio::task::spawn_blocking(move || {
+        registry.iter().try_for_each(|j| store.sync_jurisdiction(&j.id, &j.name, j.endpoint.as_str(), &j.timezone_name))
+    })
+    .await?
+    .context("recording the registry in the store")
 }
 
 async fn shutdown_signal() {
@@ -268,5 +354,16 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_reads_its_lists() {
+        use clap::Parser;
+        let args = ["fed311", "serve", "--trusted-proxies", "10.0.0.0/8, ::1", "--cors-origins", "https://a.example"];
+        let cli = super::Cli::try_parse_from(args).unwrap();
+        let super::Command::Serve(serve) = cli.command else { panic!("serve") };
+        assert_eq!(serve.trusted_proxies.0.len(), 2);
+        assert_eq!(serve.cors_origins.0.len(), 1);
+        assert!(super::Cli::try_parse_from(["fed311", "serve", "--trusted-proxies", "nope"]).is_err());
     }
 }

@@ -70,7 +70,8 @@ async fn harvest_then_break(break_it: impl FnOnce(&Path, &Path)) -> (String, Str
     assert!(stderr.contains("brittle"), "{stderr}");
 
     let api = spawn_fed311(jurisdictions.path(), data.path()).await;
-    let (status, body) = get_json(&format!("http://{api}/open311/v2/requests.json?jurisdiction_id=brittle")).await;
+    let (status, body) =
+        get_json(&format!("http://{api}/open311/v2/requests.json?jurisdiction_id=brittle&page=1")).await;
     assert_eq!(status, 200);
     assert_eq!(body[0]["service_request_id"], "A-1", "stored data survives");
     assert_eq!(body[0]["service_code"], "007");

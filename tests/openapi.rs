@@ -22,6 +22,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/feeds/requests.atom"),
     ("get", "/api/v1/feeds/requests.rss"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/open311/v2/discovery.{format}"),
+    ("get", "/open311/v2/services.{format}"),
+    ("get", "/open311/v2/services/{service_code}.{format}"),
+    ("get", "/open311/v2/requests.{format}"),
+    ("post", "/open311/v2/requests.{format}"),
+    ("get", "/open311/v2/requests/{service_request_id}.{format}"),
+    ("get", "/open311/v2/tokens/{token}.{format}"),
+    ("get", "/jurisdictions/{jurisdiction_id}/open311/v2/requests.{format}"),
+    ("post", "/jurisdictions/{jurisdiction_id}/open311/v2/requests.{format}"),
+    ("get", "/jurisdictions/{jurisdiction_id}/open311/v2/services/{service_code}.{format}"),
 ];
 
 /// A served fed311 with one city (`alpha`) holding a few records, and its document.
@@ -35,8 +49,11 @@ struct Served {
 async fn serve() -> Served {
     let (jurisdictions, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     common::write_city(jurisdictions.path(), "alpha", "http://127.0.0.1:9/", "");
-    let requests = fed311::simulate::SimCity::generate(7, 5, "America/Toronto").requests();
-    fed311::store::Store::open(data.path()).unwrap().upsert_requests("alpha", &requests).unwrap();
+    let city = fed311::simulate::SimCity::generate(7, 5, "America/Toronto");
+    let requests = city.requests();
+    let store = fed311::store::Store::open(data.path()).unwrap();
+    store.upsert_requests("alpha", &requests).unwrap();
+    store.upsert_services("alpha", &city.services()).unwrap();
     let addr = common::spawn_fed311(jurisdictions.path(), data.path()).await;
     let base = format!("http://{addr}");
     let (status, kind, body) = common::get(&format!("{base}/api/v1/openapi.json")).await;
@@ -89,10 +106,38 @@ async fn document_lists_every_federation_route_with_documented_parameters() {
     }
 }
 
+/// A GeoReport route's answer: 200, or its own 404 in spec errors (an unknown token, a
+/// service without a definition), never the fallback's "no such resource".
+async fn check_georeport_route(base: &str, path: &str, record_id: &str) {
+    let mut url = format!("{base}{path}")
+        .replace("{format}", "json")
+        .replace("{jurisdiction_id}", "alpha")
+        .replace("{service_request_id}", record_id)
+        .replace("{token}", "f311-unknown")
+        .replace("{service_code}", "001");
+    if path.starts_with("/open311/") {
+        url.push_str("?jurisdiction_id=alpha");
+    }
+    let (status, _, body) = common::get(&url).await;
+    let errors = fed311::wire::read::parse_errors(body.as_bytes());
+    match status {
+        200 => {}
+        404 => {
+            let errors = errors.unwrap_or_else(|| panic!("{url}: spec errors: {body}"));
+            assert!(!errors[0].description.starts_with("no such resource"), "{url} is routed: {body}");
+        }
+        other => panic!("{url}: {other} {body}"),
+    }
+}
+
 #[tokio::test]
 async fn every_documented_route_is_served() {
     let Served { base, doc, record_id, .. } = serve().await;
     for (method, path, _) in operations(&doc).into_iter().filter(|(m, _, _)| m == "get") {
+        if path.contains("/open311/v2/") {
+            check_georeport_route(&base, &path, &record_id).await;
+            continue;
+        }
         let url = format!("{base}{path}")
             .replace("{id}", "alpha")
             .replace("{jurisdiction_id}", "alpha")
@@ -160,4 +205,53 @@ async fn record_and_problem_schemas_match_real_answers() {
     let problem_schema = schema("Problem");
     assert_eq!(names(&problem), names(&problem_schema["properties"]), "Problem lists every field written");
     assert!(strings(&problem_schema["required"]).is_subset(&names(&problem)));
+}
+
+#[tokio::test]
+async fn georeport_health_forms_and_the_search_body_are_described() {
+    let Served { base, doc, .. } = serve().await;
+    let form = &doc["paths"]["/open311/v2/requests.{format}"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        ["schema"];
+    let required: BTreeSet<&str> = form["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert!(required.contains("api_key") && required.contains("service_code"), "{form}");
+    assert!(form["patternProperties"].as_object().unwrap().keys().any(|k| k.contains("attribute")), "{form}");
+
+    // The posted search's schema is closed, and names exactly the fields the server reads.
+    let body = &doc["paths"]["/api/v1/requests/search"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["additionalProperties"], false, "{body}");
+    let documented: BTreeSet<String> = body["properties"].as_object().unwrap().keys().cloned().collect();
+    let probe = reqwest::Client::new()
+        .post(format!("{base}/api/v1/requests/search"))
+        .json(&serde_json::json!({"fed311_probe": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 400);
+    let detail = probe.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_string();
+    let mut known: BTreeSet<String> = detail.split_once("known: ").unwrap().1.split(", ").map(String::from).collect();
+    known.insert("polygon".into());
+    assert_eq!(documented, known);
+    assert_eq!(body["dependentRequired"]["radius"], serde_json::json!(["lat", "long"]));
+
+    // radius needs lat and long, as documented and as served.
+    for path in ["/api/v1/requests", "/open311/v2/requests.{format}"] {
+        let op = &doc["paths"][path]["get"];
+        assert_eq!(op["x-parameter-dependencies"]["radius"], serde_json::json!(["lat", "long"]), "{path}");
+    }
+    let (status, _, _) = common::get(&format!("{base}/api/v1/requests?radius=100")).await;
+    assert_eq!(status, 400);
+    let (status, _, body) =
+        common::get(&format!("{base}/open311/v2/requests.json?jurisdiction_id=alpha&radius=100")).await;
+    assert_eq!(status, 400, "{body}");
+
+    let answer = reqwest::get(format!("{base}/api/v1/")).await.unwrap();
+    assert!(answer.headers()["link"].to_str().unwrap().contains("</api/v1/openapi.json>; rel=\"service-desc\""));
+    assert_eq!(answer.json::<Value>().await.unwrap()["openapi"], "/api/v1/openapi.json");
+
+    common::get(&format!("{base}/metrics")).await;
+    common::get(&format!("{base}/healthz")).await;
+    let (_, _, metrics) = common::get(&format!("{base}/metrics")).await;
+    assert!(metrics.contains("# HELP fed311_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("# TYPE fed311_http_request_seconds histogram"), "{metrics}");
+    assert!(metrics.contains("fed311_http_request_seconds_bucket{"), "{metrics}");
 }

@@ -15,7 +15,8 @@ async fn limited(jurisdictions: &std::path::Path, data: &std::path::Path, limit:
     let state = AppState::new(Store::open(data).unwrap(), Arc::new(Registry::load(jurisdictions).unwrap()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(fed311::api::serve(listener, state, Some(limit), std::future::pending()));
+    let options = fed311::api::ServeOptions { limit: Some(limit), ..Default::default() };
+    tokio::spawn(fed311::api::serve(listener, state, options, std::future::pending()));
     addr
 }
 

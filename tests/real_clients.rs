@@ -68,7 +68,7 @@ async fn the_georeport_library_works_unchanged() {
         assert_eq!(v["service_codes"], serde_json::json!(codes), "{fmt}");
         assert!(v["attribute_count"].as_u64().unwrap() > 0, "{fmt}");
         let ids = v["request_ids"].as_array().unwrap();
-        assert_eq!(ids.len(), 60, "{fmt}: every request (page_size default 100)");
+        assert_eq!(ids.len(), 60, "{fmt}: every request since the start_date asked for (at most 1,000 without paging)");
         let one = &v["one"];
         let stored = store.get_request("sim", one["service_request_id"].as_str().unwrap()).unwrap().unwrap();
         assert_eq!(one["status"], stored.request.status.as_str());

@@ -475,3 +475,82 @@ async fn a_point_alone_is_routed_to_the_city_whose_boundary_holds_it() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("town") && body.contains("village"), "the candidates are named: {body}");
 }
+
+/// A city that echoes its posted form (key included) in a 200, a 400 and a 403: the key
+/// never reaches the client nor the SQLite file, in any spelling. The real binary, with the
+/// city's key and the client's key in its environment.
+#[tokio::test]
+async fn a_city_echoing_its_key_never_leaks_it() {
+    const CITY_KEY: &str = "city K3y/with+odd&chars=";
+    const CLIENT_KEY: &str = "client-key-0f1e2d";
+    let city = FakeCity::new(Mode::Echo(200));
+    let addr = city.serve("127.0.0.1:0".parse().unwrap()).await;
+    let s = setup(addr, false).await;
+    write_city(
+        s.jurisdictions.path(),
+        "town",
+        &format!("http://{addr}/"),
+        "format = \"json\"\napi_key_env = \"TOWN_CITY_KEY\"",
+    );
+    let env = [("TOWN_CITY_KEY", CITY_KEY), ("FED311_API_KEYS", CLIENT_KEY)];
+    let mut served = ServeProcess::start(s.jurisdictions.path(), s.data.path(), &["--no-harvest"], &env, None).await;
+    let form_encoded: String = url::form_urlencoded::byte_serialize(CITY_KEY.as_bytes()).collect();
+    let spellings = [CITY_KEY, form_encoded.as_str(), CLIENT_KEY];
+    let mut form = pothole(&[]);
+    form.retain(|(k, _)| *k != "api_key");
+    let path = format!("/open311/v2/requests.json?api_key={CLIENT_KEY}");
+    for (echo, want) in [(200, 200), (400, 400), (403, 502)] {
+        *city.mode.lock().unwrap() = Mode::Echo(echo);
+        let (status, body) = post(served.addr, &path, &form).await;
+        assert_eq!(status, want, "city answered {echo}: {body}");
+        assert!(body.contains("[redacted]"), "the echo is relayed, scrubbed: {body}");
+        for key in spellings {
+            assert!(!body.contains(key), "city answered {echo}: `{key}` leaked: {body}");
+        }
+    }
+    let (status, xml) = post(served.addr, &path.replace(".json", ".xml"), &form).await;
+    assert_eq!(status, 502, "{xml}");
+    assert!(!xml.contains("K3y") && !xml.contains(CLIENT_KEY), "{xml}");
+    assert_eq!(city.post_count(), 1, "the city took the one it answered 200");
+    assert!(
+        city.posts.lock().unwrap()[0].iter().any(|(k, v)| k == "api_key" && v == CITY_KEY),
+        "the city gets its key"
+    );
+    served.kill9();
+    for entry in std::fs::read_dir(s.data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.file_name().unwrap().to_string_lossy().starts_with("fed311.sqlite") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for key in spellings {
+            let found = bytes.windows(key.len()).any(|w| w == key.as_bytes());
+            assert!(!found, "`{key}` is stored in {}", path.display());
+        }
+    }
+}
+
+/// A city fed311 never reached (no harvested service list) still gets its reports: they are
+/// queued, and the answer says the service was not verified.
+#[tokio::test]
+async fn a_report_for_a_city_never_reached_is_queued_unverified() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let s = setup(port, false).await;
+    let (api, _stop) = spawn_fed311_forwarding(s.jurisdictions.path(), s.data.path()).await;
+    let (status, body) = post(api, "/open311/v2/requests.json", &pothole(&[])).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = answer[0]["token"].as_str().expect("a token while the city cannot be reached").to_string();
+    let notice = answer[0]["service_notice"].as_str().unwrap();
+    assert!(notice.contains("service_code `POT` is not verified"), "{notice}");
+    let (status, xml) = post(api, "/open311/v2/requests.xml", &pothole(&[])).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("is not verified"), "{xml}");
+    // Once the city is up it judges, and has the report.
+    let city = FakeCity::new(Mode::Accept);
+    city.serve(port).await;
+    let resolved = wait_for_id(api, &token).await;
+    assert!(resolved[0]["service_request_id"].as_str().is_some_and(|id| id.starts_with("C-")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(city.post_count(), 2);
+}

@@ -66,7 +66,11 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
         Dialect::Atom => (atom::write(&head, &entries), "application/atom+xml; charset=utf-8"),
         Dialect::Rss => (rss::write(&head, &entries), "application/rss+xml; charset=utf-8"),
     };
-    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Some(modified) = super::http_cache::http_date(head.updated) {
+        response.headers_mut().insert(header::LAST_MODIFIED, modified);
+    }
+    Ok(response)
 }
 
 /// The search of a feed: the `/api/v1/requests` filters, most recently updated first.

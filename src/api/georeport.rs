@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 
+use super::cache::Rendered;
 use super::error::{document, document_bytes};
 use super::params::Params;
 use super::{AppState, GeoError};
@@ -33,12 +34,14 @@ pub(super) struct Call {
     pub(super) format: WireFormat,
     pub(super) params: Params,
     pub(super) scope: Option<String>,
+    /// The client's `Accept-Encoding`, for answers kept compressed.
+    pub(super) accept_encoding: Option<String>,
 }
 
 impl Call {
     pub(super) fn new(file: &str, query: Option<String>, scope: Option<String>) -> (String, Call) {
         let (name, format) = split_format(file);
-        (name, Call { format, params: Params::parse(query.as_deref()), scope })
+        (name, Call { format, params: Params::parse(query.as_deref()), scope, accept_encoding: None })
     }
 
     /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
@@ -64,6 +67,15 @@ impl Call {
 
     pub(super) fn fail(&self, e: GeoError) -> GeoError {
         e.in_format(self.format)
+    }
+
+    /// The path of `name` under this call's GeoReport base (for links).
+    fn path_of(&self, name: &str) -> String {
+        let base = match &self.scope {
+            Some(jid) => format!("/jurisdictions/{jid}/open311/v2/"),
+            None => "/open311/v2/".to_string(),
+        };
+        format!("{base}{name}.{}", self.format.extension())
     }
 }
 
@@ -144,9 +156,11 @@ async fn dispatch_top(
     scope: Option<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (name, call) = Call::new(&file, q, scope);
+    let (name, mut call) = Call::new(&file, q, scope);
+    call.accept_encoding =
+        headers.get(axum::http::header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_string);
     respond(match name.as_str() {
-        "discovery" => discovery(&s, &call, &headers),
+        "discovery" => discovery(&s, &call, &headers).await,
         "services" => services(&s, &call).await,
         "requests" => requests(&s, &call).await,
         other => Err(call.fail(GeoError::not_found(format!("no GeoReport resource `{other}`")))),
@@ -158,8 +172,8 @@ async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
     let version = stamp(s, call)?;
     let key = format!("services|{}|{}", j.id, call.format.extension());
-    let body = match s.cache.get(&key, version) {
-        Some(body) => body,
+    let rendered = match s.cache.get(&key, version) {
+        Some(rendered) => rendered,
         None => {
             let (store, id) = (s.store.clone(), j.id.clone());
             let list = blocking(call, move || store.list_services(&id)).await?;
@@ -167,12 +181,30 @@ async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
                 WireFormat::Json => write::services_json(&list),
                 WireFormat::Xml => write::services_xml(&list),
             };
-            let body = axum::body::Bytes::from(text);
-            s.cache.put(key, version, body.clone());
-            body
+            let rendered = Rendered::new(text, list.len());
+            s.cache.put(key, version, rendered.clone());
+            rendered
         }
     };
-    Ok(document_bytes(call.format, body))
+    Ok(cached_document(call, rendered))
+}
+
+/// A cached answer with its validator, in the encoding the client accepts (compressed once
+/// per answer, not per call).
+fn cached_document(call: &Call, rendered: Rendered) -> Response {
+    use axum::http::{HeaderValue, header};
+    let encoded = call.accept_encoding.as_deref().and_then(|accept| rendered.encoded(accept));
+    let mut response = match encoded {
+        Some((name, body)) => {
+            let mut response = document_bytes(call.format, body);
+            response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+            response
+        }
+        None => document_bytes(call.format, rendered.body),
+    };
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response.headers_mut().insert(header::ETAG, rendered.etag);
+    response
 }
 
 async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {
@@ -188,16 +220,43 @@ async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response,
 async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
     let page = call.params.request_page(&j.id, &j.timezone).map_err(|e| call.fail(e))?;
+    let next = NextPage { limit: page.limit, page: page.offset / page.limit.max(1) + 1, start: page.filter.start };
     let found = call.params.search_extensions().map_err(|e| call.fail(e))?;
-    let rows = match found.filter(|_| page.ids.is_empty()) {
+    let (mut response, items) = match found.filter(|_| page.ids.is_empty()) {
         Some(extensions) => {
             let query = extensions.query(page);
-            super::search::georeport_page(s, query).await.map_err(|e| call.fail(e))?
+            let rows = super::search::georeport_page(s, query).await.map_err(|e| call.fail(e))?;
+            let list = rows.iter().map(|r| &r.request);
+            let response =
+                document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone()));
+            (response, rows.len())
         }
-        None => return stored_requests(s, call, j, page).await,
+        None => stored_requests(s, call, j, page).await?,
     };
-    let list = rows.iter().map(|r| &r.request);
-    Ok(document(call.format, || write::requests_json(list.clone()), || write::requests_xml(list.clone())))
+    if items as u64 >= next.limit {
+        next.link(&mut response, call);
+    }
+    Ok(response)
+}
+
+/// Where the next page of a full GeoReport list is.
+struct NextPage {
+    limit: u64,
+    page: u64,
+    /// The window's start (explicit in the link when it was the spec's default).
+    start: Option<jiff::Timestamp>,
+}
+
+impl NextPage {
+    fn link(&self, response: &mut Response, call: &Call) {
+        let mut set = vec![("page", (self.page + 1).to_string()), ("page_size", self.limit.to_string())];
+        if call.params.get("start_date").is_none() {
+            if let Some(start) = self.start {
+                set.push(("start_date", crate::domain::time::format_utc(start)));
+            }
+        }
+        super::paging::link_next(response, &call.path_of("requests"), call.params.pairs(), &set);
+    }
 }
 
 /// The store's change stamp, for cached answers.
@@ -205,13 +264,22 @@ fn stamp(s: &AppState, call: &Call) -> Result<u64, GeoError> {
     s.store.data_version().map(|v| v as u64).map_err(|e| call.fail(GeoError::internal(&e)))
 }
 
-/// A list straight from the store, rendered once per store version and parameters.
-async fn stored_requests(s: &AppState, call: &Call, j: &Jurisdiction, page: RequestPage) -> Result<Response, GeoError> {
+/// A list straight from the store, rendered once per store version and parameters; with
+/// how many requests it lists.
+async fn stored_requests(
+    s: &AppState,
+    call: &Call,
+    j: &Jurisdiction,
+    page: RequestPage,
+) -> Result<(Response, usize), GeoError> {
     let version = stamp(s, call)?;
     let params: Vec<String> = call.params.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let key = format!("requests|{}|{}|{}", j.id, call.format.extension(), params.join("&"));
-    if let Some(body) = s.cache.get(&key, version) {
-        return Ok(document_bytes(call.format, body));
+    // The spec's default window moves with the clock: by the minute is fresh enough.
+    let window = page.filter.start.map(|t| t.as_second() / 60).unwrap_or_default();
+    let key = format!("requests|{}|{}|{}|{window}", j.id, call.format.extension(), params.join("&"));
+    if let Some(rendered) = s.cache.get(&key, version) {
+        let items = rendered.items;
+        return Ok((cached_document(call, rendered), items));
     }
     let store = s.store.clone();
     let rows = blocking(call, move || store.list_requests(&page)).await?;
@@ -220,9 +288,10 @@ async fn stored_requests(s: &AppState, call: &Call, j: &Jurisdiction, page: Requ
         WireFormat::Json => write::requests_json(list),
         WireFormat::Xml => write::requests_xml(list),
     };
-    let body = axum::body::Bytes::from(text);
-    s.cache.put(key, version, body.clone());
-    Ok(document_bytes(call.format, body))
+    let rendered = Rendered::new(text, rows.len());
+    s.cache.put(key, version, rendered.clone());
+    let items = rendered.items;
+    Ok((cached_document(call, rendered), items))
 }
 
 async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {
@@ -237,7 +306,7 @@ async fn request_by_id(s: &AppState, call: &Call, wanted: String) -> Result<Resp
 }
 
 /// fed311's own discovery: where its GeoReport base is and what it speaks.
-fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
+async fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
     let Some(origin) = super::origin::origin(headers) else {
         let detail = "discovery needs a Host header naming this server, to write its address";
         return Err(call.fail(GeoError::bad_request(detail)));
@@ -247,19 +316,35 @@ fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response,
         Some(_) => format!("{origin}/jurisdictions/{}/open311/v2/", call.jurisdiction(s)?.id),
         None => format!("{origin}/open311/v2/"),
     };
+    let ids: Vec<String> = match &call.scope {
+        Some(_) => vec![call.jurisdiction(s)?.id.clone()],
+        None => s.registry.iter().map(|j| j.id.clone()).collect(),
+    };
+    let store = s.store.clone();
+    let changed = blocking(call, move || store.changeset(&ids)).await?;
+    let changeset = crate::domain::time::format_utc(changeset_time(changed));
     let d = Discovery {
-        changeset: Some(env!("CARGO_PKG_VERSION").to_string()),
+        changeset: Some(changeset.clone()),
         contact: Some("fed311: one Open311 API for every city".to_string()),
         key_service: Some("Reads need no key. Submissions need a fed311 key from the operator.".to_string()),
         endpoints: vec![DiscoveryEndpoint {
             specification: Some("http://wiki.open311.org/GeoReport_v2".to_string()),
             url: Some(base),
-            changeset: Some(env!("CARGO_PKG_VERSION").to_string()),
+            changeset: Some(changeset),
             endpoint_type: Some("production".to_string()),
             formats: vec!["text/xml".to_string(), "application/json".to_string()],
         }],
     };
     Ok(document(call.format, || write::discovery_json(&d), || write::discovery_xml(&d)))
+}
+
+/// Discovery's `changeset`: when the registry or a service list last changed (as the store
+/// saw it), else when this process started.
+fn changeset_time(changed: Option<i64>) -> jiff::Timestamp {
+    static STARTED: std::sync::OnceLock<jiff::Timestamp> = std::sync::OnceLock::new();
+    let started =
+        *STARTED.get_or_init(|| jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_default());
+    changed.and_then(|t| jiff::Timestamp::from_second(t).ok()).unwrap_or(started)
 }
 
 /// Runs a store call on the blocking pool (SQLite is synchronous), its failure in the call's

@@ -1,6 +1,8 @@
 //! `/metrics` in Prometheus text format: HTTP requests by route and status (a middleware),
 //! harvest calls by city and outcome (counted where they happen), and, computed at scrape
-//! time from the store, the outbox depth and each city's lag and failure count.
+//! time from the store, the outbox depth and each city's lag and failure count. Every metric
+//! has a `# HELP` line; request latency is a histogram (buckets from 0.5 ms to 10 s), so
+//! percentiles can be aggregated across instances.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -9,7 +11,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::AppState;
 
@@ -17,12 +19,50 @@ use super::AppState;
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let recorder = PrometheusBuilder::new().build_recorder();
+        let builder = PrometheusBuilder::new();
+        let latency = Matcher::Full("fed311_http_request_seconds".to_string());
+        let builder = match builder.set_buckets_for_metric(latency, LATENCY_BUCKETS) {
+            Ok(with_buckets) => with_buckets,
+            Err(_) => PrometheusBuilder::new(),
+        };
+        let recorder = builder.build_recorder();
         let handle = recorder.handle();
         // Another recorder may already be installed (tests); then ours only renders nothing.
-        let _ = metrics::set_global_recorder(recorder);
+        if metrics::set_global_recorder(recorder).is_ok() {
+            describe();
+        }
         handle
     })
+}
+
+/// Request latency buckets, in seconds.
+const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// The `# HELP` text of every metric fed311 writes.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("fed311_http_requests_total", "HTTP requests answered, by matched route, method and status");
+    describe_histogram!(
+        "fed311_http_request_seconds",
+        Unit::Seconds,
+        "Time to answer an HTTP request, by matched route"
+    );
+    describe_counter!(
+        "fed311_harvest_calls_total",
+        "Calls to cities' GeoReport endpoints, by jurisdiction and outcome"
+    );
+    describe_gauge!(
+        "fed311_harvest_lag_seconds",
+        Unit::Seconds,
+        "Age of the newest updated time held per jurisdiction"
+    );
+    describe_gauge!("fed311_harvest_consecutive_failures", "Harvest passes failed in a row, per jurisdiction");
+    describe_gauge!("fed311_outbox_depth", "Submissions accepted and not yet delivered or refused");
+    describe_counter!(
+        "fed311_connections_refused_total",
+        "Connections turned away: server full or address over its cap"
+    );
+    describe_counter!("fed311_connections_expired_total", "Connections closed by the header or idle timeout");
 }
 
 /// Counts every request by matched route and status, and times it.

@@ -4,38 +4,64 @@
 //! stats, categories, feeds, OpenAPI), plus `/healthz` and `/metrics`.
 //! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
 //! spec `errors` body, never a 500.
+//!
+//! Around the routes, from the outside in: traces (keys redacted, [`redact`]), CORS
+//! ([`cors`]), compression (gzip, brotli), the client's address ([`client_ip`]), caching
+//! headers and `304`s ([`http_cache`]), errors in the caller's dialect ([`shape`]), metrics,
+//! panics caught. Under them, [`server`] holds the connections.
 
 mod blocking;
 mod cache;
 mod categories;
+pub mod client_ip;
+pub mod cors;
 mod error;
 mod feeds;
 mod georeport;
 mod health;
+mod http_cache;
 mod jurisdictions;
 mod locate;
 mod metrics;
 mod openapi;
 mod origin;
+mod paging;
 mod params;
 mod problem;
+mod ready;
 mod record_history;
+mod redact;
 pub(crate) mod search;
+pub mod server;
 mod shape;
 mod stats;
 mod submit;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use axum::Router;
+use axum::http::HeaderValue;
 use axum::routing::get;
+use ipnet::IpNet;
 use tokio::net::TcpListener;
 
 pub use error::GeoError;
+pub use server::ConnectionLimits;
 
 use crate::registry::Registry;
 use crate::store::Store;
+use crate::submit::Secrets;
+
+/// HTTP settings an operator chooses (`fed311 serve` flags).
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (`--trusted-proxies`).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Browser origins that may POST (`--cors-origins`); any origin may GET.
+    pub cors_origins: Vec<HeaderValue>,
+}
 
 /// Default listening address of `fed311 serve`.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8311";
@@ -59,6 +85,12 @@ pub struct AppState {
     pub index: Option<crate::search::SearchIndex>,
     /// Every jurisdiction's area, for `locate` and routing by location (empty until loaded).
     pub geo: crate::geo::GeoLayer,
+    /// Trusted proxies and CORS origins.
+    pub http: Arc<HttpSettings>,
+    /// Every key fed311 holds, scrubbed from what cities say before it is relayed.
+    pub secrets: Arc<Secrets>,
+    /// Set once the index has caught up with the store (`/readyz`).
+    pub ready: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -66,16 +98,27 @@ impl AppState {
     pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
         let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
         let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
-        AppState {
+        let state = AppState {
             store,
             registry,
-            api_keys: Arc::new(api_keys),
+            api_keys: Arc::default(),
             wake_forwarder: Arc::default(),
             cache: Arc::default(),
             rendered: Arc::default(),
             index: None,
             geo: Default::default(),
-        }
+            http: Arc::default(),
+            secrets: Arc::default(),
+            ready: Arc::default(),
+        };
+        state.with_api_keys(api_keys)
+    }
+
+    /// The same state, taking posts with these client keys (and scrubbing them, with every
+    /// city's key, from what it relays).
+    pub fn with_api_keys(self, keys: Vec<String>) -> AppState {
+        let secrets = Secrets::from_env(&self.registry, &keys);
+        AppState { api_keys: Arc::new(keys), secrets: Arc::new(secrets), ..self }
     }
 
     /// The same state, searching with `index`.
@@ -93,17 +136,18 @@ pub struct ClientLimit {
     pub burst: u32,
 }
 
-/// The whole router, each client address limited on everything but `/healthz` (the server
-/// must be started with connect info, as [`serve`] does).
+/// The whole router, each client address limited on everything but `/healthz` and
+/// `/readyz` (the server must be started with connect info, as [`serve`] does).
 pub fn limited_router(state: AppState, limit: ClientLimit) -> Router {
     let period = std::time::Duration::from_secs(1) / limit.per_second.max(1);
     let config = tower_governor::governor::GovernorConfigBuilder::default()
         .period(period)
         .burst_size(limit.burst.max(1))
+        .key_extractor(client_ip::ClientKey)
         .finish();
     let apis = match config {
-        Some(config) => apis().layer(tower_governor::GovernorLayer::new(config).error_handler(too_many)),
-        None => apis(),
+        Some(config) => apis(&state).layer(tower_governor::GovernorLayer::new(config).error_handler(too_many)),
+        None => apis(&state),
     };
     finish(apis, state)
 }
@@ -126,31 +170,43 @@ fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
 
 /// The whole router, unlimited.
 pub fn router(state: AppState) -> Router {
-    finish(apis(), state)
+    finish(apis(&state), state)
 }
 
-/// The GeoReport and federation APIs, and the metrics (which read the store).
-fn apis() -> Router<AppState> {
+/// The GeoReport and federation APIs, and the metrics (which read the store). The answers
+/// the index helps make say its lag.
+fn apis(state: &AppState) -> Router<AppState> {
+    let indexed = Router::new()
+        .route("/api/v1/stats", get(stats::stats))
+        .route("/api/v1/feeds/requests.atom", get(feeds::atom))
+        .route("/api/v1/feeds/requests.rss", get(feeds::rss))
+        .merge(search::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ready::say_lag));
     Router::new()
         .route("/metrics", get(metrics::render))
         .route("/api/v1/jurisdictions", get(jurisdictions::list))
         .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
         .route("/api/v1/locate", get(locate::locate))
         .route("/api/v1/categories", get(categories::list))
-        .route("/api/v1/stats", get(stats::stats))
         .route("/api/v1/requests/{jurisdiction_id}/{service_request_id}", get(record_history::one))
-        .route("/api/v1/feeds/requests.atom", get(feeds::atom))
-        .route("/api/v1/feeds/requests.rss", get(feeds::rss))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/", get(openapi::index))
+        .route("/api/v1", get(openapi::index))
         .merge(georeport::routes())
-        .merge(search::routes())
+        .merge(indexed)
 }
 
 /// The APIs plus health, an answer for every unknown path, panics caught, metrics and traces
 /// of every call, and every error in its caller's dialect.
 fn finish(apis: Router<AppState>, state: AppState) -> Router {
+    let compression =
+        tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4));
+    let traces = tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+        tracing::debug_span!("request", method = %request.method(), uri = %redact::uri(request.uri()))
+    });
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(ready::readyz))
         .merge(apis)
         .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
         // A bug in a handler answers 500 (counted, and in the caller's dialect) instead of
@@ -158,23 +214,35 @@ fn finish(apis: Router<AppState>, state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(shape::shape_errors))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(http_cache::conditional))
+        .layer(axum::middleware::from_fn_with_state(state.http.clone(), client_ip::resolve))
+        .layer(compression)
+        .layer(cors::layer(&state.http.cors_origins))
+        .layer(traces)
         .with_state(state)
+}
+
+/// How [`serve`] runs: the per-client rate limit and the connection limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServeOptions {
+    /// Calls per client address (`None`: unlimited).
+    pub limit: Option<ClientLimit>,
+    /// Timeouts and connection caps.
+    pub connections: ConnectionLimits,
 }
 
 /// Serves the API on `listener` until `shutdown` completes, limiting each client when asked.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    limit: Option<ClientLimit>,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::handle();
-    let app = match limit {
+    let proxies = state.http.trusted_proxies.clone();
+    let app = match options.limit {
         Some(limit) => limited_router(state, limit),
         None => router(state),
     };
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::run(listener, app, options.connections, proxies, shutdown).await
 }

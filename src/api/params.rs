@@ -10,10 +10,13 @@ use crate::domain::{RequestFilter, Status};
 use crate::search::{Bbox, Radius, SearchQuery, Sort};
 use crate::store::RequestPage;
 
-/// Default and largest `page_size`.
+/// Default `page_size` when paging (`page` or `page_size` given).
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
-/// Largest `page_size` served.
+/// Largest `page_size` served, and the size of a list asked for without paging (the spec's
+/// "at most 1,000 requests").
 pub const MAX_PAGE_SIZE: u64 = 1000;
+/// Without dates or paging, a list covers the spec's default: the last 90 days.
+pub const DEFAULT_DAYS: i64 = 90;
 
 /// Decoded query parameters, in order.
 #[derive(Debug, Default)]
@@ -77,8 +80,12 @@ impl Params {
 
     /// The spec's list filters plus the `updated_*` and paging extensions, for one
     /// jurisdiction; times without a zone are read in `zone`.
+    /// Without `page`, `page_size` or any date, a list follows the spec's default: the
+    /// last [`DEFAULT_DAYS`] days, at most [`MAX_PAGE_SIZE`] requests.
     pub fn request_page(&self, jurisdiction_id: &str, zone: &TimeZone) -> Result<RequestPage, GeoError> {
-        let page_size = self.number("page_size", MAX_PAGE_SIZE)?.unwrap_or(DEFAULT_PAGE_SIZE);
+        let paged = self.get("page").is_some() || self.get("page_size").is_some();
+        let unpaged_size = if paged { DEFAULT_PAGE_SIZE } else { MAX_PAGE_SIZE };
+        let page_size = self.number("page_size", MAX_PAGE_SIZE)?.unwrap_or(unpaged_size);
         let page = self.number("page", u64::from(u32::MAX))?.unwrap_or(1);
         let (offset, limit) = ((page - 1) * page_size, page_size);
         let ids = self.list("service_request_id");
@@ -101,7 +108,22 @@ impl Params {
             ..RequestFilter::of_jurisdiction(jurisdiction_id)
         };
         filter.check_ranges().map_err(|(_, detail)| GeoError::bad_request(detail))?;
+        let mut filter = filter;
+        if let Some(start) = self.spec_default_start() {
+            filter.start = Some(start);
+        }
         Ok(RequestPage { ids, filter, offset, limit })
+    }
+
+    /// The start of the spec's default window when the call names no page, page size, date or
+    /// id (`None` otherwise).
+    pub fn spec_default_start(&self) -> Option<Timestamp> {
+        let named = ["page", "page_size", "start_date", "end_date", "updated_after", "updated_before"];
+        if named.iter().any(|name| self.get(name).is_some()) || !self.list("service_request_id").is_empty() {
+            return None;
+        }
+        let start = Timestamp::now() - jiff::SignedDuration::from_hours(24 * DEFAULT_DAYS);
+        Some(Timestamp::from_second(start.as_second()).unwrap_or(start))
     }
 
     /// The search extensions `q`, `bbox` and `lat`+`long`+`radius` (answered through the

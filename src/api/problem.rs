@@ -42,10 +42,17 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The problem's JSON body.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_string(&self).unwrap_or_default();
+        let body = self.to_json();
         (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
 }

@@ -31,25 +31,31 @@ pub fn routes() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(super::openapi::Filters, super::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    let search = form::parse(&form::Pairs::parse(q.as_deref()), &s.registry);
-    respond(s, search).await
+    let pairs = form::Pairs::parse(q.as_deref());
+    let search = form::parse(&pairs, &s.registry);
+    let (mut response, next) = respond(s, search).await;
+    if let Some(cursor) = next {
+        super::paging::link_next(&mut response, "/api/v1/requests", pairs.pairs(), &[("cursor", cursor)]);
+    }
+    response
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/search", operation_id = "search_requests_posted", tag = "search", summary = "Search requests across every city, filters as JSON (adds `polygon`)", request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"), responses((status = 200, description = "As GET /api/v1/requests", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown field, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn search_posted(State(s): State<AppState>, body: Bytes) -> Response {
     let search = body::parse(&body, &s.registry);
-    respond(s, search).await
+    respond(s, search).await.0
 }
 
-async fn respond(s: AppState, search: Result<Search, Problem>) -> Response {
+/// The answer, and the next page's cursor when it is a JSON page with one.
+async fn respond(s: AppState, search: Result<Search, Problem>) -> (Response, Option<String>) {
     let answer = match search {
         Ok(search) => answer(s, search).await,
         Err(problem) => Err(problem),
     };
-    answer.unwrap_or_else(IntoResponse::into_response)
+    answer.unwrap_or_else(|problem| (problem.into_response(), None))
 }
 
-async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
+async fn answer(s: AppState, mut search: Search) -> Result<(Response, Option<String>), Problem> {
     let Some(index) = s.index.clone() else {
         return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "search is not available: no index is open"));
     };
@@ -65,10 +71,10 @@ async fn answer(s: AppState, mut search: Search) -> Result<Response, Problem> {
     .await?;
     if search.format != Format::Json {
         let export = export::Export { query: search.query, first: page, format: search.format, rows: search.rows };
-        return Ok(export::stream(s, export));
+        return Ok((export::stream(s, export), None));
     }
     let body = rendered::page_body(&records, page.next_cursor.as_deref(), page.total);
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()).map(|r| (r, page.next_cursor.clone()))
 }
 
 /// For the GeoReport `requests` extensions: one page of records found through the index

@@ -6,7 +6,7 @@
 
 use axum::body::to_bytes;
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -20,7 +20,7 @@ const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Which error shape a path's callers read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Dialect {
-    /// `/healthz` and `/metrics` answer plain text for probes and scrapers: left as they are.
+    /// `/healthz`, `/readyz` and `/metrics` answer plain text for probes and scrapers: left as they are.
     Own,
     /// `/api/…`: `application/problem+json`.
     Problem,
@@ -29,7 +29,7 @@ enum Dialect {
 }
 
 fn dialect(path: &str) -> Dialect {
-    if path == "/healthz" || path == "/metrics" {
+    if path == "/healthz" || path == "/readyz" || path == "/metrics" {
         Dialect::Own
     } else if path.starts_with("/api/") {
         Dialect::Problem
@@ -65,6 +65,22 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
         parts.headers.insert(header::CONTENT_TYPE, kind.clone());
     }
     Response::from_parts(parts, body)
+}
+
+/// An error's content type and body in the dialect of `path`, for answers written outside the
+/// router (see `server::own_errors`).
+pub(crate) fn error_body(path: &str, status: StatusCode, message: &str) -> (&'static str, String) {
+    let errors = [(status.as_u16(), message.to_string())];
+    match dialect(path) {
+        Dialect::GeoReport(WireFormat::Json) => {
+            (crate::wire::write::JSON_CONTENT_TYPE, crate::wire::write::errors_json(&errors))
+        }
+        Dialect::GeoReport(WireFormat::Xml) => {
+            (crate::wire::write::XML_CONTENT_TYPE, crate::wire::write::errors_xml(&errors))
+        }
+        Dialect::Problem => ("application/problem+json", Problem::new(status, message).to_json()),
+        Dialect::Own => ("text/plain; charset=utf-8", format!("{message}\n")),
+    }
 }
 
 fn in_dialect(response: &Response, dialect: Dialect) -> bool {

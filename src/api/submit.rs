@@ -111,7 +111,7 @@ async fn submit(
         .get("service_code")
         .ok_or_else(|| call.fail(GeoError::bad_request("service_code is required")))?
         .to_string();
-    check_service(s, &call, city, &code).await?;
+    let verified = check_service(s, &call, city, &code).await?;
     let form: Vec<(String, String)> =
         call.params.pairs().iter().filter(|(k, _)| k != "api_key" && k != "jurisdiction_id").cloned().collect();
     let token = new_token();
@@ -120,7 +120,7 @@ async fn submit(
     tracing::info!(jurisdiction = %city.id, %token, service_code = %code, "Submission accepted");
     s.wake_forwarder.notify_one();
     let outcome = wait_for_city(s, &call, &token).await?;
-    answer(&call, city, outcome)
+    answer(s, &call, city, outcome, verified)
 }
 
 /// Clients post with a key from `FED311_API_KEYS`; the key is never echoed or logged.
@@ -160,28 +160,42 @@ fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError>
     }
 }
 
-async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<(), GeoError> {
+/// Whether the service code could be checked against the city's harvested service list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verified {
+    /// The city lists it.
+    Yes,
+    /// fed311 has no service list for the city yet (never reached): the city will judge.
+    NotYet,
+}
+
+/// Checks the service and the answers to its questions. A city whose service list was never
+/// harvested cannot be checked: its report is taken, answers and all, for the city to judge.
+async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<Verified, GeoError> {
     let (store, id, c) = (s.store.clone(), city.id.clone(), code.to_string());
     let found = blocking(call, move || {
         let definition = store.service_definition(&id, &c)?;
-        // Without a stored definition: does the service say it has questions?
-        let has_questions = match &definition {
-            Some(None) => store.list_services(&id)?.iter().any(|service| service.service_code == c && service.metadata),
-            _ => false,
+        let services = match &definition {
+            Some(Some(_)) => Vec::new(),
+            _ => store.list_services(&id)?,
         };
-        Ok((definition, has_questions))
+        // Without a stored definition: does the service say it has questions?
+        let has_questions = services.iter().any(|service| service.service_code == c && service.metadata);
+        Ok((definition, has_questions, services.is_empty()))
     })
     .await?;
-    let questions = match &found {
-        (None, _) => {
+    let (questions, verified) = match &found {
+        (None, _, true) => (Questions::Unknown, Verified::NotYet),
+        (None, _, false) => {
             let detail = format!("service_code `{code}` is not offered by {}", city.id);
             return Err(call.fail(GeoError::bad_request(detail)));
         }
-        (Some(Some(definition)), _) => Questions::Defined(definition),
-        (Some(None), true) => Questions::Unknown,
-        (Some(None), false) => Questions::None,
+        (Some(Some(definition)), _, _) => (Questions::Defined(definition), Verified::Yes),
+        (Some(None), true, _) => (Questions::Unknown, Verified::Yes),
+        (Some(None), false, _) => (Questions::None, Verified::Yes),
     };
-    validate_against(call.params.pairs(), questions).map_err(|e| call.fail(GeoError::bad_request(e.0)))
+    validate_against(call.params.pairs(), questions).map_err(|e| call.fail(GeoError::bad_request(e.0)))?;
+    Ok(verified)
 }
 
 /// Polls the outbox until the city answered, the first attempt failed, or time is up.
@@ -200,24 +214,35 @@ async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submiss
     }
 }
 
-fn answer(call: &Call, city: &Jurisdiction, row: Submission) -> Result<Response, GeoError> {
+fn answer(
+    s: &AppState,
+    call: &Call,
+    city: &Jurisdiction,
+    row: Submission,
+    verified: Verified,
+) -> Result<Response, GeoError> {
     if row.state == "refused" {
-        return Err(call.fail(refused(row)));
+        return Err(call.fail(refused(s, row)));
     }
+    let city_notice = s.secrets.scrub_opt(row.service_notice);
+    let unverified = (verified == Verified::NotYet).then(|| {
+        format!(
+            "service_code `{}` is not verified: fed311 has not reached {} yet, so the city will judge the report.",
+            row.service_code, city.name
+        )
+    });
     let delivered = row.state == "delivered" && row.service_request_id.as_deref().is_some_and(|id| !id.is_empty());
     let receipt = if delivered {
+        let notice = [city_notice, unverified].into_iter().flatten().collect::<Vec<_>>().join(" ");
         PostReceipt {
             service_request_id: row.service_request_id,
-            service_notice: row.service_notice,
+            service_notice: (!notice.is_empty()).then_some(notice),
             ..Default::default()
         }
     } else {
-        let notice = format!("Queued for delivery to {}; resolve the token for the city's id.", city.name);
-        PostReceipt {
-            token: Some(row.token),
-            service_notice: row.service_notice.or(Some(notice)),
-            ..Default::default()
-        }
+        let queued = format!("Queued for delivery to {}; resolve the token for the city's id.", city.name);
+        let notice = [city_notice.or(Some(queued)), unverified].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        PostReceipt { token: Some(row.token), service_notice: Some(notice), ..Default::default() }
     };
     let receipts = [receipt];
     Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
@@ -232,16 +257,17 @@ async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Respo
         _ => return Err(call.fail(GeoError::not_found(format!("token `{token}` is unknown")))),
     };
     if row.state == "refused" {
-        return Err(call.fail(refused(row)));
+        return Err(call.fail(refused(s, row)));
     }
     let id = row.service_request_id.filter(|id| !id.is_empty());
     let receipts = [PostReceipt { service_request_id: id, token: Some(row.token), ..Default::default() }];
     Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
 }
 
-/// A refused submission's answer: 400 when the city found the data wrong, else 502.
-fn refused(row: Submission) -> GeoError {
-    let words = row.error.unwrap_or_else(|| "the city refused it".into());
+/// A refused submission's answer: 400 when the city found the data wrong, else 502. The
+/// city's words are scrubbed of keys again (rows stored before scrubbing existed).
+fn refused(s: &AppState, row: Submission) -> GeoError {
+    let words = s.secrets.scrub(&row.error.unwrap_or_else(|| "the city refused it".into()));
     if refusal_blames_the_client(row.refusal_status) {
         GeoError::bad_request(words)
     } else {

@@ -202,8 +202,48 @@ pub fn load_file(file: &Path) -> Result<Jurisdiction, Vec<RegistryError>> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         vec![RegistryError { file: file.to_path_buf(), key: None, message: format!("cannot read: {e}") }]
     })?;
-    let raw: JurisdictionFile = toml::from_str(&text).map_err(|e| vec![toml_error(file, &text, &e)])?;
-    validate(file, raw)
+    toml::from_str::<toml::Table>(&text).map_err(|e| vec![toml_error(file, &text, &e)])?;
+    // Every unknown key or mistyped value is reported, then commented out so the rest of the
+    // file is still checked: one typo does not hide the file's other problems.
+    let mut errors = Vec::new();
+    let mut current = text;
+    let raw = loop {
+        match toml::from_str::<JurisdictionFile>(&current) {
+            Ok(raw) => break Some(raw),
+            Err(e) => {
+                let error = toml_error(file, &current, &e);
+                let missing = error.message.starts_with("missing field");
+                let next = error.key.as_deref().filter(|_| !missing).and_then(|key| without_key(&current, key));
+                errors.push(error);
+                match next {
+                    Some(text) => current = text,
+                    None => break None,
+                }
+            }
+        }
+    };
+    match raw.map(|raw| validate(file, raw)) {
+        Some(Ok(j)) if errors.is_empty() => Ok(j),
+        Some(Ok(_)) | None => Err(errors),
+        Some(Err(mut more)) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
+}
+
+/// `text` with the top-level line `key = …` commented out (line numbers kept), when the
+/// rest is still TOML.
+fn without_key(text: &str, key: &str) -> Option<String> {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header = lines.iter().position(|l| l.trim_start().starts_with('[')).unwrap_or(lines.len());
+    let at = lines[..header].iter().position(|line| {
+        let rest = line.trim_start().strip_prefix(key).unwrap_or("");
+        line.trim_start().starts_with(key) && rest.trim_start().starts_with('=')
+    })?;
+    lines[at] = format!("# {}", lines[at]);
+    let edited = lines.join("\n");
+    toml::from_str::<toml::Table>(&edited).is_ok().then_some(edited)
 }
 
 /// A TOML or type error, naming the key: from the message (unknown or missing fields), else
@@ -331,11 +371,15 @@ fn check_endpoint(text: &str) -> Result<Url, String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{text}` must be an http or https URL"));
     }
-    if !url.path().ends_with('/') {
-        return Err(format!("`{text}` must end with `/` (the base, not a resource)"));
-    }
     if url.query().is_some() {
         return Err(format!("`{text}` must not carry a query string"));
+    }
+    let mut url = url;
+    if !url.path().ends_with('/') {
+        // The base of the GeoReport resources always ends with `/`: a missing one is added.
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+        tracing::warn!(endpoint = %text, normalized = %url, "A jurisdiction's endpoint lacks its trailing `/`: added");
     }
     Ok(url)
 }
@@ -378,7 +422,7 @@ mod tests {
         write(dir.path(), "a.toml", &format!("{GOOD}colour = \"red\"\n"));
         write(dir.path(), "b.toml", &GOOD.replace("America/Toronto", "Mars/Olympus"));
         write(dir.path(), "c.toml", &GOOD.replace("https://secure.toronto.ca/webwizard/ws/", "ftp://x/"));
-        write(dir.path(), "d.toml", &GOOD.replace("toronto\"", "other\"").replace("ws/", "ws"));
+        write(dir.path(), "d.toml", &GOOD.replace("toronto\"", "other\"").replace("ws/", "ws/?x=1"));
         let errors = Registry::load(dir.path()).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(errors.len(), 4, "{text:?}");
@@ -386,6 +430,28 @@ mod tests {
         assert!(text[1].contains("b.toml") && errors[1].key.as_deref() == Some("timezone"));
         assert!(text[2].contains("c.toml") && errors[2].key.as_deref() == Some("endpoint"));
         assert!(text[3].contains("d.toml") && errors[3].key.as_deref() == Some("endpoint"));
+    }
+
+    #[test]
+    fn an_unknown_key_does_not_hide_the_files_other_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let text =
+            GOOD.replace("America/Toronto", "Mars/Olympus") + "colour = \"red\"\npage_size = \"many\"\nshape = 1\n";
+        write(dir.path(), "a.toml", &text);
+        let errors = Registry::load(dir.path()).unwrap_err();
+        let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
+        assert_eq!(keys.len(), 4, "{errors:?}");
+        for key in ["colour", "page_size", "shape", "timezone"] {
+            assert!(keys.contains(&key), "{key} is reported: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn an_endpoint_without_its_trailing_slash_is_normalized() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.toml", &GOOD.replace("ws/", "ws"));
+        let registry = Registry::load(dir.path()).unwrap();
+        assert_eq!(registry.get("toronto").unwrap().endpoint.as_str(), "https://secure.toronto.ca/webwizard/ws/");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! rebuilds it). It refuses to empty a folder holding anything that is not tantivy's.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::indexer::LogMergePolicy;
@@ -34,6 +35,8 @@ pub(super) struct Inner {
     pub parser: QueryParser,
     pub writer: Mutex<Writer>,
     pub columns: ColumnCache,
+    /// The seq of the last commit, readable while the writer is busy catching up.
+    pub searchable: AtomicI64,
 }
 
 /// The writer, the store seq its last commit covers and the store it was built from.
@@ -75,7 +78,9 @@ impl SearchIndex {
         let mut parser = QueryParser::for_index(&index, schema::text_fields(&fields));
         parser.set_conjunction_by_default();
         let writer = Mutex::new(Writer { writer, seq, store });
-        let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer, columns: ColumnCache::default() };
+        let searchable = AtomicI64::new(seq);
+        let columns = ColumnCache::default();
+        let inner = Inner { dir: dir.to_path_buf(), fields, reader, parser, writer, columns, searchable };
         Ok(SearchIndex { inner: Arc::new(inner) })
     }
 
@@ -87,6 +92,12 @@ impl SearchIndex {
     /// The store seq covered by the last commit: everything up to it is searchable.
     pub fn indexed_seq(&self) -> i64 {
         self.writer().seq
+    }
+
+    /// The store seq searchable now, without waiting for a catch-up in progress (which holds
+    /// the writer): what `/readyz` and the index lag compare with the store.
+    pub fn searchable_seq(&self) -> i64 {
+        self.inner.searchable.load(Ordering::Relaxed)
     }
 
     /// Documents searchable now.

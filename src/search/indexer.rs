@@ -38,6 +38,7 @@ impl SearchIndex {
             w.commit(0)?;
         }
         self.inner.reader.reload()?;
+        self.inner.searchable.store(0, std::sync::atomic::Ordering::Relaxed);
         self.catch_up(store)
     }
 
@@ -108,6 +109,7 @@ impl SearchIndex {
     fn commit(&self, w: &mut Writer, seq: i64) -> Result<()> {
         w.commit(seq)?;
         self.inner.reader.reload()?;
+        self.inner.searchable.store(seq, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 }

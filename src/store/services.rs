@@ -35,6 +35,21 @@ impl Store {
         Ok(())
     }
 
+    /// When the registry entry or the service list of any of `jurisdiction_ids` last changed
+    /// (unix seconds): GeoReport discovery's `changeset`.
+    pub fn changeset(&self, jurisdiction_ids: &[String]) -> Result<Option<i64>> {
+        let conn = self.reader();
+        let ids = serde_json::to_string(jurisdiction_ids)?;
+        Ok(conn.query_row(
+            "SELECT MAX(t) FROM ( \
+               SELECT MAX(last_changed) AS t FROM services WHERE jurisdiction_id IN (SELECT value FROM json_each(?1)) \
+               UNION ALL \
+               SELECT MAX(synced_at) FROM jurisdictions WHERE id IN (SELECT value FROM json_each(?1)))",
+            [ids],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Replaces a jurisdiction's service list: new and changed services are written, services
     /// no longer listed are kept (requests refer to them) but marked unlisted. Returns how many
     /// rows were written.

@@ -12,6 +12,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use url::Url;
 
+use super::reconcile::Sought;
+use super::secrets::Secrets;
+use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
 use crate::harvest::{Client, Posted, Profile};
 use crate::registry::{Jurisdiction, Registry, WireFormat};
@@ -32,7 +35,12 @@ pub struct Forwarder {
     pub registry: Arc<Registry>,
     /// Wakes the forwarder when a submission arrives.
     pub wake: Arc<Notify>,
+    /// Keys scrubbed from every city answer before it is stored.
+    pub secrets: Arc<Secrets>,
 }
+
+/// How far around the submission's time (on the city's clock) its list is searched.
+const WINDOW_MARGIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Runs until `shutdown`: delivers due submissions, then sleeps until the next is due.
 pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) {
@@ -64,6 +72,22 @@ enum Outcome {
     Retry { state: &'static str, retry_in: i64, error: String },
     /// Final: the city (with its HTTP status) or fed311 (no status) will not take it.
     Refused { why: String, status: Option<u16> },
+}
+
+impl Outcome {
+    /// The outcome with every key scrubbed from the city's words.
+    fn scrubbed(self, secrets: &Secrets) -> Outcome {
+        match self {
+            Outcome::Delivered { id, notice } => Outcome::Delivered { id, notice: secrets.scrub_opt(notice) },
+            Outcome::Awaiting { city_token, notice, retry_in } => {
+                Outcome::Awaiting { city_token, notice: secrets.scrub_opt(notice), retry_in }
+            }
+            Outcome::Retry { state, retry_in, error } => {
+                Outcome::Retry { state, retry_in, error: secrets.scrub(&error) }
+            }
+            Outcome::Refused { why, status } => Outcome::Refused { why: secrets.scrub(&why), status },
+        }
+    }
 }
 
 impl Forwarder {
@@ -152,46 +176,74 @@ impl Forwarder {
     }
 
     /// After an attempt of unknown fate: is the submission in the city's list already?
-    /// Matched on service code, description and point, among requests made since it was
-    /// accepted (an hour of clock skew allowed). `Err` when the list could not be read: then
-    /// nobody knows, and nothing is sent.
+    /// Looked for among the service's requests made since it was accepted (an hour either
+    /// way), on the city's clock: when the city's `Date` header shows its clock off by more
+    /// than half that hour, the list is asked for again around the city's time; a city that
+    /// sends no `Date` is asked for its own default list (its newest requests). Matched as
+    /// [`Sought`] says (text normalized, points within metres). `Err` when a list could not
+    /// be read: then nobody knows, and nothing is sent.
     async fn find_delivered(
         &self,
         city: &Jurisdiction,
         format: WireFormat,
         s: &Submission,
     ) -> Result<Option<String>, String> {
-        let field = |name: &str| s.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let since = jiff::Timestamp::from_second(s.created_at - 3600).map_err(|e| e.to_string())?;
+        let sought = Sought::from_form(&s.form);
+        let (listed, city_clock) = self.city_list(city, format, s, Some(jiff::SignedDuration::ZERO)).await?;
+        if let Some(id) = sought.find(&listed) {
+            return Ok(Some(id));
+        }
+        let skew = match city_clock {
+            Some(skew) if skew.abs() <= WINDOW_MARGIN / 2 => return Ok(None),
+            Some(skew) => Some(skew),
+            None => None,
+        };
+        let skew_s = skew.map(|d| d.as_secs());
+        tracing::info!(jurisdiction = %city.id, skew_s, "Looking for a submission on the city's clock");
+        let (listed, _) = self.city_list(city, format, s, skew).await?;
+        Ok(sought.find(&listed))
+    }
+
+    /// The city's requests of the submission's service, between its acceptance and now (an
+    /// hour either way) shifted by `skew` (the city's clock less ours), or the city's default
+    /// list when `skew` is unknown; with the skew its `Date` header shows.
+    async fn city_list(
+        &self,
+        city: &Jurisdiction,
+        format: WireFormat,
+        s: &Submission,
+        skew: Option<jiff::SignedDuration>,
+    ) -> Result<(Vec<ServiceRequest>, Option<jiff::SignedDuration>), String> {
         let mut url = resource(city, &format, "requests");
-        url.query_pairs_mut()
-            .append_pair("service_code", &s.service_code)
-            .append_pair("start_date", &format_utc(since))
-            .append_pair("end_date", &format_utc(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1)));
+        url.query_pairs_mut().append_pair("service_code", &s.service_code);
+        if let Some(skew) = skew {
+            let accepted = jiff::Timestamp::from_second(s.created_at).map_err(|e| e.to_string())?;
+            let shift = |t: jiff::Timestamp, by: jiff::SignedDuration| t.checked_add(by).map_err(|e| e.to_string());
+            let since = shift(shift(accepted, skew)?, -WINDOW_MARGIN)?;
+            let until = shift(shift(jiff::Timestamp::now(), skew)?, WINDOW_MARGIN)?;
+            url.query_pairs_mut()
+                .append_pair("start_date", &format_utc(since))
+                .append_pair("end_date", &format_utc(until));
+        }
         if let Some(upstream) = &city.config.upstream_jurisdiction_id {
             url.query_pairs_mut().append_pair("jurisdiction_id", upstream);
         }
         let answer = self.client.get(&url, &city.headers(), city.rate_limit).await.map_err(|e| e.to_string())?;
+        let clock = answer.date.map(|date| date.duration_since(jiff::Timestamp::now()));
         if answer.status.as_u16() == 404 {
-            return Ok(None); // The list is empty (Mark-a-Spot says so with a 404).
+            return Ok((Vec::new(), clock)); // The list is empty (Mark-a-Spot says so with a 404).
         }
         if !answer.status.is_success() {
             return Err(format!("{url}: HTTP {} while looking for the submission", answer.status.as_u16()));
         }
         let listed = read::parse_requests(&answer.into_utf8(), &city.timezone).map_err(|e| e.to_string())?.items;
-        let (description, lat) = (field("description"), field("lat").and_then(|v| v.parse::<f64>().ok()));
-        Ok(listed
-            .into_iter()
-            .find(|r| {
-                r.description == description
-                    && (lat.is_none() || r.lat.zip(lat).is_some_and(|(a, b)| (a - b).abs() < 1e-5))
-            })
-            .map(|r| r.service_request_id))
+        Ok((listed, clock))
     }
 
     /// Writes an attempt's outcome for the submission `token`.
     async fn record(&self, token: &str, outcome: Outcome) -> Result<(), StoreError> {
         let token = token.to_string();
+        let outcome = outcome.scrubbed(&self.secrets);
         self.on_store(move |store| match outcome {
             Outcome::Delivered { id, notice } => store.submission_delivered(&token, &id, notice.as_deref()),
             Outcome::Awaiting { city_token, notice, retry_in } => {

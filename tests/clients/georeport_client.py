@@ -18,7 +18,8 @@ for fmt in ("json", "xml"):
     services = client.get_service_list()
     with_definition = [s for s in services if str(s["metadata"]).lower() == "true"]
     definition = client.get_service_definition(with_definition[0]["service_code"])
-    listed = client.get_service_requests(status="open,closed")
+    # The simulated requests span years: without dates the spec's default is the last 90 days.
+    listed = client.get_service_requests(status="open,closed", start_date="2010-01-01T00:00:00Z")
     one = client.get_service_request(listed[0]["service_request_id"])
     seen[fmt] = {
         "service_codes": sorted(s["service_code"] for s in services),

@@ -24,6 +24,9 @@ pub enum Mode {
     RefuseWith(u16),
     /// Store, then answer too late (once), then accept again.
     StallOnce,
+    /// Echo the posted form and its key in the answer, as many servers do: a 200 stores it
+    /// and quotes the form in `service_notice`; any other status refuses it quoting both.
+    Echo(u16),
 }
 
 /// One posted form, as (name, value) pairs in the order sent.
@@ -99,6 +102,9 @@ impl FakeCity {
             let errors = json!([{"code": 400, "description": "Address outside city limits"}]);
             return (StatusCode::BAD_REQUEST, axum::Json(errors)).into_response();
         }
+        if let Mode::Echo(status) = mode {
+            return self.echo(&form, body, status);
+        }
         if let Mode::RefuseWith(status) = mode {
             let errors = json!([{"code": status, "description": format!("Refused with {status}")}]);
             return (StatusCode::from_u16(status).unwrap(), axum::Json(errors)).into_response();
@@ -113,6 +119,24 @@ impl FakeCity {
             tokio::time::sleep(Duration::from_secs(4)).await;
         }
         axum::Json(json!([{"service_request_id": id, "service_notice": "Thank you"}])).into_response()
+    }
+}
+
+impl FakeCity {
+    fn echo(&self, form: &Form, body: &[u8], status: u16) -> Response {
+        let echoed = String::from_utf8_lossy(body).into_owned();
+        let key = form.iter().find(|(k, _)| k == "api_key").map(|(_, v)| v.clone()).unwrap_or_default();
+        if status == 200 {
+            let id = {
+                let mut posts = self.posts.lock().unwrap();
+                posts.push(form.clone());
+                format!("C-{}", posts.len())
+            };
+            let notice = format!("Received with key {key}: {echoed}");
+            return axum::Json(json!([{"service_request_id": id, "service_notice": notice}])).into_response();
+        }
+        let errors = json!([{"code": status, "description": format!("invalid api_key {key}; you sent {echoed}")}]);
+        (StatusCode::from_u16(status).unwrap(), axum::Json(errors)).into_response()
     }
 }
 

@@ -100,8 +100,7 @@ pub async fn spawn_fed311_forwarding(
     let registry = Arc::new(Registry::load(jurisdictions).expect("registry loads"));
     let store = Store::open(data).expect("store opens");
     let geo = fed311::geo::GeoLayer::load(&registry).expect("boundaries load");
-    let mut state = AppState::new(store, registry);
-    state.api_keys = Arc::new(vec![TEST_KEY.to_string()]);
+    let mut state = AppState::new(store, registry).with_api_keys(vec![TEST_KEY.to_string()]);
     state.geo = geo;
     let forwarder = fed311::submit::Forwarder {
         client: fed311::harvest::Client::with_settings(
@@ -112,6 +111,7 @@ pub async fn spawn_fed311_forwarding(
         store: state.store.clone(),
         registry: state.registry.clone(),
         wake: state.wake_forwarder.clone(),
+        secrets: state.secrets.clone(),
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(fed311::submit::run_forwarder(forwarder, stopped));
@@ -161,4 +161,93 @@ pub async fn get(url: &str) -> (u16, String, String) {
 pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
     let (status, _, body) = get(url).await;
     (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url} gave invalid JSON ({e}): {body}")))
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+/// A running `fed311 serve` (the real binary), killed with SIGKILL when dropped; its stderr
+/// is written to `log`.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    pub log: PathBuf,
+}
+
+impl ServeProcess {
+    /// Starts `fed311 serve --addr <free port>` with the folders, extra `args` and `env`,
+    /// under an open-file limit when one is given, and waits until `/healthz` answers.
+    pub async fn start(
+        jurisdictions: &Path,
+        data: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        open_files: Option<u32>,
+    ) -> ServeProcess {
+        let addr = free_addr();
+        let log = data.join(format!("serve-{}.log", addr.port()));
+        let mut command = match open_files {
+            // The shell lowers the limit, then becomes fed311.
+            Some(n) => {
+                let mut c = std::process::Command::new("sh");
+                c.arg("-c").arg(format!("ulimit -n {n} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_fed311"));
+                c
+            }
+            None => std::process::Command::new(env!("CARGO_BIN_EXE_fed311")),
+        };
+        command
+            .arg("--jurisdictions")
+            .arg(jurisdictions)
+            .arg("--data")
+            .arg(data)
+            .arg("--index")
+            .arg(data.join("index"))
+            .arg("serve")
+            .arg("--addr")
+            .arg(addr.to_string())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .env("FED311_BACKOFF_MS", "10")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let child = command.spawn().expect("fed311 serve starts");
+        let mut served = ServeProcess { child, addr, log };
+        served.wait_healthy().await;
+        served
+    }
+
+    /// Waits (up to 30 s) until `/healthz` answers 200.
+    pub async fn wait_healthy(&mut self) {
+        let url = format!("http://{}/healthz", self.addr);
+        for _ in 0..600 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("fed311 serve exited ({status}): {}", self.log_text());
+            }
+            if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fed311 serve never answered /healthz: {}", std::fs::read_to_string(&self.log).unwrap_or_default());
+    }
+
+    /// Kills the process with SIGKILL (no shutdown work at all) and waits for it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
 }

@@ -12,7 +12,7 @@ use crate::registry::Registry;
 use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
 
 /// What the parameters may be called.
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "jurisdiction_id",
     "q",
     "category",
