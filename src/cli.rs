@@ -273,7 +273,16 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let store = Store::open(&global.data).context("opening the store")?;
     sync_registry(&store, &registry).await?;
-    tracing::info!(addr = %listener.local_addr()?, jurisdictions = registry.len(), "Serving");
+    let enabled = registry.iter().filter(|j| j.enabled).count();
+    let harvesting = if no_harvest {
+        "not harvesting (--no-harvest)".to_string()
+    } else {
+        format!("harvesting {enabled} of {} cities, first passes over the next minute", registry.len())
+    };
+    tracing::info!(
+        "fed311 serving http://{}/ — {harvesting}; each city's state: GET /api/v1/jurisdictions",
+        listener.local_addr()?
+    );
     let (stop, stopped) = watch::channel(false);
     let scheduler = (!no_harvest).then(|| {
         let cities = registry.iter().filter(|j| j.enabled).cloned().collect();

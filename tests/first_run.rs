@@ -174,3 +174,57 @@ fn a_missing_jurisdiction_folder_names_the_flag_and_the_variable() {
     assert!(!ok);
     assert!(stderr.contains("--jurisdictions") && stderr.contains("FED311_JURISDICTIONS"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_city_never_harvested_says_so_on_its_lists() {
+    let city = spawn(SimCity::generate(3, 40, "America/Toronto"), Behaviour::default()).await.unwrap();
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "fresh", &city.url(), "");
+    let data = tempfile::tempdir().unwrap();
+    let api = spawn_fed311(jurisdictions.path(), data.path()).await;
+    let last_harvest = |path: String| async move {
+        let response = reqwest::get(format!("http://{api}{path}")).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.headers().get("x-last-harvest").map(|v| v.to_str().unwrap().to_string())
+    };
+    for path in ["/open311/v2/requests.json?jurisdiction_id=fresh", "/jurisdictions/fresh/open311/v2/services.xml"] {
+        assert_eq!(last_harvest(path.to_string()).await.as_deref(), Some("never"), "{path}");
+    }
+    let store = Store::open(data.path()).unwrap();
+    let registry = Registry::load(jurisdictions.path()).unwrap();
+    let client = Client::with_settings(Duration::from_millis(5), Duration::from_secs(5)).unwrap();
+    let report = fed311::harvest::harvest_city(&client, &store, registry.get("fresh").unwrap(), false).await;
+    assert!(report.succeeded(), "{:?}", report.failure);
+    let after = last_harvest("/open311/v2/requests.json?jurisdiction_id=fresh&page=1".to_string()).await.unwrap();
+    assert!(after.ends_with('Z') && after.starts_with("20"), "{after}");
+}
+
+#[tokio::test]
+async fn serve_starts_with_the_address_to_open_and_the_cities_it_harvests() {
+    use std::io::BufRead;
+    let jurisdictions = tempfile::tempdir().unwrap();
+    write_city(jurisdictions.path(), "one", "http://127.0.0.1:9/", "");
+    write_city(jurisdictions.path(), "two", "http://127.0.0.1:9/", "enabled = false\nnote = \"off\"");
+    let data = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fed311"))
+        .arg("--jurisdictions")
+        .arg(jurisdictions.path())
+        .arg("--data")
+        .arg(data.path())
+        .arg("--index")
+        .arg(data.path().join("index"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr).lines().map_while(Result::ok).find(|l| l.contains("fed311 serving"))
+    });
+    let line = tokio::time::timeout(Duration::from_secs(30), line).await.unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = line.expect("a start line");
+    assert!(line.contains("http://127.0.0.1:") && line.contains("harvesting 1 of 2 cities"), "{line}");
+}

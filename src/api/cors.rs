@@ -35,6 +35,7 @@ pub fn layer(post_origins: &[HeaderValue]) -> CorsLayer {
             header::RETRY_AFTER,
             HeaderName::from_static("x-total-count"),
             HeaderName::from_static("x-index-lag"),
+            HeaderName::from_static("x-last-harvest"),
         ])
         .max_age(Duration::from_secs(600))
 }

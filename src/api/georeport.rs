@@ -186,7 +186,9 @@ async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
             rendered
         }
     };
-    Ok(cached_document(call, rendered))
+    let mut response = cached_document(call, rendered);
+    s.harvest_marks.mark(&mut response, &s.store, version, &j.id);
+    Ok(response)
 }
 
 /// A cached answer with its validator, in the encoding the client accepts (compressed once
@@ -236,6 +238,7 @@ async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
     if items as u64 >= next.limit {
         next.link(&mut response, call);
     }
+    s.harvest_marks.mark(&mut response, &s.store, stamp(s, call)?, &j.id);
     Ok(response)
 }
 

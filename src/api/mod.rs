@@ -17,6 +17,7 @@ pub mod client_ip;
 pub mod cors;
 mod error;
 mod feeds;
+mod freshness;
 mod georeport;
 mod health;
 mod http_cache;
@@ -91,6 +92,8 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     /// Set once the index has caught up with the store (`/readyz`).
     pub ready: Arc<AtomicBool>,
+    /// When each city was last harvested, for `X-Last-Harvest`.
+    pub harvest_marks: Arc<freshness::HarvestMarks>,
 }
 
 impl AppState {
@@ -110,6 +113,7 @@ impl AppState {
             http: Arc::default(),
             secrets: Arc::default(),
             ready: Arc::default(),
+            harvest_marks: Arc::default(),
         };
         state.with_api_keys(api_keys)
     }

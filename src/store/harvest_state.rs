@@ -127,6 +127,15 @@ impl Store {
         Ok(state.unwrap_or_else(|| HarvestState { jurisdiction_id: jurisdiction_id.to_string(), ..Default::default() }))
     }
 
+    /// Every city's last successful harvest (unix seconds), for those that had one.
+    pub fn last_successes(&self) -> Result<std::collections::HashMap<String, i64>> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached("SELECT jurisdiction_id, last_success FROM harvest_state WHERE last_success IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Records the start of a pass.
     pub fn harvest_started(&self, jurisdiction_id: &str) -> Result<()> {
         self.writer().execute(
