@@ -91,6 +91,7 @@ pub async fn search(args: SearchArgs) -> Result<()> {
     let addr = bench.serve(args.record_cache).await?;
     let kinds = kinds(&bench.store, &bench.cities(), args.samples, args.seed)?;
     let load = Load { threads: args.threads, connections: args.connections, seconds: args.wrk_seconds };
+    println!("load average before: {}", load_average());
     println!(
         "{} samples of each kind (seed {}); one client: each sample once, in turn; load: wrk {}",
         args.samples,
@@ -106,6 +107,7 @@ pub async fn search(args: SearchArgs) -> Result<()> {
         };
         print_kind(kind, &timed, run.as_ref(), args.wrk_seconds > 0);
     }
+    println!("load average after: {}", load_average());
     println!(
         "peak memory (whole process): {} MiB resident, mapped store pages included; {} MiB of heap at the end",
         peak_memory_mib().unwrap_or(0),
@@ -180,6 +182,13 @@ fn varied_list(rng: &mut Rng, cities: &[String]) -> String {
 async fn warm_up(addr: SocketAddr, kind: &Kind) -> Result<()> {
     let first: Vec<String> = kind.paths.iter().take(10).cloned().collect();
     time_each(addr, &first).await.map(|_| ())
+}
+
+/// The machine's load averages (1, 5 and 15 minutes), to tell a quiet run from a shared one.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let averages: Vec<&str> = text.split_whitespace().take(3).collect();
+    if averages.is_empty() { "unknown".to_string() } else { averages.join(" ") }
 }
 
 fn file_name(label: &str) -> String {
