@@ -75,11 +75,12 @@ impl SegmentBits for IdFilter {
     }
 }
 
-/// An id filter's bitsets in one segment, ANDed (ORing each filter's values) a word at a
-/// time as they are read: counting or testing its documents copies no bitset.
+/// An id filter's bitsets in one segment, ANDed a word at a time as they are read: counting
+/// or testing its documents copies no bitset (only a filter of several values is ORed into
+/// one first).
 pub struct SegmentFilter {
-    /// Every filter must hold: any of its bitsets.
-    all: Vec<Vec<Arc<Vec<u64>>>>,
+    /// Every bitset must hold the document.
+    all: Vec<Arc<Vec<u64>>>,
     /// Documents left out whatever the filters say.
     deleted: Option<Arc<Vec<u64>>>,
     /// Words in the segment's bitsets.
@@ -96,28 +97,27 @@ impl SegmentFilter {
         reader: &SegmentReader,
         deleted: Option<Arc<Vec<u64>>>,
     ) -> tantivy::Result<SegmentFilter> {
+        let max_doc = reader.max_doc();
         let mut all = Vec::with_capacity(filter.filters.len() + filter.words.len());
         for (field, values) in &filter.filters {
             let bits = values.iter().map(|value| segment.filters.value(reader, *field, value));
-            all.push(bits.collect::<tantivy::Result<Vec<_>>>()?);
+            let bits = bits.collect::<tantivy::Result<Vec<_>>>()?;
+            match <[_; 1]>::try_from(bits) {
+                Ok([one]) => all.push(one),
+                Err(many) => all.push(Arc::new(any_of(&many, max_doc))),
+            }
         }
         for word in &filter.words {
-            all.push(vec![segment.words.get(reader, segment, filter.text, word)?.bits.clone()]);
+            all.push(segment.words.get(reader, segment, filter.text, word)?.bits.clone());
         }
-        let max_doc = reader.max_doc();
         Ok(SegmentFilter { all, deleted, len: words_for(max_doc), last: last_word(max_doc) })
     }
 
     /// The documents `64 * i .. 64 * i + 63` that pass, one bit each.
     #[inline]
     pub fn word(&self, i: usize) -> u64 {
-        let mut word = if i + 1 == self.len { self.last } else { u64::MAX };
-        for any in &self.all {
-            word &= any.iter().fold(0, |held, bits| held | bits[i]);
-            if word == 0 {
-                return 0;
-            }
-        }
+        let first = if i + 1 == self.len { self.last } else { u64::MAX };
+        let word = self.all.iter().fold(first, |word, bits| word & bits[i]);
         match &self.deleted {
             Some(deleted) => word & !deleted[i],
             None => word,
@@ -127,7 +127,9 @@ impl SegmentFilter {
     /// Whether a document passes.
     #[inline]
     pub fn holds(&self, doc: DocId) -> bool {
-        self.word((doc / 64) as usize) >> (doc % 64) & 1 == 1
+        let (i, bit) = ((doc / 64) as usize, doc % 64);
+        self.all.iter().all(|bits| bits[i] >> bit & 1 == 1)
+            && self.deleted.as_ref().is_none_or(|deleted| deleted[i] >> bit & 1 == 0)
     }
 
     /// Words in the segment's bitsets.
@@ -137,8 +139,23 @@ impl SegmentFilter {
 
     /// How many documents pass.
     pub fn count(&self) -> u64 {
-        (0..self.len).map(|i| u64::from(self.word(i).count_ones())).sum()
+        let ones = |word: u64| u64::from(word.count_ones());
+        match (self.all.as_slice(), &self.deleted) {
+            ([a], None) => a.iter().map(|x| ones(*x)).sum(),
+            ([a, b], None) => a.iter().zip(b.iter()).map(|(x, y)| ones(x & y)).sum(),
+            ([a, b, c], None) => a.iter().zip(b.iter()).zip(c.iter()).map(|((x, y), z)| ones(x & y & z)).sum(),
+            _ => (0..self.len).map(|i| ones(self.word(i))).sum(),
+        }
     }
+}
+
+/// The documents in any of the bitsets.
+fn any_of(bits: &[Arc<Vec<u64>>], max_doc: u32) -> Vec<u64> {
+    let mut any = vec![0u64; words_for(max_doc)];
+    for one in bits {
+        any.iter_mut().zip(one.iter()).for_each(|(a, b)| *a |= b);
+    }
+    any
 }
 
 /// The bits of the last word of a segment of `max_doc` that are documents.

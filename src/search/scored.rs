@@ -140,7 +140,11 @@ impl Scored {
 
 /// Offers every match whose text length can make the page, in document order.
 fn by_doc(scores: &WordScores, matches: &SegmentFilter, norms: &FieldNormReader, best: &mut Best) {
-    let bounds: Vec<f64> = (0..=u8::MAX).map(|norm| -f64::from(scores.norm_bound(norm))).collect();
+    // A length none of the lead word's documents has holds no match: its bound bars all.
+    let mut bounds = [f64::INFINITY; 256];
+    for class in scores.docs[scores.lead].classes.iter() {
+        bounds[usize::from(class.norm)] = -f64::from(scores.norm_bound(class.norm));
+    }
     for i in 0..matches.words() {
         let mut word = matches.word(i);
         while word != 0 {
