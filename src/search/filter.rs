@@ -108,7 +108,7 @@ impl SegmentFilter {
             }
         }
         for word in &filter.words {
-            all.push(segment.words.get(reader, segment, filter.text, word)?.bits.clone());
+            all.push(segment.words.get(reader, filter.text, word)?.bits.clone());
         }
         Ok(SegmentFilter { all, deleted, len: words_for(max_doc), last: last_word(max_doc) })
     }

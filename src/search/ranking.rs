@@ -83,9 +83,11 @@ impl Ranking {
     /// Sorts the segment's documents (`columns`) by `order`.
     pub fn build(columns: &SegmentColumns, order: TimeOrder) -> Ranking {
         let times = columns.time(order.field);
-        let key = |doc: DocId| SortKey { value: order.value(times.get(doc)), tie: columns.tie(doc) };
-        let mut docs: Vec<DocId> = (0..times.docs()).collect();
-        docs.sort_unstable_by(|a, b| key(*a).order(&key(*b)).then(a.cmp(b)));
+        // The keys laid out beside the documents, so sorting compares in place.
+        let mut keyed: Vec<(u64, u64, DocId)> =
+            (0..times.docs()).map(|doc| (ordered(order.value(times.get(doc))), columns.tie(doc), doc)).collect();
+        keyed.sort_unstable();
+        let docs: Vec<DocId> = keyed.into_iter().map(|(.., doc)| doc).collect();
         let mut positions = vec![0u32; docs.len()].into_boxed_slice();
         for (position, doc) in docs.iter().enumerate() {
             positions[*doc as usize] = position as u32;
@@ -212,6 +214,13 @@ impl Zones {
     }
 }
 
+/// An f64 as a u64 that sorts as [`f64::total_cmp`] does (sign bit flipped for positives,
+/// every bit for negatives).
+fn ordered(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -246,6 +255,15 @@ mod tests {
         let mut seen = Vec::new();
         for_each_set(&words, |bit| seen.push(bit));
         assert_eq!(seen, [0, 5, 63, 64, 130, 191]);
+    }
+
+    #[test]
+    fn values_sort_as_floats_do() {
+        let values = [f64::NEG_INFINITY, -1.7e9, -1.0, -0.0, 0.0, 1.0, 1.7e9, f64::INFINITY];
+        for pair in values.windows(2) {
+            assert!(ordered(pair[0]) < ordered(pair[1]), "{pair:?}");
+            assert_eq!(ordered(pair[0]).cmp(&ordered(pair[1])), pair[0].total_cmp(&pair[1]));
+        }
     }
 
     #[test]

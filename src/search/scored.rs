@@ -25,7 +25,7 @@ use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 use super::collect::{Best, Order, Ranked, Ranker, SortKey, merge};
 use super::columns::SegmentColumns;
 use super::filter::{IdFilter, SegmentFilter};
-use super::words::{Class, WordDocs};
+use super::words::{Class, Classes, WordDocs};
 
 /// Slack on a bound that adds several scores, far above the rounding of a few f32
 /// operations: a bound only has to be at least the score.
@@ -79,17 +79,17 @@ impl Scored {
         segment: &SegmentColumns,
     ) -> tantivy::Result<(Vec<Ranked>, u64)> {
         let words: Vec<String> = self.words.iter().filter_map(|t| t.value().as_str().map(str::to_string)).collect();
-        let docs: Vec<Arc<WordDocs>> = words
-            .iter()
-            .map(|word| segment.words.get(reader, segment, self.text, word))
-            .collect::<tantivy::Result<_>>()?;
+        let docs: Vec<Arc<WordDocs>> =
+            words.iter().map(|word| segment.words.get(reader, self.text, word)).collect::<tantivy::Result<_>>()?;
         let filter = IdFilter { filters: self.filters.clone(), words, text: self.text };
         let matches = SegmentFilter::new(&filter, segment, reader, segment.deleted_bits(reader))?;
         let total = matches.count();
         let scores = WordScores::new(weights, docs);
-        if total.saturating_mul(SPARSE) >= u64::from(scores.docs[scores.lead].postings) {
+        let lead = &scores.docs[scores.lead];
+        if total.saturating_mul(SPARSE) >= u64::from(lead.postings) {
+            let classes = lead.classes(reader, segment, self.text)?;
             let mut best = ranker.for_segment(ordinal, reader)?.best;
-            if self.by_class(&scores, &matches, total, &mut best) {
+            if self.by_class(&scores, classes, &matches, total, &mut best) {
                 return Ok((best.into_kept(), total));
             }
         }
@@ -101,9 +101,15 @@ impl Scored {
     /// Offers the matches class by class, best first, until no class can make the page;
     /// `false` when it gave up after visiting twice the matches (the lead word's documents
     /// hold few of them: visiting every match costs less).
-    fn by_class(&self, scores: &WordScores, matches: &SegmentFilter, total: u64, best: &mut Best) -> bool {
-        let lead = &scores.docs[scores.lead];
-        let mut classes: Vec<(Score, &Class)> = lead.classes.iter().map(|c| (scores.bound(c), c)).collect();
+    fn by_class(
+        &self,
+        scores: &WordScores,
+        lead: &Classes,
+        matches: &SegmentFilter,
+        total: u64,
+        best: &mut Best,
+    ) -> bool {
+        let mut classes: Vec<(Score, &Class)> = lead.list.iter().map(|c| (scores.bound(c), c)).collect();
         classes.sort_by(|a, b| b.0.total_cmp(&a.0));
         let exact = scores.docs.len() == 1;
         let budget = total.saturating_mul(2).saturating_add(1024);
@@ -142,8 +148,9 @@ impl Scored {
 fn by_doc(scores: &WordScores, matches: &SegmentFilter, norms: &FieldNormReader, best: &mut Best) {
     // A length none of the lead word's documents has holds no match: its bound bars all.
     let mut bounds = [f64::INFINITY; 256];
-    for class in scores.docs[scores.lead].classes.iter() {
-        bounds[usize::from(class.norm)] = -f64::from(scores.norm_bound(class.norm));
+    let lead = &scores.docs[scores.lead];
+    for norm in (0..=u8::MAX).filter(|norm| lead.max_freq(*norm) > 0) {
+        bounds[usize::from(norm)] = -f64::from(scores.norm_bound(norm));
     }
     for i in 0..matches.words() {
         let mut word = matches.word(i);

@@ -2,13 +2,13 @@
 //! (64 documents a word), how often each document holds the word, and the documents by
 //! class: BM25 scores a word by its frequency in a document and the length of the
 //! document's text (tantivy's fieldnorm id), so the documents of one (length, frequency)
-//! class all score alike. An id filter ANDs the bitset (`filter.rs`); relevance over bitsets
-//! (`scored.rs`) visits the classes best first and takes the other words' frequencies from
-//! here, without seeking a posting list. Kept per segment and word, like the id-filter
-//! bitsets.
+//! class all score alike (grouped on first use: a filter needs only the bitset). An id
+//! filter ANDs the bitset (`filter.rs`); relevance over bitsets (`scored.rs`) visits the
+//! classes best first and takes the other words' frequencies from here, without seeking a
+//! posting list. Kept per segment and word, like the id-filter bitsets.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -29,10 +29,25 @@ pub struct Class {
     pub norm: u8,
     /// How often each holds the word.
     pub freq: u32,
-    /// Where they are in [`WordDocs::by_class`]: `start..end`.
+    /// Where they are in the documents by class: `start..end`.
     pub start: u32,
     /// See `start`.
     pub end: u32,
+}
+
+/// A word's documents by class.
+pub struct Classes {
+    /// The classes, by length then frequency.
+    pub list: Box<[Class]>,
+    /// The documents, class after class, each class by key hash (the tie-breaker).
+    by_class: Box<[DocId]>,
+}
+
+impl Classes {
+    /// The documents of a class, by key hash.
+    pub fn docs_of(&self, class: &Class) -> &[DocId] {
+        &self.by_class[class.start as usize..class.end as usize]
+    }
 }
 
 /// One segment's documents of one word.
@@ -45,10 +60,8 @@ pub struct WordDocs {
     freqs: Box<[u8]>,
     /// Frequencies of [`HIGH`] or more, by document.
     high: Box<[(DocId, u32)]>,
-    /// The classes.
-    pub classes: Box<[Class]>,
-    /// The documents, class after class, each class by key hash (the tie-breaker).
-    pub by_class: Box<[DocId]>,
+    /// The classes, once relevance walks them.
+    classes: OnceLock<Classes>,
     /// The highest frequency in texts of each length (fieldnorm id).
     max_freqs: Box<[u32]>,
     /// The length of the posting list (deleted documents included): the cost tantivy
@@ -57,23 +70,19 @@ pub struct WordDocs {
 }
 
 impl WordDocs {
-    /// Reads the word's posting list in the text `field` of the segment whose columns are
-    /// `columns`.
-    pub fn read(
-        reader: &SegmentReader,
-        columns: &SegmentColumns,
-        field: Field,
-        word: &str,
-    ) -> tantivy::Result<WordDocs> {
+    /// Reads the word's posting list in the text `field` of the segment.
+    pub fn read(reader: &SegmentReader, field: Field, word: &str) -> tantivy::Result<WordDocs> {
         let mut bits = vec![0u64; words_for(reader.max_doc())];
-        let (mut docs, mut freqs, mut high) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut freqs, mut high, mut max_freqs) = (Vec::new(), Vec::new(), vec![0u32; 256]);
+        let norms = reader.get_fieldnorms_reader(field)?;
         let term = Term::from_field_text(field, word);
         if let Some(mut postings) = reader.inverted_index(field)?.read_postings(&term, IndexRecordOption::WithFreqs)? {
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 bits[(doc / 64) as usize] |= 1 << (doc % 64);
                 let freq = postings.term_freq();
-                docs.push((doc, freq));
+                let most = &mut max_freqs[usize::from(norms.fieldnorm_id(doc))];
+                *most = (*most).max(freq);
                 freqs.push(u8::try_from(freq).unwrap_or(HIGH));
                 if freq >= u32::from(HIGH) {
                     high.push((doc, freq));
@@ -87,23 +96,35 @@ impl WordDocs {
             before.push(held);
             held += word.count_ones();
         }
-        let norms = reader.get_fieldnorms_reader(field)?;
-        let (classes, by_class) = classes(&docs, |doc| norms.fieldnorm_id(doc), |doc| columns.tie(doc));
-        let mut max_freqs = vec![0u32; 256].into_boxed_slice();
-        for class in &classes {
-            let most = &mut max_freqs[usize::from(class.norm)];
-            *most = (*most).max(class.freq);
-        }
         Ok(WordDocs {
             bits: Arc::new(bits),
             before: before.into_boxed_slice(),
             postings: freqs.len() as u32,
             freqs: freqs.into_boxed_slice(),
             high: high.into_boxed_slice(),
-            classes,
-            by_class,
-            max_freqs,
+            classes: OnceLock::new(),
+            max_freqs: max_freqs.into_boxed_slice(),
         })
+    }
+
+    /// The documents by class (grouped on first use) of the word in the text `field` of the
+    /// segment whose reader and columns are given.
+    pub fn classes(&self, reader: &SegmentReader, columns: &SegmentColumns, field: Field) -> tantivy::Result<&Classes> {
+        if let Some(classes) = self.classes.get() {
+            return Ok(classes);
+        }
+        let norms = reader.get_fieldnorms_reader(field)?;
+        let mut docs = Vec::with_capacity(self.postings as usize);
+        for (i, word) in self.bits.iter().enumerate() {
+            let mut left = *word;
+            while left != 0 {
+                let doc = i as DocId * 64 + left.trailing_zeros();
+                left &= left - 1;
+                docs.push((doc, self.freq(doc)));
+            }
+        }
+        let classes = group(&docs, |doc| norms.fieldnorm_id(doc), |doc| columns.tie(doc));
+        Ok(self.classes.get_or_init(|| classes))
     }
 
     /// How often a document holding the word holds it.
@@ -123,30 +144,28 @@ impl WordDocs {
     pub fn max_freq(&self, norm: u8) -> u32 {
         self.max_freqs[usize::from(norm)]
     }
-
-    /// The documents of a class, by key hash.
-    pub fn docs_of(&self, class: &Class) -> &[DocId] {
-        &self.by_class[class.start as usize..class.end as usize]
-    }
 }
 
-/// Groups `(doc, freq)` by (norm, freq), each group by tie.
-fn classes(
-    docs: &[(DocId, u32)],
-    norm: impl Fn(DocId) -> u8,
-    tie: impl Fn(DocId) -> u64,
-) -> (Box<[Class]>, Box<[DocId]>) {
-    let mut keyed: Vec<(u8, u32, u64, DocId)> =
-        docs.iter().map(|&(doc, freq)| (norm(doc), freq, tie(doc), doc)).collect();
-    keyed.sort_unstable();
-    let mut classes: Vec<Class> = Vec::new();
-    for (i, (norm, freq, ..)) in keyed.iter().enumerate() {
-        match classes.last_mut() {
-            Some(last) if last.norm == *norm && last.freq == *freq => last.end = i as u32 + 1,
-            _ => classes.push(Class { norm: *norm, freq: *freq, start: i as u32, end: i as u32 + 1 }),
-        }
+/// A class's (norm, freq) and its documents with their key hashes.
+type Bucket = ((u8, u32), Vec<(u64, DocId)>);
+
+/// Groups `(doc, freq)` by (norm, freq), each group by tie: documents go to their class in
+/// one pass, then each class is sorted (cheaper than sorting them all by class and tie).
+fn group(docs: &[(DocId, u32)], norm: impl Fn(DocId) -> u8, tie: impl Fn(DocId) -> u64) -> Classes {
+    let mut buckets: HashMap<(u8, u32), Vec<(u64, DocId)>> = HashMap::new();
+    for &(doc, freq) in docs {
+        buckets.entry((norm(doc), freq)).or_default().push((tie(doc), doc));
     }
-    (classes.into_boxed_slice(), keyed.into_iter().map(|(.., doc)| doc).collect())
+    let mut buckets: Vec<Bucket> = buckets.into_iter().collect();
+    buckets.sort_unstable_by_key(|(key, _)| *key);
+    let (mut list, mut by_class) = (Vec::with_capacity(buckets.len()), Vec::with_capacity(docs.len()));
+    for ((norm, freq), mut members) in buckets {
+        members.sort_unstable();
+        let start = by_class.len() as u32;
+        by_class.extend(members.into_iter().map(|(_, doc)| doc));
+        list.push(Class { norm, freq, start, end: by_class.len() as u32 });
+    }
+    Classes { list: list.into_boxed_slice(), by_class: by_class.into_boxed_slice() }
 }
 
 /// A segment's words, by word.
@@ -156,18 +175,12 @@ pub struct WordCache {
 }
 
 impl WordCache {
-    /// The documents of `word` in the text `field` of the segment whose columns are `columns`.
-    pub fn get(
-        &self,
-        reader: &SegmentReader,
-        columns: &SegmentColumns,
-        field: Field,
-        word: &str,
-    ) -> tantivy::Result<Arc<WordDocs>> {
+    /// The documents of `word` in the text `field` of the segment.
+    pub fn get(&self, reader: &SegmentReader, field: Field, word: &str) -> tantivy::Result<Arc<WordDocs>> {
         if let Some(found) = self.lock().get(word) {
             return Ok(found.clone());
         }
-        let docs = Arc::new(WordDocs::read(reader, columns, field, word)?);
+        let docs = Arc::new(WordDocs::read(reader, field, word)?);
         let mut cache = self.lock();
         if cache.len() < MAX_CACHED {
             cache.insert(word.to_string(), docs.clone());
@@ -189,9 +202,9 @@ mod tests {
         let docs = [(0, 1), (1, 2), (2, 1), (3, 1), (4, 2)];
         let norm = |doc: DocId| if doc < 3 { 5 } else { 9 };
         let tie = |doc: DocId| 10 - u64::from(doc);
-        let (classes, by_class) = classes(&docs, norm, tie);
+        let classes = group(&docs, norm, tie);
         let found: Vec<(u8, u32, Vec<DocId>)> =
-            classes.iter().map(|c| (c.norm, c.freq, by_class[c.start as usize..c.end as usize].to_vec())).collect();
+            classes.list.iter().map(|c| (c.norm, c.freq, classes.docs_of(c).to_vec())).collect();
         assert_eq!(found, [(5, 1, vec![2, 0]), (5, 2, vec![1]), (9, 1, vec![3]), (9, 2, vec![4])]);
     }
 }
