@@ -4,8 +4,8 @@
 //! city's newest-updated list (50 rows), and lists of one to three cities, newest, oldest or
 //! latest updated first, with or without a status and dates (50 rows). Each kind's
 //! parameters are drawn from a seed. For each kind it prints one client's p50/p99 (every
-//! sample in turn, HTTP included) and then the requests/s and p50/p99 of a wrk load over the
-//! same samples. Before each kind, 100 samples of another seed warm the server up: a segment
+//! sample in turn, HTTP included, on an otherwise idle server: every kind is timed so
+//! before any load runs) and the requests/s and p50/p99 of a wrk load over the same samples. Before each kind, 100 samples of another seed warm the server up: a segment
 //! builds its time orders and a word's classes once, on first use, and the timed samples'
 //! records are still to be read from the store.
 
@@ -47,6 +47,9 @@ pub struct SearchArgs {
     /// benchmark store: later runs skip the harvest and the indexing.
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+    /// Also print each kind's slowest samples from one client.
+    #[arg(long)]
+    pub slowest: bool,
 }
 
 /// Words in at least 5% of the simulated requests (from 5% for `signal` to all for `the`).
@@ -104,14 +107,18 @@ pub async fn search(args: SearchArgs) -> Result<()> {
         args.seed,
         load.args(&bench.work.join("KIND.lua"), addr).join(" ")
     );
-    for kind in &kinds.collect::<Vec<_>>() {
+    let kinds: Vec<Kind> = kinds.collect();
+    let mut timings = Vec::with_capacity(kinds.len());
+    for kind in &kinds {
         time_each(addr, &kind.warm_up).await?;
-        let timed = time_each(addr, &kind.paths).await?;
+        timings.push(time_each(addr, &kind.paths).await?);
+    }
+    for (kind, timed) in kinds.iter().zip(&timings) {
         let run = match args.wrk_seconds {
             0 => None,
             _ => run_wrk(addr, &kind.paths, &load, &bench.work, &file_name(kind.label))?,
         };
-        print_kind(kind, &timed, run.as_ref(), args.wrk_seconds > 0);
+        print_kind(kind, timed, run.as_ref(), args.wrk_seconds > 0, args.slowest);
     }
     println!("load average after: {}", load_average());
     println!(
@@ -194,7 +201,7 @@ fn file_name(label: &str) -> String {
     label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
 }
 
-fn print_kind(kind: &Kind, timed: &Timed, run: Option<&WrkRun>, wrk: bool) {
+fn print_kind(kind: &Kind, timed: &Timed, run: Option<&WrkRun>, wrk: bool, slowest: bool) {
     let matches = timed.mean_total.map(|m| format!(", {m} matches on average")).unwrap_or_default();
     println!("{}{matches}", kind.label);
     let latencies = &timed.latencies;
@@ -205,6 +212,13 @@ fn print_kind(kind: &Kind, timed: &Timed, run: Option<&WrkRun>, wrk: bool) {
     );
     if let (n @ 1.., Some(first)) = &timed.failed {
         println!("  {n} answers failed, the first {first}");
+    }
+    if slowest {
+        let mut by_latency: Vec<(&std::time::Duration, &String)> = latencies.iter().zip(&kind.paths).collect();
+        by_latency.sort_by(|a, b| b.0.cmp(a.0));
+        for (latency, path) in by_latency.iter().take(12) {
+            println!("    {:>7.2} ms  {path}", latency.as_secs_f64() * 1000.0);
+        }
     }
     match run {
         Some(run) => println!(
