@@ -180,6 +180,9 @@ pub enum BenchCommand {
     Ingest(crate::bench::IngestArgs),
     /// Search, box and list latencies over N requests, and mixed search load under wrk.
     Query(crate::bench::QueryArgs),
+    /// Issue 12's query kinds (text + city, a 1 km² box, time-sorted lists of cities), each
+    /// from one client and under wrk.
+    Search(crate::bench::SearchArgs),
 }
 
 /// Runs the parsed command line; the exit code follows from the result.
@@ -200,6 +203,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
         Command::Bench { what: BenchCommand::Query(args) } => crate::bench::query(args).await,
+        Command::Bench { what: BenchCommand::Search(args) } => crate::bench::search(args).await,
         Command::Export(args) => crate::export::export(&cli.global.data, args).await,
         Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
         Command::Reindex => reindex(&cli.global).await,

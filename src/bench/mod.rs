@@ -2,9 +2,16 @@
 //!
 //! - `ingest` (`ingest.rs`): harvest throughput, calls per record, memory.
 //! - `query` (`query.rs`): search, box and list latencies at scale, and mixed load under wrk.
+//! - `search` (`search.rs`): issue 12's query kinds (text + city, a 1 km² box, time-sorted
+//!   lists), each timed from one client and under wrk.
+//!
+//! `setup.rs` holds what the search benchmarks share: the store, the server, the timing.
 
 mod ingest;
 mod query;
+mod search;
+mod setup;
 
 pub use ingest::{IngestArgs, ingest};
 pub use query::{QueryArgs, query};
+pub use search::{SearchArgs, search};

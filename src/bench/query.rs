@@ -1,21 +1,15 @@
 //! `fed311 bench query`: builds a store and index of N requests from simulated cities over
 //! loopback, serves the API on 127.0.0.1, then measures one client's latency (p50/p99) for
 //! text searches, filtered text searches, bounding boxes and filtered list pages, and, when
-//! `wrk` is installed, the mixed-search throughput under load.
+//! `wrk` is installed, the mixed-search throughput under load. The first 100 paths of each
+//! kind warm the server up and are not timed.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 
-use super::ingest::{anonymous_memory_mib, peak_memory_mib, tempfile_dir};
-use crate::api::search::rendered::RenderedRecords;
-use crate::api::{AppState, router};
-use crate::harvest::{Client, harvest_once};
-use crate::registry::Registry;
-use crate::search::SearchIndex;
-use crate::simulate::{Behaviour, SimCity, SimServer, spawn};
+use super::ingest::{anonymous_memory_mib, peak_memory_mib};
+use super::setup::{Bench, Load, run_wrk, time_each};
 use crate::store::Store;
 
 /// Options of `fed311 bench query`.
@@ -42,50 +36,42 @@ pub struct QueryArgs {
     pub dir: Option<std::path::PathBuf>,
 }
 
+/// Paths of each kind requested before timing, so that segment orders and word classes
+/// (built once per segment, on first use) are there.
+const WARM_UP: usize = 100;
+
 const WORDS: &[&str] =
     &["pothole", "graffiti", "streetlight", "flooding", "tree", "trash", "sidewalk", "noise", "signal", "parking"];
-const ZONES: &[&str] =
-    &["America/Toronto", "America/Chicago", "Europe/Berlin", "Europe/Helsinki", "America/Denver", "Europe/Madrid"];
 
 /// Runs the query benchmark and prints its figures.
 pub async fn query(args: QueryArgs) -> Result<()> {
-    let work = match &args.dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            dir.clone()
-        }
-        None => tempfile_dir()?,
-    };
-    let reuse = args.dir.is_some() && work.join("data").exists();
-    let (store, index, registry) = if reuse {
-        println!("reusing the store and index in {}", work.display());
-        let registry = Registry::load(&work.join("jurisdictions")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let (store, index) = (Store::open(&work.join("data"))?, SearchIndex::open(&work.join("index"))?);
-        let started = Instant::now();
-        let (i, s) = (index.clone(), store.clone());
-        let indexed = tokio::task::spawn_blocking(move || i.catch_up(&s)).await??;
-        if indexed > 0 {
-            let took = started.elapsed().as_secs_f64();
-            println!("indexed {indexed} documents in {took:.1} s ({:.0} docs/s)", indexed as f64 / took);
-        }
-        (store, index, registry)
-    } else {
-        build(&args, &work).await?
-    };
-    settle(&index).await?;
-    let cities = registry.iter().count();
-    let mut state = AppState::new(store.clone(), Arc::new(registry)).with_index(index);
-    state.rendered = Arc::new(RenderedRecords::with_capacity(args.record_cache));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
-    let urls = QueryUrls::build(&store, cities, args.samples)?;
+    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref()).await?;
+    let addr = bench.serve(args.record_cache).await?;
+    let mut urls = QueryUrls::build(&bench.store, bench.cities().len(), WARM_UP + args.samples)?;
+    let warm_up = urls.take_first(WARM_UP);
+    for (_, list) in warm_up.kinds() {
+        time_each(addr, list).await?;
+    }
     for (label, list) in urls.kinds() {
-        let (latencies, matches) = time_each(addr, list).await?;
-        print_latencies(label, &latencies, matches);
+        let timed = time_each(addr, list).await?;
+        if let (n @ 1.., Some(first)) = &timed.failed {
+            anyhow::bail!("{n} answers failed, the first {first}");
+        }
+        print_latencies(label, &timed.latencies, timed.mean_total);
     }
     if args.wrk_seconds > 0 {
-        run_wrk(addr, &urls.mixed(), args.wrk_seconds, &work)?;
+        let load = Load { threads: 2, connections: 32, seconds: args.wrk_seconds };
+        println!("mixed search load: wrk {}", load.args(&bench.work.join("mixed.lua"), addr).join(" "));
+        match run_wrk(addr, &urls.mixed(), &load, &bench.work, "mixed")? {
+            Some(run) => println!(
+                "  Requests/sec: {:.2}   latency p50 {:.2} ms, p99 {:.2} ms{}",
+                run.per_second.unwrap_or(0.0),
+                run.p50_ms.unwrap_or(0.0),
+                run.p99_ms.unwrap_or(0.0),
+                run.failed.map(|f| format!("   {f}")).unwrap_or_default()
+            ),
+            None => println!("  wrk is not installed (apt-get install wrk); skipped"),
+        }
     }
     println!(
         "peak memory (whole process, simulators included): {} MiB resident, mapped store pages included; \
@@ -93,65 +79,8 @@ pub async fn query(args: QueryArgs) -> Result<()> {
         peak_memory_mib().unwrap_or(0),
         anonymous_memory_mib().unwrap_or(0)
     );
-    if args.dir.is_none() {
-        std::fs::remove_dir_all(&work).ok();
-    }
+    bench.finish();
     Ok(())
-}
-
-/// Waits until background segment merges stop changing the index (at most two minutes), so
-/// the latencies are those of an index at rest: right after a bulk index of a million
-/// documents, merges share the two cores with the queries for some seconds.
-async fn settle(index: &SearchIndex) -> Result<()> {
-    let started = Instant::now();
-    let (mut last, mut steady) = (usize::MAX, 0);
-    while steady < 4 && started.elapsed() < Duration::from_secs(120) {
-        let i = index.clone();
-        let now = tokio::task::spawn_blocking(move || i.segment_count()).await??;
-        steady = if now == last { steady + 1 } else { 0 };
-        last = now;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    println!("segment merges settled: {last} segments after {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// Harvests the simulated cities into a new store in `work` and indexes it.
-async fn build(args: &QueryArgs, work: &Path) -> Result<(Store, SearchIndex, Registry)> {
-    let (servers, registry) = start_cities(args, work).await?;
-    let store = Store::open(&work.join("data"))?;
-    let started = Instant::now();
-    let cities: Vec<_> = registry.iter().cloned().collect();
-    let reports = harvest_once(&Client::new()?, &store, cities, false, None).await;
-    let harvested: u64 = reports.iter().map(|r| r.counts.inserted).sum();
-    println!("harvested {harvested} records from {} cities in {:.1} s", reports.len(), started.elapsed().as_secs_f64());
-    drop(servers);
-    let index = SearchIndex::open(&work.join("index"))?;
-    let started = Instant::now();
-    let (i, s) = (index.clone(), store.clone());
-    let indexed = tokio::task::spawn_blocking(move || i.catch_up(&s)).await??;
-    let took = started.elapsed().as_secs_f64();
-    println!("indexed {indexed} documents in {took:.1} s ({:.0} docs/s)", indexed as f64 / took);
-    Ok((store, index, registry))
-}
-
-async fn start_cities(args: &QueryArgs, work: &Path) -> Result<(Vec<SimServer>, Registry)> {
-    let dir = work.join("jurisdictions");
-    std::fs::create_dir_all(&dir)?;
-    let per_city = args.records.div_ceil(args.cities.max(1));
-    let mut servers = Vec::new();
-    for i in 0..args.cities.max(1) {
-        let zone = ZONES[i % ZONES.len()];
-        let server = spawn(SimCity::generate(100 + i as u64, per_city, zone), Behaviour::default()).await?;
-        let file = format!(
-            "id = \"city-{i}\"\nname = \"Benchmark city {i}\"\nendpoint = \"http://{}/\"\ntimezone = \"{zone}\"\nbackfill_from = 2011-01-01\nrate_limit = \"100000/s\"\n",
-            server.addr
-        );
-        std::fs::write(dir.join(format!("city-{i}.toml")), file)?;
-        servers.push(server);
-    }
-    let registry = Registry::load(&dir).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    Ok((servers, registry))
 }
 
 /// The URL paths timed, by kind.
@@ -195,6 +124,18 @@ impl QueryUrls {
         Ok(urls)
     }
 
+    /// The first `n` paths of each kind, taken out.
+    fn take_first(&mut self, n: usize) -> QueryUrls {
+        let take = |paths: &mut Vec<String>| paths.drain(..n.min(paths.len())).collect();
+        QueryUrls {
+            text: take(&mut self.text),
+            filtered_text: take(&mut self.filtered_text),
+            bbox: take(&mut self.bbox),
+            list: take(&mut self.list),
+            georeport: take(&mut self.georeport),
+        }
+    }
+
     fn kinds(&self) -> [(&'static str, &[String]); 5] {
         [
             ("text search", &self.text[..]),
@@ -211,26 +152,6 @@ impl QueryUrls {
     }
 }
 
-/// Each path's latency, and the mean of the `total` matches the answers report (`None` for
-/// answers without one).
-async fn time_each(addr: std::net::SocketAddr, paths: &[String]) -> Result<(Vec<Duration>, Option<u64>)> {
-    let client = reqwest::Client::new();
-    let mut latencies = Vec::with_capacity(paths.len());
-    let mut totals = Vec::with_capacity(paths.len());
-    for path in paths {
-        let started = Instant::now();
-        let response = client.get(format!("http://{addr}{path}")).send().await?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        latencies.push(started.elapsed());
-        anyhow::ensure!(status.is_success(), "{path}: HTTP {status}");
-        let answer: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-        totals.extend(answer.as_ref().and_then(|a| a.get("total")).and_then(serde_json::Value::as_u64));
-    }
-    let mean = (!totals.is_empty()).then(|| totals.iter().sum::<u64>() / totals.len() as u64);
-    Ok((latencies, mean))
-}
-
 fn print_latencies(label: &str, latencies: &[Duration], matches: Option<u64>) {
     let mut sorted = latencies.to_vec();
     sorted.sort();
@@ -242,29 +163,4 @@ fn print_latencies(label: &str, latencies: &[Duration], matches: Option<u64>) {
         at(0.99),
         sorted.len()
     );
-}
-
-/// Mixed searches under `wrk` (if installed): 2 threads, 32 connections.
-fn run_wrk(addr: std::net::SocketAddr, paths: &[String], seconds: u32, work: &Path) -> Result<()> {
-    let list = paths.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(",\n");
-    let script = format!(
-        "local paths = {{\n{list}\n}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n"
-    );
-    let script_path = work.join("mixed.lua");
-    std::fs::write(&script_path, script)?;
-    let url = format!("http://{addr}");
-    let args = ["-t2", "-c32", &format!("-d{seconds}s"), "-s", &script_path.to_string_lossy(), &url];
-    println!("mixed search load: wrk {}", args.join(" "));
-    match std::process::Command::new("wrk").args(args).output() {
-        Ok(out) => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            for line in
-                text.lines().filter(|l| l.contains("Requests/sec") || l.contains("Latency") || l.contains("Non-2xx"))
-            {
-                println!("  {}", line.trim());
-            }
-        }
-        Err(_) => println!("  wrk is not installed (apt-get install wrk); skipped"),
-    }
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Clauses whose documents are, per segment, a bitset (64 documents a word): id filters
 //! (`filter.rs`) and boxes (`points.rs`) compute the words, [`BitsQuery`] hands them to
-//! tantivy as a clause scoring every document alike, and [`Bits`] walks them.
+//! tantivy as a clause that adds nothing to a document's score (relevance is the text's
+//! score alone, whichever filters the plan joins), and [`Bits`] walks them.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -47,15 +48,15 @@ impl<S: SegmentBits> Query for BitsQuery<S> {
 }
 
 impl<S: SegmentBits> Weight for BitsQuery<S> {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+    fn scorer(&self, reader: &SegmentReader, _: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let segment = self.segments.iter().find(|s| s.segment_id == reader.segment_id()).ok_or_else(|| {
             tantivy::TantivyError::InternalError(format!("no columns for segment {}", reader.segment_id()))
         })?;
-        Ok(Box::new(Bits::new(self.source.words(segment, reader)?, boost)))
+        Ok(Box::new(Bits::new(self.source.words(segment, reader)?)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
+        let mut scorer = self.scorer(reader, 0.0)?;
         if scorer.seek(doc) != doc {
             return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match")));
         }
@@ -63,7 +64,7 @@ impl<S: SegmentBits> Weight for BitsQuery<S> {
     }
 }
 
-/// A bitset walked as a doc set, every document scoring `score`.
+/// A bitset walked as a doc set, every document scoring 0.
 pub struct Bits {
     words: Vec<u64>,
     /// Index of the current word, and its bits not yet visited (the current one included).
@@ -71,15 +72,14 @@ pub struct Bits {
     left: u64,
     doc: DocId,
     len: u32,
-    score: Score,
 }
 
 impl Bits {
     /// The documents whose bits are set in `words`.
-    pub fn new(words: Vec<u64>, score: Score) -> Bits {
+    pub fn new(words: Vec<u64>) -> Bits {
         let len = words.iter().map(|w| w.count_ones()).sum();
         let left = words.first().copied().unwrap_or(0);
-        let mut bits = Bits { words, at: 0, left, doc: 0, len, score };
+        let mut bits = Bits { words, at: 0, left, doc: 0, len };
         bits.settle();
         bits
     }
@@ -138,7 +138,7 @@ impl DocSet for Bits {
 
 impl Scorer for Bits {
     fn score(&mut self) -> Score {
-        self.score
+        0.0
     }
 }
 
@@ -151,17 +151,17 @@ mod tests {
         let docs = [0u32, 1, 63, 64, 65, 200, 511];
         let mut words = vec![0u64; 8];
         docs.iter().for_each(|d| words[(d / 64) as usize] |= 1 << (d % 64));
-        let mut bits = Bits::new(words.clone(), 1.0);
+        let mut bits = Bits::new(words.clone());
         let mut seen = vec![];
         while bits.doc() != TERMINATED {
             seen.push(bits.doc());
             bits.advance();
         }
         assert_eq!(seen, docs);
-        let mut bits = Bits::new(words, 1.0);
+        let mut bits = Bits::new(words);
         assert_eq!((bits.seek(2), bits.seek(64), bits.seek(66), bits.seek(512)), (63, 64, 200, TERMINATED));
         assert_eq!(bits.advance(), TERMINATED);
-        assert_eq!(Bits::new(vec![0, 0], 1.0).doc(), TERMINATED);
-        assert_eq!(Bits::new(vec![], 1.0).doc(), TERMINATED);
+        assert_eq!(Bits::new(vec![0, 0]).doc(), TERMINATED);
+        assert_eq!(Bits::new(vec![]).doc(), TERMINATED);
     }
 }

@@ -13,7 +13,8 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::area::distance_metres;
 use super::checks::{Checks, SegmentChecks};
-use super::columns::{SegmentColumns, TimeField};
+use super::columns::SegmentColumns;
+use super::ranking::TimeOrder;
 
 /// Where an item sorts: ascending `value` (descending orders negate), then `tie`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +26,8 @@ pub struct SortKey {
 }
 
 impl SortKey {
-    fn order(&self, other: &SortKey) -> Ordering {
+    /// How two keys sort.
+    pub fn order(&self, other: &SortKey) -> Ordering {
         self.value.total_cmp(&other.value).then(self.tie.cmp(&other.tie))
     }
 }
@@ -61,8 +63,8 @@ impl Ord for Ranked {
 pub enum Order {
     /// Text score, best first.
     Score,
-    /// A time, latest first.
-    Descending(TimeField),
+    /// A time, latest or earliest first.
+    Time(TimeOrder),
     /// Distance from a point, nearest first.
     Distance(f64, f64),
 }
@@ -85,7 +87,8 @@ pub struct Ranker {
 pub struct SegmentRanker {
     order: Order,
     checks: SegmentChecks,
-    best: Best,
+    /// The best documents so far.
+    pub(super) best: Best,
     total: u64,
     /// Accepted documents not offered yet (time orders only).
     latest_last: Vec<DocId>,
@@ -95,7 +98,7 @@ pub struct SegmentRanker {
 /// best `keep` whenever it fills, whose worst kept key then bars what cannot make the page.
 /// Each document costs amortized O(1), whatever order the documents come in (a heap costs
 /// O(log keep) for each improvement, and documents often arrive in time order).
-struct Best {
+pub(super) struct Best {
     segment: SegmentOrdinal,
     after: Option<SortKey>,
     keep: usize,
@@ -150,7 +153,8 @@ impl Collector for Ranker {
     }
 }
 
-fn merge(fruits: Vec<(Vec<Ranked>, u64)>, keep: usize) -> tantivy::Result<(Vec<Ranked>, u64)> {
+/// The best `keep` of the segments' best, and the sum of their totals.
+pub fn merge(fruits: Vec<(Vec<Ranked>, u64)>, keep: usize) -> tantivy::Result<(Vec<Ranked>, u64)> {
     let total = fruits.iter().map(|(_, n)| n).sum();
     let mut all: Vec<Ranked> = fruits.into_iter().flat_map(|(ranked, _)| ranked).collect();
     all.sort_unstable();
@@ -169,13 +173,14 @@ impl SegmentCollector for SegmentRanker {
         self.total += 1;
         let value = match self.order {
             Order::Score => -f64::from(score),
-            Order::Descending(_) => {
+            Order::Time(order) if order.latest_first => {
                 self.latest_last.push(doc);
                 if self.latest_last.len() == LATEST_CHUNK {
                     self.offer_latest_first();
                 }
                 return;
             }
+            Order::Time(order) => order.value(self.best.columns.time(order.field).get(doc)),
             Order::Distance(lat, long) => point.map_or(f64::INFINITY, |(la, lo)| distance_metres(lat, long, la, lo)),
         };
         self.best.offer(doc, value);
@@ -194,24 +199,39 @@ impl SegmentRanker {
     /// Offers the held-back documents, last first. Documents are indexed in the order the
     /// store wrote them, mostly oldest first, so the latest come first this way: the first
     /// cut sets a bar that most of the rest fail at one comparison, where in index order
-    /// nearly every document would be a new best.
+    /// nearly every document would be a new best. (Earliest first, index order does that.)
     fn offer_latest_first(&mut self) {
-        let Order::Descending(field) = self.order else { return };
+        let Order::Time(order) = self.order else { return };
         let columns = Arc::clone(&self.best.columns);
-        let times = columns.time(field);
+        let times = columns.time(order.field);
         for doc in self.latest_last.drain(..).rev() {
-            self.best.offer(doc, times.get(doc).map_or(f64::INFINITY, |t| -(t as f64)));
+            self.best.offer(doc, order.value(times.get(doc)));
         }
     }
 }
 
 impl Best {
+    /// Whether a document sorting at `value` cannot make the page (the bar is set and the
+    /// value sorts after it; an equal value may still win on its key hash).
+    #[inline]
+    pub fn bars(&self, value: f64) -> bool {
+        self.bar.is_some_and(|b| value > b.value)
+    }
+
+    /// Whether the document, sorting at `value`, cannot make the page (the bar is set and
+    /// its key sorts at or after it).
+    #[inline]
+    pub fn bars_doc(&self, doc: DocId, value: f64) -> bool {
+        let key = SortKey { value, tie: self.columns.tie(doc) };
+        self.bar.is_some_and(|b| key.order(&b) != Ordering::Less)
+    }
+
     /// Keeps the document if it sorts after the cursor and among the best so far.
-    fn offer(&mut self, doc: DocId, value: f64) {
+    pub fn offer(&mut self, doc: DocId, value: f64) {
         if self.after.is_some_and(|a| value < a.value) || self.bar.is_some_and(|b| value > b.value) {
             return;
         }
-        let key = SortKey { value, tie: self.columns.ties.get(doc as usize).copied().unwrap_or(0) };
+        let key = SortKey { value, tie: self.columns.tie(doc) };
         if self.after.is_some_and(|a| key.order(&a) != Ordering::Greater)
             || self.bar.is_some_and(|b| key.order(&b) != Ordering::Less)
         {
@@ -240,7 +260,7 @@ impl Best {
     }
 
     /// The best `keep`, in no particular order.
-    fn into_kept(mut self) -> Vec<Ranked> {
+    pub fn into_kept(mut self) -> Vec<Ranked> {
         self.cut();
         self.kept
     }

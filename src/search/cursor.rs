@@ -2,7 +2,9 @@
 //! the last item's sort value (exact f64 bits) and its tie-breaker (the stable hash of its
 //! key), hex-encoded. A cursor only continues the search it came from: another sort or other
 //! filters are refused. Cursors of the first version, which held the key itself, and cursors
-//! made before the selection hash are still read. The next page holds
+//! made before the selection hash are still read, except those of a relevance search with
+//! filters: before the third version, a filter added to the score, so their scores are
+//! not today's. The next page holds
 //! what sorts strictly after that item, so each record comes once even while other records
 //! are added or changed (a record whose own sort value moves may of course move with it).
 
@@ -11,8 +13,10 @@ use super::collect::SortKey;
 use super::query::{SearchQuery, Sort};
 use super::schema::{KEY_SEPARATOR, key_hash};
 
-const VERSION: &str = "c2";
-/// The first version: the key in place of its hash.
+const VERSION: &str = "c3";
+/// The second version: relevance scores counted each filter the plan joined.
+const FILTERS_SCORED: &str = "c2";
+/// The first version: the key in place of its hash (and filters scored).
 const WITH_KEY: &str = "c1";
 const FIELD: char = '\u{1e}';
 /// Between the sort order and the selection hash.
@@ -26,8 +30,9 @@ pub fn encode(selection: u64, sort: Sort, key: SortKey) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Decodes a cursor made by [`encode`] for the same search and `sort`.
-pub fn decode(selection: u64, sort: Sort, cursor: &str) -> Result<SortKey, SearchError> {
+/// Decodes a cursor made by [`encode`] for the same search and `sort`; `filtered` says
+/// whether the search has filters besides its text.
+pub fn decode(selection: u64, sort: Sort, filtered: bool, cursor: &str) -> Result<SortKey, SearchError> {
     let bad = |why: &str| SearchError::Invalid { parameter: "cursor", detail: format!("cursor is not valid: {why}") };
     let text = unhex(cursor).ok_or_else(|| bad("not one of ours"))?;
     let mut parts = text.splitn(4, FIELD);
@@ -42,9 +47,12 @@ pub fn decode(selection: u64, sort: Sort, cursor: &str) -> Result<SortKey, Searc
     if !made_for.is_empty() && made_for != format!("{selection:016x}") {
         return Err(bad("it was made for a search with other filters"));
     }
+    if sort == Sort::Relevance && filtered && version != VERSION {
+        return Err(bad("it was made by an earlier version of fed311, which scored filters: start the search again"));
+    }
     let bits = u64::from_str_radix(bits, 16).map_err(|_| bad("not one of ours"))?;
     let tie = match version {
-        VERSION => u64::from_str_radix(tie, 16).ok(),
+        VERSION | FILTERS_SCORED => u64::from_str_radix(tie, 16).ok(),
         WITH_KEY => tie.split_once(KEY_SEPARATOR).map(|(jid, id)| key_hash(jid, id)),
         _ => None,
     };
@@ -55,6 +63,7 @@ fn fingerprint(sort: Sort) -> String {
     match sort {
         Sort::Relevance => "relevance".to_string(),
         Sort::Newest => "newest".to_string(),
+        Sort::Oldest => "oldest".to_string(),
         Sort::RecentlyUpdated => "updated".to_string(),
         Sort::Distance { lat, long } => format!("distance:{lat},{long}"),
     }
@@ -139,15 +148,28 @@ mod tests {
         let q = selection_hash(&SearchQuery::default());
         let key = SortKey { value: -1.7e9, tie: key_hash("sim", "A-1") };
         let c = encode(q, Sort::Newest, key);
-        assert_eq!(decode(q, Sort::Newest, &c).unwrap(), key);
+        assert_eq!(decode(q, Sort::Newest, false, &c).unwrap(), key);
         let first_version = "c1\u{1e}newest\u{1e}c1d954fc40000000\u{1e}sim\u{1f}A-1";
         let hex: String = first_version.bytes().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(decode(q, Sort::Newest, &hex).unwrap(), key);
-        assert!(decode(q, Sort::RecentlyUpdated, &c).is_err());
-        assert!(decode(q, Sort::Newest, "zz").is_err());
-        assert!(decode(q, Sort::Newest, "c3a9").is_err());
+        assert_eq!(decode(q, Sort::Newest, true, &hex).unwrap(), key);
+        assert!(decode(q, Sort::RecentlyUpdated, false, &c).is_err());
+        assert!(decode(q, Sort::Oldest, false, &c).is_err());
+        assert!(decode(q, Sort::Newest, false, "zz").is_err());
+        assert!(decode(q, Sort::Newest, false, "c3a9").is_err());
         let d = Sort::Distance { lat: 1.5, long: 2.0 };
-        assert!(decode(q, d, &encode(q, d, SortKey { value: 12.0, tie: 7 })).is_ok());
+        assert!(decode(q, d, true, &encode(q, d, SortKey { value: 12.0, tie: 7 })).is_ok());
+    }
+
+    #[test]
+    fn relevance_cursors_of_filtered_searches_from_before_filters_stopped_scoring_are_refused() {
+        let q = selection_hash(&SearchQuery::default());
+        let hex = |text: &str| text.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+        let second = hex(&format!("c2\u{1e}relevance~{q:016x}\u{1e}{:016x}\u{1e}{:016x}", (-3.5f64).to_bits(), 9));
+        assert_eq!(decode(q, Sort::Relevance, false, &second).unwrap(), SortKey { value: -3.5, tie: 9 });
+        let refused = decode(q, Sort::Relevance, true, &second).unwrap_err();
+        assert!(refused.to_string().contains("earlier version"), "{refused}");
+        let now = encode(q, Sort::Relevance, SortKey { value: -3.5, tie: 9 });
+        assert!(decode(q, Sort::Relevance, true, &now).is_ok());
     }
 
     #[test]
@@ -156,16 +178,16 @@ mod tests {
         q.filter.statuses = vec![Status::Open, Status::Closed];
         let c = encode(selection_hash(&q), Sort::Newest, SortKey { value: 1.0, tie: 2 });
         let later_page = SearchQuery { limit: 7, cursor: Some(c.clone()), ..q.clone() };
-        assert!(decode(selection_hash(&later_page), Sort::Newest, &c).is_ok(), "page size is not the selection");
+        assert!(decode(selection_hash(&later_page), Sort::Newest, true, &c).is_ok(), "page size is not the selection");
         let mut reordered = q.clone();
         reordered.filter.statuses = vec![Status::Closed, Status::Open, Status::Closed];
         assert_eq!(selection_hash(&reordered), selection_hash(&q), "a list is a set");
         let other_text = SearchQuery { text: Some("graffiti".into()), ..q.clone() };
-        let refused = decode(selection_hash(&other_text), Sort::Newest, &c).unwrap_err();
+        let refused = decode(selection_hash(&other_text), Sort::Newest, true, &c).unwrap_err();
         assert!(refused.to_string().contains("other filters"));
         let mut other_city = q.clone();
         other_city.filter.jurisdictions = vec!["elsewhere".into()];
-        assert!(decode(selection_hash(&other_city), Sort::Newest, &c).is_err());
+        assert!(decode(selection_hash(&other_city), Sort::Newest, true, &c).is_err());
         let mut moved = q.clone();
         moved.filter.categories = vec!["pothole".into()];
         let mut shifted = q.clone();

@@ -8,11 +8,16 @@
 //! - [`SearchIndex`] (`index.rs`): open or recreate the folder, one writer, one reader.
 //! - `indexer.rs`: [`SearchIndex::catch_up`] tails the store's `seq` and records it in the
 //!   commit payload; [`run_indexer`] does so every 500 ms inside `fed311 serve`.
-//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `page.rs`): `plan.rs` splits
-//!   the filters between the index and the collector's exact checks (`checks.rs`, [`area`]);
-//!   `collect.rs` ranks by relevance, time or distance; `cursor.rs` makes exact keyset
-//!   cursors; a page's hits carry the store `seq` its records are read by.
+//! - [`SearchQuery`] → [`SearchPage`] (`query.rs`, `find.rs`, `page.rs`): a list in a time
+//!   order reads each segment's time orders (`ranking.rs`, `list.rs`); a text of common words
+//!   is scored over bitsets (`words.rs`, `scored.rs`); anything else is planned
+//!   (`plan.rs` splits the filters between the index and the collector's exact checks,
+//!   `checks.rs`, [`area`]) and collected (`collect.rs` ranks by relevance, time or
+//!   distance). `cursor.rs` makes exact keyset cursors; a page's hits carry the store `seq`
+//!   its records are read by.
 
+#[cfg(test)]
+mod agree;
 pub mod area;
 mod bits;
 mod checks;
@@ -23,12 +28,16 @@ mod filter;
 mod find;
 mod index;
 mod indexer;
+mod list;
 mod page;
 mod periods;
 mod plan;
 mod points;
 mod query;
+mod ranking;
 mod schema;
+mod scored;
+mod words;
 
 use std::path::{Path, PathBuf};
 

@@ -5,8 +5,9 @@
 //! updated range join, rarest first, only when estimated to select far fewer documents than
 //! the clauses before them (building them costs about one step per document they hold,
 //! however few documents the others already picked). The collector checks circles,
-//! polygons and times exactly, and the box when the grid did not. Every filter adds the
-//! same score to every document it matches, so relevance orders by the text alone.
+//! polygons and times exactly, and the box when the grid did not. No filter adds to a
+//! document's score, so relevance is the text's score alone, whatever the plan: a cursor
+//! holds the same score on every page, and every way of ranking (`find.rs`) agrees.
 
 use std::sync::Arc;
 
@@ -49,8 +50,7 @@ impl SearchIndex {
         columns: &[Arc<SegmentColumns>],
     ) -> Result<(Box<dyn Query>, Checks)> {
         let f = &self.inner.fields;
-        let (requested, updated) =
-            (span(q.filter.start, q.filter.end), span(q.filter.updated_after, q.filter.updated_before));
+        let (requested, updated) = q.time_ranges();
         let mut checks = Checks { bbox: q.bbox, circle: q.radius, area: q.polygon.clone(), requested, updated };
         let mut clauses: Vec<Clause> = Vec::new();
         let mut narrowest = u64::MAX;
@@ -108,6 +108,23 @@ impl SearchIndex {
     /// documents every filter holds to seek and score, where it would otherwise walk its
     /// whole posting list).
     fn id_filter(&self, q: &SearchQuery, searcher: &Searcher, words: Vec<(String, u64)>) -> Option<(u64, Narrowing)> {
+        let filters = self.id_filters(q);
+        if filters.is_empty() {
+            return None;
+        }
+        let f = &self.inner.fields;
+        let rarest = filters
+            .iter()
+            .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
+            .chain(words.iter().map(|(_, n)| *n))
+            .min()?;
+        let words = words.into_iter().map(|(word, _)| word).collect();
+        Some((rarest, Narrowing::Ids(IdFilter { filters, words, text: f.text })))
+    }
+
+    /// The id filters asked for (`jurisdiction_id`, `category`, `service_code`, `status`),
+    /// each with its values.
+    pub(super) fn id_filters(&self, q: &SearchQuery) -> Vec<(Field, Vec<String>)> {
         let f = &self.inner.fields;
         let statuses: Vec<String> = q.filter.statuses.iter().map(|s| s.as_str().to_string()).collect();
         let asked = [
@@ -116,24 +133,14 @@ impl SearchIndex {
             (f.service_code, &q.filter.service_codes),
             (f.status, &statuses),
         ];
-        let mut filters: Vec<(Field, Vec<String>)> = asked
+        asked
             .into_iter()
             .filter(|(_, values)| !values.is_empty())
             .map(|(field, values)| (field, values.clone()))
-            .collect();
-        if filters.is_empty() {
-            return None;
-        }
-        let rarest = filters
-            .iter()
-            .map(|(field, values)| values.iter().map(|v| doc_freq(searcher, Term::from_field_text(*field, v))).sum())
-            .chain(words.iter().map(|(_, n)| *n))
-            .min()?;
-        filters.extend(words.into_iter().map(|(word, _)| (f.text, vec![word])));
-        Some((rarest, Narrowing::Ids(IdFilter { filters })))
+            .collect()
     }
 
-    fn text_query(&self, text: &str) -> Result<Box<dyn Query>> {
+    pub(super) fn text_query(&self, text: &str) -> Result<Box<dyn Query>> {
         if !text.chars().any(char::is_alphanumeric) {
             let detail = format!("q `{text}` has no words to search for");
             return Err(SearchError::Invalid { parameter: "q", detail });
@@ -153,23 +160,38 @@ fn counted_words(query: &dyn Query, searcher: &Searcher) -> Vec<(Term, u64)> {
     counted
 }
 
-/// The words every match of the text query holds, with their counts, when it is one word or
-/// only required words (not phrases, alternatives or exclusions), and each is in at least a
-/// sixteenth of the `num_docs` documents (a rarer word's posting list is already short).
-fn dense_words(query: &dyn Query, counted: &[(Term, u64)], num_docs: u64) -> Vec<(String, u64)> {
+/// A word is common when at least one document in this many holds it: each segment then
+/// keeps its documents as a bitset, with their frequencies (`words.rs`).
+pub(super) const COMMON: u64 = 64;
+
+/// The words of a text query that requires each of its words and nothing else (one word, or
+/// words joined by AND), in the query's order; `None` for phrases, alternatives, exclusions
+/// or boosts.
+pub(super) fn required_words(query: &dyn Query) -> Option<Vec<Term>> {
     let term = |q: &dyn Query| q.downcast_ref::<TermQuery>().map(|t| t.term().clone());
-    let required: Option<Vec<Term>> = match query.downcast_ref::<BooleanQuery>() {
+    match query.downcast_ref::<BooleanQuery>() {
         Some(all) => {
             all.clauses().iter().map(|(occur, q)| term(q.as_ref()).filter(|_| *occur == Occur::Must)).collect()
         }
         None => term(query).map(|t| vec![t]),
-    };
+    }
+}
+
+/// Whether `count` of `num_docs` documents make a word common.
+pub(super) fn is_common(count: u64, num_docs: u64) -> bool {
+    count.saturating_mul(COMMON) >= num_docs
+}
+
+/// The common words every match of the text query holds, with their counts, when it
+/// requires each of its words and nothing else (a rarer word's posting list is already
+/// short).
+fn dense_words(query: &dyn Query, counted: &[(Term, u64)], num_docs: u64) -> Vec<(String, u64)> {
     let count = |t: &Term| counted.iter().find(|(c, _)| c == t).map_or(0, |(_, n)| *n);
-    required
+    required_words(query)
         .unwrap_or_default()
         .iter()
         .map(|t| (t, count(t)))
-        .filter(|(_, n)| n.saturating_mul(16) >= num_docs)
+        .filter(|(_, n)| is_common(*n, num_docs))
         .filter_map(|(t, n)| t.value().as_str().map(|word| (word.to_string(), n)))
         .collect()
 }
@@ -212,7 +234,7 @@ fn periods_of(
     Some(((searcher.num_docs() as f64 * share).ceil() as u64, Narrowing::Cover(field, terms)))
 }
 
-/// Documents holding any of the u64 terms, all scored alike: a union of posting lists
+/// Documents holding any of the u64 terms, adding nothing to the score: a union of posting lists
 /// (tantivy's term set builds an automaton and a bitset of the whole segment per query,
 /// which costs more than the few dozen lists a cover holds).
 fn union(field: Field, terms: Vec<u64>) -> Box<dyn Query> {
@@ -220,11 +242,5 @@ fn union(field: Field, terms: Vec<u64>) -> Box<dyn Query> {
         Box::new(TermQuery::new(Term::from_field_u64(field, t), IndexRecordOption::Basic))
     };
     let any = BooleanQuery::new(terms.into_iter().map(|t| (Occur::Should, term(t))).collect());
-    Box::new(ConstScoreQuery::new(Box::new(any), 1.0))
-}
-
-/// A time range in unix seconds, inclusive; `None` when neither end is given.
-fn span(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<(i64, i64)> {
-    let second = |t: jiff::Timestamp| t.as_second();
-    (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, second), to.map_or(i64::MAX, second)))
+    Box::new(ConstScoreQuery::new(Box::new(any), 0.0))
 }

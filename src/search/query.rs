@@ -28,6 +28,8 @@ pub enum Sort {
     /// Newest requested first; requests without a requested time last.
     #[default]
     Newest,
+    /// Oldest requested first; requests without a requested time last.
+    Oldest,
     /// Most recently updated first; requests without an updated time last.
     RecentlyUpdated,
     /// Nearest to the point first; requests without coordinates last.
@@ -80,6 +82,25 @@ impl Default for SearchQuery {
 }
 
 impl SearchQuery {
+    /// Whether anything besides the text narrows the search (ids, times, a place).
+    pub fn has_filters(&self) -> bool {
+        let f = &self.filter;
+        let lists = [&f.jurisdictions, &f.categories, &f.service_codes];
+        lists.iter().any(|l| !l.is_empty())
+            || !f.statuses.is_empty()
+            || [f.start, f.end, f.updated_after, f.updated_before].iter().any(Option::is_some)
+            || self.bbox.is_some()
+            || self.radius.is_some()
+            || self.polygon.is_some()
+    }
+
+    /// The requested and the updated time ranges, in unix seconds, inclusive (an open end is
+    /// `i64::MIN` or `i64::MAX`); `None` where neither end is given.
+    pub fn time_ranges(&self) -> (Option<TimeRange>, Option<TimeRange>) {
+        let f = &self.filter;
+        (span(f.start, f.end), span(f.updated_after, f.updated_before))
+    }
+
     /// The order actually used: relevance needs text.
     pub fn effective_sort(&self) -> Sort {
         match (self.sort, &self.text) {
@@ -110,6 +131,15 @@ impl SearchQuery {
         }
         Ok(())
     }
+}
+
+/// A time range in unix seconds, both ends included.
+pub type TimeRange = (i64, i64);
+
+/// A time range in unix seconds, inclusive; `None` when neither end is given.
+fn span(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<TimeRange> {
+    let second = |t: jiff::Timestamp| t.as_second();
+    (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, second), to.map_or(i64::MAX, second)))
 }
 
 /// Bounds what one text query may cost before it reaches the parser: length, number of

@@ -24,7 +24,7 @@ mod generate;
 mod query;
 mod record;
 mod render;
-mod rng;
+pub(crate) mod rng;
 mod run;
 mod select;
 mod server;

@@ -53,8 +53,8 @@ pub struct Filters {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Listing {
-    /// Order: `relevance` (default with `q`), `newest` (default otherwise), `updated`, or
-    /// `distance` (needs `lat` and `long`).
+    /// Order: `relevance` (default with `q`), `newest` (default otherwise), `oldest`,
+    /// `updated`, or `distance` (needs `lat` and `long`).
     #[param(inline)]
     sort: Option<SortOrder>,
     /// Records per page for JSON (1 to 1000, default 50); for the streamed formats, the most
@@ -76,6 +76,8 @@ pub enum SortOrder {
     Relevance,
     /// Newest requested first.
     Newest,
+    /// Oldest requested first.
+    Oldest,
     /// Most recently updated first.
     Updated,
     /// Nearest first.

@@ -168,13 +168,14 @@ fn sort(p: &Pairs, has_text: bool, point: Option<Point>) -> Result<Sort, Problem
     match (p.get("sort"), point) {
         (None, _) if has_text => Ok(Sort::Relevance),
         (None | Some("newest"), _) => Ok(Sort::Newest),
+        (Some("oldest"), _) => Ok(Sort::Oldest),
         (Some("relevance"), _) => Ok(Sort::Relevance),
         (Some("updated"), _) => Ok(Sort::RecentlyUpdated),
         (Some("distance"), Some((lat, long))) => Ok(Sort::Distance { lat, long }),
         (Some("distance"), None) => Err(Problem::bad_parameter("sort", "sort=distance needs lat and long")),
         (Some(other), _) => Err(Problem::bad_parameter(
             "sort",
-            format!("sort `{other}` must be relevance, newest, updated or distance"),
+            format!("sort `{other}` must be relevance, newest, oldest, updated or distance"),
         )),
     }
 }
