@@ -1,10 +1,11 @@
 //! Sweeping a span in date windows, oldest first: for servers that do not answer newest first
 //! (uReport shuffles its lists) and for the `updated_after` axis, where no order helps. Each
-//! window is paged (when the city pages) or narrowed while its answer may have been cut by a
-//! cap; the cap itself is learned by splitting a suspicious answer in two and seeing whether
-//! the halves hold more. Windows are sized by the density just seen, so calls stay close to
-//! records / cap, and grow fast over empty years. A window that fails is left in the work list
-//! and the sweep goes on with the next one.
+//! window is paged (when the city pages: pages are stored as they come, so a window may be as
+//! wide as the span) or narrowed while its answer may have been cut by a cap; the cap itself
+//! is learned by splitting a suspicious answer in two and seeing whether the halves hold more.
+//! Unpaged windows are sized by the density just seen, so calls stay close to records / cap,
+//! and grow fast over empty years. A window that fails is left in the work list and the sweep
+//! goes on with the next one.
 
 use std::collections::HashSet;
 
@@ -27,18 +28,17 @@ const WIDEST_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 366 * 20);
 const GAP_WORTH_PROBING: SignedDuration = SignedDuration::from_hours(24);
 /// Pages per window before giving up on a server that never stops.
 const MAX_PAGES: u32 = 10_000;
-/// Records one paged window may hold in memory before it is narrowed: what bounds a pass's
-/// memory when a city pages through far more than expected.
-const MAX_WINDOW_RECORDS: usize = 100_000;
 /// Answers smaller than this are never suspected of being capped.
 pub(super) const SMALLEST_CAP: usize = 10;
 
-/// All records of one window, and how many the server sent (skipped ones included).
+/// The records of one window not yet stored (a paged window stores its pages as they come),
+/// how many the server sent (skipped ones included), and the oldest requested time in it.
 pub(super) struct Answer {
     records: Vec<ServiceRequest>,
     size: usize,
-    /// Paging stopped at [`MAX_WINDOW_RECORDS`] or [`MAX_PAGES`] with more to come, or one
-    /// answer held more records than a pass takes at once.
+    oldest: Option<Timestamp>,
+    /// Paging stopped at [`MAX_PAGES`] with more to come, or one answer held more records
+    /// than a pass takes at once.
     overflowed: bool,
 }
 
@@ -142,9 +142,10 @@ impl CityPass<'_> {
                 return Ok(Verdict::Narrow(span / 4));
             }
             return Err(CityError::Endless(format!(
-                "{}: more than {MAX_WINDOW_RECORDS} records or {MAX_PAGES} pages in one {}-second window \
-                 from {from}: the server pages without end",
+                "{}: more than {MAX_PAGES} pages, or one answer of more than {} records, in one {}-second \
+                 window from {from}: the server pages without end",
                 self.city.id,
+                super::fetch::MAX_ANSWER_RECORDS,
                 span.as_secs()
             )));
         }
@@ -271,8 +272,7 @@ impl CityPass<'_> {
         to: Timestamp,
         answer: &Answer,
     ) -> Result<Option<SignedDuration>, CityError> {
-        let Some(oldest) = answer.records.iter().filter_map(|r| r.requested_datetime).filter(|t| *t >= from).min()
-        else {
+        let Some(oldest) = answer.oldest else {
             return Ok(None);
         };
         if oldest.duration_since(from) < GAP_WORTH_PROBING {
@@ -303,8 +303,11 @@ impl CityPass<'_> {
             params.extend(self.first_page_params());
             return self.fetch_answer(&params).await;
         }
-        let mut all = Answer { records: Vec::new(), size: 0, overflowed: true };
+        // Page 1 is held until page 2 shows the server pages; every page after is stored as
+        // it comes, so a window's size bounds no memory.
+        let mut all = Answer { records: Vec::new(), size: 0, oldest: None, overflowed: true };
         let mut previous: HashSet<String> = HashSet::new();
+        let stage = format!("paging {}", from.strftime("%Y-%m-%d"));
         for page in 0..MAX_PAGES {
             let mut params = window.clone();
             params.extend(self.page_params(page));
@@ -329,12 +332,15 @@ impl CityPass<'_> {
             }
             let short = self.plan.page_size_known && answer.size < self.plan.page_size as usize;
             all.size += answer.size;
-            all.records.extend(answer.records);
+            all.oldest = all.oldest.into_iter().chain(answer.oldest).min();
+            if page >= 1 {
+                let held = std::mem::take(&mut all.records);
+                self.queue_store(held.into_iter().chain(answer.records).collect(), &stage).await?;
+            } else {
+                all.records = answer.records;
+            }
             if short {
                 all.overflowed = false;
-                break;
-            }
-            if all.records.len() > MAX_WINDOW_RECORDS {
                 break;
             }
             previous = page_ids;
@@ -344,8 +350,13 @@ impl CityPass<'_> {
 
     async fn fetch_answer(&mut self, params: &[Param]) -> Result<Answer, CityError> {
         match self.fetch_requests(params).await {
-            Ok(ListAnswer { records, size }) => Ok(Answer { records, size, overflowed: false }),
-            Err(CityError::TooMany { .. }) => Ok(Answer { records: Vec::new(), size: 0, overflowed: true }),
+            Ok(ListAnswer { records, size }) => {
+                let oldest = records.iter().filter_map(|r| r.requested_datetime).min();
+                Ok(Answer { records, size, oldest, overflowed: false })
+            }
+            Err(CityError::TooMany { .. }) => {
+                Ok(Answer { records: Vec::new(), size: 0, oldest: None, overflowed: true })
+            }
             Err(e) => Err(e),
         }
     }
@@ -418,18 +429,15 @@ impl CityPass<'_> {
         }
     }
 
-    /// The next window, sized by the density just seen: when paging, to hold about half of
-    /// [`MAX_WINDOW_RECORDS`]; otherwise about 90% of the cap. Empty windows grow fourfold.
+    /// The next window: as wide as allowed when paging (pages are stored as they come) or
+    /// when the server ignores dates; otherwise sized by the density just seen to hold about
+    /// 90% of the cap. Empty windows grow fourfold.
     fn next_window(&self, window: SignedDuration, size: usize) -> SignedDuration {
         let max = self.max_window();
-        if self.profile.ignores_dates {
+        if self.profile.ignores_dates || self.plan.paging != Paging::None {
             return max;
         }
-        let target = if self.plan.paging != Paging::None {
-            (MAX_WINDOW_RECORDS / 2) as f64
-        } else {
-            0.9 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64
-        };
+        let target = 0.9 * self.known_cap().unwrap_or(SPEC_CAP as usize) as f64;
         let factor = if size == 0 { 4.0 } else { (target / size as f64).clamp(0.25, 4.0) };
         window.mul_f64(factor).clamp(MIN_WINDOW, max)
     }
