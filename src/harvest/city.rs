@@ -96,6 +96,12 @@ impl CityError {
         }
     }
 
+    /// Whether one answer was too big to take (too many records, or bytes): a narrower
+    /// window asks for less.
+    pub(super) fn too_big(&self) -> bool {
+        matches!(self, CityError::TooMany { .. } | CityError::Fetch(FetchError::TooLarge { .. }))
+    }
+
     /// Whether the city answered, badly (an error status after retries, an unreadable body, a
     /// stall, a cut): a narrower question may go through where this one did not. Not when it
     /// was never reached, or said its lists are not there.

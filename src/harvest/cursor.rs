@@ -66,7 +66,7 @@ impl CityPass<'_> {
                     probe = None;
                     continue;
                 }
-                Err(CityError::TooMany { .. }) if upper.duration_since(from) > MIN_WINDOW => {
+                Err(e) if e.too_big() && upper.duration_since(from) > MIN_WINDOW => {
                     narrowed = Some(upper.duration_since(from) / 4);
                     continue;
                 }

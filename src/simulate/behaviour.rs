@@ -133,6 +133,7 @@ pub const DIALECTS: &[&str] = &[
     "chicago",
     "flaky",
     "unreliable",
+    "unbounded",
 ];
 
 impl Behaviour {
@@ -177,6 +178,8 @@ impl Behaviour {
                 rate_limit_per_sec: Some(10),
                 ..Behaviour::dialect("connected-bits")?
             },
+            // Answers everything asked for in one page, however large (one 61 MB page seen).
+            "unbounded" => Behaviour { cap: usize::MAX, ..spec },
             "flaky" => Behaviour {
                 cap: 100,
                 paging: SimPaging::Offset,
