@@ -157,7 +157,6 @@ impl CityPass<'_> {
             return Err(CityError::Budget(budget));
         }
         let url = self.url(resource, params);
-        self.report.calls += 1;
         tracing::debug!(jurisdiction = %self.city.id, %url, "Fetching");
         let caller = Caller { jurisdiction: &self.city.id, tally: &self.tally };
         let fetched = self.client.get_for(&url, &self.city.headers(), self.city.rate_limit, Some(caller)).await?;

@@ -69,7 +69,8 @@ pub struct Profile {
     pub answered_days: Option<u32>,
     /// Whether the server ignores `start_date`/`end_date`.
     pub ignores_dates: bool,
-    /// Whether a `service_request_id` list gets only its first id answered.
+    /// Whether a `service_request_id` list gets only its first id answered (kept from older
+    /// profiles; what is learned now is `id_list_cap`).
     pub lists_only_first_id: bool,
     /// Most ids a `service_request_id` list is answered for (learned when more were cut).
     pub id_list_cap: Option<u32>,
