@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use fed311::domain::{ServiceRequest, Status};
+use fed311::domain::ServiceRequest;
 use fed311::geo::GeoLayer;
 use fed311::registry::Registry;
 use fed311::store::Store;
@@ -91,30 +91,7 @@ fn bad_boundary_files_give_errors_naming_the_file() {
 }
 
 fn request(id: usize, lat: f64, long: f64) -> ServiceRequest {
-    ServiceRequest {
-        service_request_id: format!("r{id}"),
-        status: Status::Open,
-        status_raw: None,
-        status_notes: None,
-        service_name: None,
-        service_code: None,
-        description: None,
-        agency_responsible: None,
-        service_notice: None,
-        requested_datetime: None,
-        updated_datetime: None,
-        expected_datetime: None,
-        requested_text: None,
-        updated_text: None,
-        expected_text: None,
-        address: None,
-        address_id: None,
-        zipcode: None,
-        lat: Some(lat),
-        long: Some(long),
-        media_url: None,
-        raw: "{}".into(),
-    }
+    ServiceRequest { lat: Some(lat), long: Some(long), ..ServiceRequest::new(format!("r{id}")) }
 }
 
 /// 150 points scattered over a city around (45.4, -75.7), plus one far-off mistake.

@@ -45,28 +45,12 @@ fn request(rng: &mut Rng, id: u64) -> ServiceRequest {
         words.extend(["pothole"; 300]);
     }
     ServiceRequest {
-        service_request_id: format!("R-{id}"),
         status: if rng.chance(60) { Status::Closed } else { Status::Open },
-        status_raw: None,
-        status_notes: None,
-        service_name: None,
         service_code: Some(format!("s{}", rng.below(5))),
         description: Some(words.join(" ")),
-        agency_responsible: None,
-        service_notice: None,
         requested_datetime: requested,
         updated_datetime: updated,
-        expected_datetime: None,
-        requested_text: None,
-        updated_text: None,
-        expected_text: None,
-        address: None,
-        address_id: None,
-        zipcode: None,
-        lat: None,
-        long: None,
-        media_url: None,
-        raw: "{}".to_string(),
+        ..ServiceRequest::new(format!("R-{id}"))
     }
 }
 
