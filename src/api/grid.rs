@@ -44,7 +44,7 @@ struct Zoom {
     summary = "Count matches per cell of a map grid",
     description = "Every filter of `/api/v1/requests` applies; `bbox` (default: the world) is the area counted. \
                    `{zoom, cell_degrees, bbox, total, cells: [{bounds: [west, south, east, north], count, lat, long}]}`: \
-                   cells holding matches, with the mean point of their matches; `total` is their sum, exactly the \
+                   cells holding matches, each with where to draw it (the mean of its matches' 0.005° cells); `total` is their sum, exactly the \
                    `total` of `/api/v1/requests` with the same filters and box.",
     params(super::openapi::Filters, Zoom),
     responses(
@@ -67,6 +67,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
         return Err(Problem::bad_parameter(name, format!("`{name}` does not apply to a grid: every match is counted")));
     }
     let query = form::parse(&pairs, &s.registry)?.query;
+    let zoom = zoom.ok_or_else(|| Problem::bad_parameter("zoom", format!("zoom (0 to {MAX_ZOOM}) is required")))?;
     let Some(index) = s.index.clone() else {
         return Err(Problem::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "the grid needs the search index"));
     };
@@ -74,15 +75,15 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     Ok(to_json(&grid))
 }
 
-/// Reads `zoom` (required) and takes it out of the filters.
-fn zoom(pairs: &mut Pairs) -> Result<u8, Problem> {
+/// Reads `zoom` and takes it out of the filters (`None` when absent).
+fn zoom(pairs: &mut Pairs) -> Result<Option<u8>, Problem> {
     let (named, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut pairs.0).into_iter().partition(|(k, _)| k == "zoom");
     pairs.0 = rest;
     let Some((_, text)) = named.iter().rev().find(|(_, v)| !v.is_empty()) else {
-        return Err(Problem::bad_parameter("zoom", format!("zoom (0 to {MAX_ZOOM}) is required")));
+        return Ok(None);
     };
     match text.parse::<u8>() {
-        Ok(z) if z <= MAX_ZOOM => Ok(z),
+        Ok(z) if z <= MAX_ZOOM => Ok(Some(z)),
         _ => Err(Problem::bad_parameter("zoom", format!("zoom `{text}` must be a whole number from 0 to {MAX_ZOOM}"))),
     }
 }

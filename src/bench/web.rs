@@ -126,7 +126,8 @@ fn grid_kinds(store: &Store, cities: &[String], samples: usize, seed: u64) -> Re
     let text = (0..samples)
         .map(|_| format!("/api/v1/requests/grid?{}&zoom=11&q={}", view(&mut rng, 0.88, 0.55), rng.pick(&words)));
     let text: Vec<String> = text.collect();
-    let categories = ["pothole", "graffiti", "street_light", "illegal_dumping", "parks_playgrounds", "trees_vegetation"];
+    let categories =
+        ["pothole", "graffiti", "street_light", "illegal_dumping", "parks_playgrounds", "trees_vegetation"];
     let region = (0..samples).map(|_| {
         format!("/api/v1/requests/grid?{}&zoom=6&category={}", view(&mut rng, 28.0, 17.0), rng.pick(&categories))
     });

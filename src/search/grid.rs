@@ -8,8 +8,11 @@
 //! cell within the box (cells wholly inside it without a look, edge cells checked exactly);
 //! each point counts when its document passes the search's filters: the id filters'
 //! bitsets (`filter.rs`), the text's matches as a bitset, and the exact checks of times,
-//! circle and polygon (`checks.rs`). Counts are exact: the sum of the cells is the `total`
-//! of the same search with the box as `bbox`.
+//! circle and polygon (`checks.rs`); without filters or deletions a cell inside the box
+//! counts whole. Counts are exact: the sum of the cells is the `total` of the same search
+//! with the box as `bbox`. A cell's point (where a map draws its count) is the mean of its
+//! matches' point cells, each cell's centre weighted by its matches: no coordinate is summed
+//! per match.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -56,9 +59,10 @@ pub struct GridCell {
     pub bounds: Bbox,
     /// Matches in the cell and the box.
     pub count: u64,
-    /// Mean latitude of those matches (where a map draws the count).
+    /// Where a map draws the count: the mean latitude of the matches' point cells (0.005°),
+    /// each cell's centre weighted by its matches.
     pub lat: f64,
-    /// Mean longitude of those matches.
+    /// The mean longitude, likewise.
     pub long: f64,
 }
 
@@ -123,7 +127,10 @@ impl SearchIndex {
     pub fn grid(&self, q: &SearchQuery, zoom: u8) -> Result<Grid> {
         q.validate()?;
         if zoom > MAX_ZOOM {
-            return Err(SearchError::Invalid { parameter: "zoom", detail: format!("zoom must be from 0 to {MAX_ZOOM}") });
+            return Err(SearchError::Invalid {
+                parameter: "zoom",
+                detail: format!("zoom must be from 0 to {MAX_ZOOM}"),
+            });
         }
         let bbox = q.bbox.unwrap_or(Bbox::WORLD);
         let layout = Layout::for_zoom(zoom);
@@ -142,8 +149,11 @@ impl SearchIndex {
         let ids = IdFilter { filters: self.id_filters(q), words: Vec::new(), text: self.inner.fields.text };
         let mut sums: BTreeMap<(u32, u32), Sums> = BTreeMap::new();
         for (ordinal, (reader, segment)) in searcher.segment_readers().iter().zip(&columns).enumerate() {
+            let deleted = segment.deleted_bits(reader);
+            let everything = deleted.is_none() && ids.filters.is_empty() && text.is_none() && checks.is_empty();
             let pass = Pass {
-                ids: SegmentFilter::new(&ids, segment, reader, segment.deleted_bits(reader))?,
+                everything,
+                ids: SegmentFilter::new(&ids, segment, reader, deleted)?,
                 text: text.as_ref().map(|t| t[ordinal].as_slice()),
                 checks: (!checks.is_empty()).then(|| checks.for_segment(segment, false)),
             };
@@ -185,6 +195,8 @@ impl SearchIndex {
 
 /// What a document of one segment must pass to count.
 struct Pass<'a> {
+    /// Every document counts (no filter, nothing deleted): a cell inside the box counts whole.
+    everything: bool,
     ids: SegmentFilter,
     text: Option<&'a [u64]>,
     checks: Option<super::checks::SegmentChecks>,
@@ -220,17 +232,30 @@ fn count_segment(
             current = Some((at, Sums::default()));
         }
         let Some((_, sum)) = current.as_mut() else { return };
-        for &(lat, long, doc) in run {
-            if (interior || bbox.contains(lat, long)) && pass.holds(doc, lat, long) {
-                sum.count += 1;
-                sum.lat += lat;
-                sum.long += long;
-            }
-        }
+        let counted = match (pass.everything, interior) {
+            (true, true) => run.len(),
+            (true, false) => run.iter().filter(|&&(lat, long, _)| bbox.contains(lat, long)).count(),
+            (false, _) => run
+                .iter()
+                .filter(|&&(lat, long, doc)| (interior || bbox.contains(lat, long)) && pass.holds(doc, lat, long))
+                .count(),
+        } as u64;
+        // Where a map draws the count: the mean of its point cells' centres, each weighted
+        // by its matches (within a point cell, 250 m, of the matches' own mean).
+        let (lat, long) = centre(key);
+        sum.count += counted;
+        sum.lat += lat * counted as f64;
+        sum.long += long * counted as f64;
     });
     if let Some((held, sum)) = current {
         add(sums, held, sum);
     }
+}
+
+/// The centre of a point cell (`row << 32 | column`).
+fn centre(key: u64) -> (f64, f64) {
+    let (row, column) = ((key >> 32) as u32, key as u32);
+    ((f64::from(row) + 0.5) * CELL - 90.0, (f64::from(column) + 0.5) * CELL - 180.0)
 }
 
 fn add(sums: &mut BTreeMap<(u32, u32), Sums>, at: (u32, u32), sum: Sums) {

@@ -35,9 +35,7 @@ pub async fn all(State(s): State<AppState>) -> Json<Value> {
 fn geometry(shape: &MultiPolygon<f64>) -> Value {
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let ring = |r: &geo::LineString<f64>| r.coords().map(|c| [round(c.x), round(c.y)]).collect::<Vec<_>>();
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> = shape
-        .iter()
-        .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect())
-        .collect();
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
+        shape.iter().map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect()).collect();
     json!({ "type": "MultiPolygon", "coordinates": polygons })
 }

@@ -184,7 +184,12 @@ mod tests {
         assert!(same_page(&with(&[])).is_err(), "no token sent");
         assert!(same_page(&with(&[(TOKEN_HEADER, "0123456789abcdef0123")])).is_err(), "another token");
         assert!(same_page(&with(&[(TOKEN_HEADER, &token), ("sec-fetch-site", "cross-site")])).is_err());
-        let elsewhere = headers(&[("host", "127.0.0.1:8311"), ("origin", "https://evil.example"), ("cookie", &cookie), (TOKEN_HEADER, &token)]);
+        let elsewhere = headers(&[
+            ("host", "127.0.0.1:8311"),
+            ("origin", "https://evil.example"),
+            ("cookie", &cookie),
+            (TOKEN_HEADER, &token),
+        ]);
         assert!(same_page(&elsewhere).is_err(), "another origin");
         assert_eq!(session_token(&headers(&[("cookie", &cookie)])), token, "a browser keeps its token");
     }

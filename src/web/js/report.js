@@ -25,8 +25,9 @@ async function renderReport(view) {
   const pick = async (at, pan) => {
     lat.value = at.lat.toFixed(6);
     long.value = at.lng.toFixed(6);
-    if (marker) marker.setLatLng(at); else marker = L.marker(at, { keyboard: false, title: `${lat.value}, ${long.value}` }).addTo(map);
-    if (pan) map.setView(at, Math.max(map.getZoom(), 14));
+    if (marker) marker.setLatLng(at);
+    else marker = L.circleMarker(at, { radius: 9, color: "#ffffff", weight: 2, fillColor: "#cc0000", fillOpacity: 1 }).addTo(map);
+    if (pan) map.setView(at, Math.max(map.getZoom(), 14), { animate: false });
     history.replaceState(null, "", withQuery("/report", { lat: lat.value, long: long.value }));
     await locate(where, config, Number(lat.value), Number(long.value));
   };
@@ -194,6 +195,7 @@ async function send(form, answer, jurisdictionId, lat, long, config) {
       receipt.service_request_id
         ? h("p", {}, h("a", { href: `/requests/${encodeURIComponent(jurisdictionId)}/${encodeURIComponent(receipt.service_request_id)}`, "data-nav": true }, T.token.open))
         : follow ? h("p", {}, h("a", { href: follow, "data-nav": true, class: "follow" }, T.report.follow)) : null));
+    answer.scrollIntoView({ block: "nearest" });
     announce(T.report.sent);
   } catch (e) {
     answer.replaceChildren(h("p", { class: "error", role: "alert" }, T.report.refused(e.message)));

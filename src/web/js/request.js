@@ -45,7 +45,7 @@ function backToSearch(e) {
 function photo(record, name) {
   if (!record.media_url || !/^https?:\/\//.test(record.media_url)) return null;
   return h("figure", { class: "photo" },
-    h("img", { src: record.media_url, alt: T.request.photo(name), loading: "lazy", referrerpolicy: "no-referrer" }),
+    h("img", { src: record.media_url, alt: T.request.photo(name), loading: "lazy", referrerpolicy: "no-referrer", onerror: (e) => e.target.remove() }),
     h("figcaption", {}, h("a", { href: record.media_url, rel: "noopener noreferrer" }, T.request.photoLink)));
 }
 
@@ -53,13 +53,14 @@ function timeline(record) {
   const entries = record.history || [];
   if (!entries.length) return h("p", {}, T.request.historyNone);
   return h("ol", { class: "timeline" }, entries.map((e) => {
-    const what = T.request.change[e.change] || e.change || "";
+    const fields = (e.change || "").split(",").filter(Boolean);
+    const what = e.change === "created" ? T.request.created : T.request.changed(fields.map((f) => T.request.fieldNames[f] || f).join(", "));
     return h("li", { class: `change-${e.status || "open"}` },
       h("p", { class: "when" }, h("time", { datetime: e.updated_datetime || e.seen_at }, fmt.time(e.updated_datetime || e.seen_at)),
         e.updated_datetime ? ` (${T.request.seen(fmt.time(e.seen_at))})` : ""),
       h("p", { class: "what" }, h("strong", {}, what), " ", e.status ? statusBadge(e.status) : null, e.status_raw ? ` “${e.status_raw}”` : ""),
       e.status_notes ? h("p", { class: "notes" }, e.status_notes) : null,
-      e.description && e.change === "description" ? h("p", { class: "notes" }, e.description) : null);
+      e.description && fields.includes("description") ? h("p", { class: "notes" }, e.description) : null);
   }));
 }
 

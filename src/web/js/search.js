@@ -273,6 +273,7 @@ class SearchView {
         this.mapNote.textContent = T.search.counts(fmt.number(grid.total));
       }
       this.mapNote.dataset.total = String(grid.total);
+      this.mapNote.dataset.bbox = box;
       if (!document.body.dataset.mapReady) document.body.dataset.mapReady = String(Math.round(performance.now()));
     } catch (e) {
       if (run === this.mapRun) this.mapNote.replaceChildren(errorBox(e));
