@@ -130,6 +130,9 @@ pub struct ServeArgs {
     /// pages; GETs are open to every origin.
     #[arg(long, env = "FED311_CORS_ORIGINS", default_value = "", value_parser = origin_list)]
     pub cors_origins: OriginList,
+    /// The web page's base map and report form.
+    #[command(flatten)]
+    pub web: crate::api::web::WebArgs,
 }
 
 /// A comma list of CIDRs, as one option value.
@@ -183,6 +186,8 @@ pub enum BenchCommand {
     /// Issue 12's query kinds (text + city, a 1 km² box, time-sorted lists of cities), each
     /// from one client and under wrk.
     Search(crate::bench::SearchArgs),
+    /// The web page's weight and the map grid's latency at a million records.
+    Web(crate::bench::WebBenchArgs),
 }
 
 /// Runs the parsed command line; the exit code follows from the result.
@@ -204,6 +209,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
         Command::Bench { what: BenchCommand::Query(args) } => crate::bench::query(args).await,
         Command::Bench { what: BenchCommand::Search(args) } => crate::bench::search(args).await,
+        Command::Bench { what: BenchCommand::Web(args) } => crate::bench::web(args).await,
         Command::Export(args) => crate::export::export(&cli.global.data, args).await,
         Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
         Command::Reindex => reindex(&cli.global).await,
@@ -299,7 +305,8 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<()> {
     let indexer = tokio::spawn(crate::search::run_indexer(index.clone(), store.clone(), stopped.clone()));
     let geo = crate::geo::GeoLayer::load(&registry).context("loading jurisdiction boundaries")?;
     tokio::spawn(crate::geo::run_refresher(geo.clone(), store.clone(), GEO_REFRESH, stopped.clone()));
-    let mut state = crate::api::AppState::new(store, registry).with_index(index);
+    let web = crate::api::web::WebSettings::from_args(&args.web);
+    let mut state = crate::api::AppState::new(store, registry).with_index(index).with_web(web);
     state.geo = geo;
     state.http = Arc::new(crate::api::HttpSettings {
         trusted_proxies: args.trusted_proxies.0.clone(),

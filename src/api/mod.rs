@@ -1,7 +1,8 @@
 //! The HTTP API (axum): GeoReport v2 under `/open311/v2/` (and under
 //! `/jurisdictions/{id}/open311/v2/`, where `jurisdiction_id` is implied), the federation API
 //! under `/api/v1/` (registry and health, locate, search and exports, records with history,
-//! stats, categories, feeds, OpenAPI), plus `/healthz` and `/metrics`.
+//! stats, categories, feeds, OpenAPI, the map grid), plus `/healthz` and `/metrics`, and the
+//! web page for people at `/` ([`web`]).
 //! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
 //! spec `errors` body, never a 500.
 //!
@@ -19,6 +20,7 @@ mod error;
 mod feeds;
 mod freshness;
 mod georeport;
+mod grid;
 mod health;
 mod http_cache;
 mod jurisdictions;
@@ -37,6 +39,7 @@ pub mod server;
 mod shape;
 mod stats;
 mod submit;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -94,6 +97,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// When each city was last harvested, for `X-Last-Harvest`.
     pub harvest_marks: Arc<freshness::HarvestMarks>,
+    /// The web page's base map and report form.
+    pub web: Arc<web::WebSettings>,
 }
 
 impl AppState {
@@ -114,6 +119,7 @@ impl AppState {
             secrets: Arc::default(),
             ready: Arc::default(),
             harvest_marks: Arc::default(),
+            web: Arc::default(),
         };
         state.with_api_keys(api_keys)
     }
@@ -123,6 +129,11 @@ impl AppState {
     pub fn with_api_keys(self, keys: Vec<String>) -> AppState {
         let secrets = Secrets::from_env(&self.registry, &keys);
         AppState { api_keys: Arc::new(keys), secrets: Arc::new(secrets), ..self }
+    }
+
+    /// The same state, with the web page set up as `web` says.
+    pub fn with_web(self, web: web::WebSettings) -> AppState {
+        AppState { web: Arc::new(web), ..self }
     }
 
     /// The same state, searching with `index`.
@@ -185,6 +196,7 @@ fn apis(state: &AppState) -> Router<AppState> {
         .route("/api/v1/feeds/requests.atom", get(feeds::atom))
         .route("/api/v1/feeds/requests.rss", get(feeds::rss))
         .merge(search::routes())
+        .merge(grid::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), ready::say_lag));
     Router::new()
         .route("/metrics", get(metrics::render))
@@ -197,6 +209,7 @@ fn apis(state: &AppState) -> Router<AppState> {
         .route("/api/v1/", get(openapi::index))
         .route("/api/v1", get(openapi::index))
         .merge(georeport::routes())
+        .merge(web::routes())
         .merge(indexed)
 }
 

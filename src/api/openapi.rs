@@ -36,6 +36,7 @@ pub(super) use schemas::{Problem, Record, RequestsPage};
         super::locate::locate,
         super::search::list,
         super::search::search_posted,
+        super::grid::grid,
         super::record_history::one,
         super::stats::stats,
         super::categories::list,

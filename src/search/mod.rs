@@ -15,6 +15,7 @@
 //!   `checks.rs`, [`area`]) and collected (`collect.rs` ranks by relevance, time or
 //!   distance). `cursor.rs` makes exact keyset cursors; a page's hits carry the store `seq`
 //!   its records are read by.
+//! - [`Grid`] (`grid.rs`): a search's matches counted per cell of a map grid over a box.
 
 #[cfg(test)]
 mod agree;
@@ -26,6 +27,7 @@ mod columns;
 mod cursor;
 mod filter;
 mod find;
+mod grid;
 mod index;
 mod indexer;
 mod list;
@@ -42,6 +44,7 @@ mod words;
 use std::path::{Path, PathBuf};
 
 pub use area::{Bbox, Radius};
+pub use grid::{Grid, GridCell, MAX_ZOOM};
 pub use index::SearchIndex;
 pub use indexer::run_indexer;
 pub use page::{Hit, SearchPage};

@@ -12,7 +12,7 @@ use super::bits::{SegmentBits, words_for};
 use super::columns::SegmentColumns;
 
 /// Cell size, in degrees.
-const CELL: f64 = 0.005;
+pub(super) const CELL: f64 = 0.005;
 
 /// A segment's points, sorted by cell.
 pub struct SegmentPoints {
@@ -70,6 +70,18 @@ impl SegmentPoints {
         words
     }
 
+    /// Calls `each(cell, points, interior)` for each cell holding points that the box
+    /// touches (`cell` is `row << 32 | column`; `interior` when the cell lies wholly inside
+    /// the box, so its points need no look): the grid counts (`grid.rs`) walk these.
+    pub(super) fn each_cell_in(&self, b: &Bbox, mut each: impl FnMut(u64, &[(f64, f64, DocId)], bool)) {
+        self.visit(b, |first, last, interior| {
+            for cell in first..=last {
+                let run = &self.points[self.starts[cell] as usize..self.starts[cell + 1] as usize];
+                each(self.cells[cell], run, interior);
+            }
+        });
+    }
+
     /// Calls `visit(first, last, interior)` for each run of cells `first..=last` (indexes
     /// into `cells`) that lies in one row of the box; `interior` when the run's cells lie
     /// wholly inside it (then so do their points).
@@ -103,11 +115,13 @@ impl SegmentPoints {
     }
 }
 
-fn row(lat: f64) -> u32 {
+/// The grid row of a latitude.
+pub(super) fn row(lat: f64) -> u32 {
     ((lat + 90.0) / CELL).floor().clamp(0.0, 180.0 / CELL) as u32
 }
 
-fn column(long: f64) -> u32 {
+/// The grid column of a longitude.
+pub(super) fn column(long: f64) -> u32 {
     ((long + 180.0) / CELL).floor().clamp(0.0, 360.0 / CELL) as u32
 }
 
