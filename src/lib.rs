@@ -11,8 +11,8 @@
 //! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
+//! - [`export`]: data out of the store: the one record writer (CSV, NDJSON, GeoJSON; provenance optional) the API uses too, `fed311 export` and the `fed311 categories` crosswalk table.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/`, the federation API under `/api/v1/`, health and metrics.
-//! - [`export`]: data out of the store for people: `fed311 export` (CSV, NDJSON, GeoJSON with provenance) and the `fed311 categories` crosswalk table.
 //! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback;
 //!   [`add_city`]: `fed311 add-city`, a city's file written from a probe of its endpoint.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.

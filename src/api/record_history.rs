@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::blocking::for_problem;
 use super::problem::Problem;
-use super::search::record;
+use crate::export::record;
 use crate::domain::time::format_utc;
 use crate::store::HistoryEntry;
 

@@ -5,10 +5,9 @@
 //! (or `limit` of them). Also the index half of the GeoReport `q`/`bbox`/radius extensions.
 
 mod body;
-mod export;
 pub(crate) mod form;
-pub(crate) mod record;
 pub(crate) mod rendered;
+mod stream;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -22,7 +21,7 @@ use super::problem::Problem;
 use super::{AppState, GeoError};
 use crate::search::SearchQuery;
 use crate::store::StoredRequest;
-use form::{Format, Search};
+use form::Search;
 
 /// The search routes.
 pub fn routes() -> Router<AppState> {
@@ -59,19 +58,19 @@ async fn answer(s: AppState, mut search: Search) -> Result<(Response, Option<Str
     let Some(index) = s.index.clone() else {
         return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "search is not available: no index is open"));
     };
-    if search.format != Format::Json {
-        search.query.limit = export::BATCH;
+    if search.stream.is_some() {
+        search.query.limit = stream::BATCH;
     }
-    let (store, query, format, rendered) = (s.store.clone(), search.query.clone(), search.format, s.rendered.clone());
+    let (store, query, paged, rendered) = (s.store.clone(), search.query.clone(), search.stream.is_none(), s.rendered.clone());
     let (page, records) = for_problem(move || {
         let page = index.search(&query)?;
-        let records = if format == Format::Json { rendered.page(&store, &page)? } else { Vec::new() };
+        let records = if paged { rendered.page(&store, &page)? } else { Vec::new() };
         Ok((page, records))
     })
     .await?;
-    if search.format != Format::Json {
-        let export = export::Export { query: search.query, first: page, format: search.format, rows: search.rows };
-        return Ok((export::stream(s, export), None));
+    if let Some(format) = search.stream {
+        let streamed = stream::Streamed { query: search.query, first: page, format, rows: search.rows };
+        return Ok((stream::stream(s, streamed), None));
     }
     let body = rendered::page_body(&records, page.next_cursor.as_deref(), page.total);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()).map(|r| (r, page.next_cursor.clone()))

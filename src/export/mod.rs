@@ -1,7 +1,9 @@
-//! Getting data out of the store for people, from the command line (no server needed):
-//! `fed311 export` writes every stored record (all jurisdictions or the named ones) as CSV,
-//! NDJSON or GeoJSON with its provenance, and `fed311 categories` prints the category
-//! crosswalk as a table for review (`crosswalk`).
+//! Getting data out of the store for people. [`record`] is the one record writer (every
+//! output form, provenance optional) that the federation API, its OpenAPI schema and the
+//! command line all use; it sits below the API, which imports it. From the command line (no
+//! server needed): `fed311 export` writes every stored record (all jurisdictions or the named
+//! ones) as CSV, NDJSON or GeoJSON with its provenance, and `fed311 categories` prints the
+//! category crosswalk as a table for review (`crosswalk`).
 //!
 //! An export pages through the store in key order, [`BATCH`] keys at a time, and writes each
 //! record as it is read, so memory stays bounded however large the store is; each request
@@ -9,7 +11,7 @@
 //! into place at the end, so a failed export leaves no half file behind.
 
 mod crosswalk;
-mod write;
+pub mod record;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,21 +20,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::store::{RequestKey, Store};
 pub use crosswalk::{CategoriesArgs, categories};
-use write::Writer;
+pub use record::Format;
+use record::RecordWriter;
 
 /// Keys read from the store per batch.
 pub const BATCH: usize = 5_000;
-
-/// Output forms of `fed311 export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// CSV with a header row (RFC 4180 quoting); no raw payload.
-    Csv,
-    /// One JSON record per line, with the raw payload as received.
-    Ndjson,
-    /// An RFC 7946 FeatureCollection of Point features (`geometry: null` without coordinates).
-    Geojson,
-}
 
 /// Options of `fed311 export`.
 #[derive(Debug, Clone, clap::Args)]
@@ -42,7 +34,7 @@ pub struct ExportArgs {
     pub only: Vec<String>,
     /// Output form.
     #[arg(long, value_enum, default_value = "ndjson")]
-    pub format: ExportFormat,
+    pub format: Format,
     /// File to write, or `-` for standard output.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub output: PathBuf,
@@ -86,19 +78,25 @@ fn partial_path(output: &Path) -> PathBuf {
 }
 
 /// Writes every record of `only` (all when empty) to `out` in `format`; returns how many.
-pub fn export_to(store: &Store, only: &[String], format: ExportFormat, out: impl std::io::Write) -> Result<u64> {
+pub fn export_to(store: &Store, only: &[String], format: Format, out: impl std::io::Write) -> Result<u64> {
     let endpoints = store.jurisdiction_endpoints().context("reading jurisdictions")?;
     if let Some(unknown) = only.iter().find(|id| !endpoints.contains_key(*id)) {
         let known: Vec<&str> = endpoints.keys().map(String::as_str).collect();
         bail!("jurisdiction `{unknown}` is not in the store (known: {})", known.join(", "));
     }
-    let mut writer = Writer::start(std::io::BufWriter::with_capacity(256 * 1024, out), format, endpoints)?;
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, out);
+    let mut writer = RecordWriter::with_provenance(format, endpoints);
+    let mut buffer = Vec::with_capacity(4096);
+    writer.head(&mut buffer);
+    out.write_all(&buffer).context("writing the export")?;
     let mut after: Option<RequestKey> = None;
     loop {
         let keys = store.request_keys_after(only, after.as_ref(), BATCH).context("reading the store")?;
         for (jid, id) in &keys {
             if let Some(stored) = store.get_request(jid, id).context("reading the store")? {
-                writer.record(&stored)?;
+                buffer.clear();
+                writer.record(&mut buffer, &stored)?;
+                out.write_all(&buffer).context("writing the export")?;
             }
         }
         match keys.into_iter().last() {
@@ -106,7 +104,9 @@ pub fn export_to(store: &Store, only: &[String], format: ExportFormat, out: impl
             None => break,
         }
     }
-    let (mut out, written) = writer.finish()?;
+    buffer.clear();
+    writer.tail(&mut buffer);
+    out.write_all(&buffer).context("writing the export")?;
     out.flush().context("writing the export")?;
-    Ok(written)
+    Ok(writer.written())
 }

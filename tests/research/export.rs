@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use fed311::domain::time::format_utc;
-use fed311::export::{ExportFormat, export_to};
+use fed311::export::{Format as ExportFormat, export_to};
 use fed311::store::StoredRequest;
 use serde_json::Value;
 

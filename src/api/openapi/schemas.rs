@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::openapi::{RefOr, schema::Object};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::api::search::record::CSV_COLUMNS;
+use crate::export::record::CSV_COLUMNS;
 
 /// Fields that are never null.
 const ALWAYS: &[&str] = &["jurisdiction_id", "service_request_id", "status", "first_seen", "last_seen"];

@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::domain::time::parse_bound;
+use crate::export::Format;
 use crate::domain::{RequestFilter, Status};
 use crate::registry::Registry;
 use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
@@ -32,26 +33,14 @@ pub(crate) const KNOWN: &[&str] = &[
     "format",
 ];
 
-/// How the answer is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One page: `{"requests", "next_cursor", "total"}`.
-    Json,
-    /// Streamed RFC 7946 FeatureCollection.
-    GeoJson,
-    /// Streamed CSV with a header row.
-    Csv,
-    /// Streamed newline-delimited JSON records.
-    NdJson,
-}
-
 /// A parsed search.
 #[derive(Debug)]
 pub struct Search {
     /// What to find (for streamed formats, `limit` is the batch size).
     pub query: SearchQuery,
-    /// How to answer.
-    pub format: Format,
+    /// How to answer: `None`, one JSON page `{"requests", "next_cursor", "total"}`; else every
+    /// match streamed in this form.
+    pub stream: Option<Format>,
     /// For streamed formats: at most this many records (`limit`), else all.
     pub rows: Option<u64>,
 }
@@ -86,7 +75,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         let detail = format!("jurisdiction_id `{unknown}` is unknown: see /api/v1/jurisdictions");
         return Err(Problem::bad_parameter("jurisdiction_id", detail));
     }
-    let format = format(p)?;
+    let stream = stream(p)?;
     let (radius, point) = place(p)?;
     let text = p.get("q").map(str::to_string);
     let filter = RequestFilter {
@@ -110,15 +99,16 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         offset: 0,
         cursor: p.get("cursor").map(str::to_string),
     };
-    limit(p, Search { query, format, rows: None })
+    limit(p, Search { query, stream, rows: None })
 }
 
-fn format(p: &Pairs) -> Result<Format, Problem> {
+/// `format`: `json` (the default) answers one page; the others stream.
+fn stream(p: &Pairs) -> Result<Option<Format>, Problem> {
     match p.get("format").unwrap_or("json") {
-        "json" => Ok(Format::Json),
-        "geojson" => Ok(Format::GeoJson),
-        "csv" => Ok(Format::Csv),
-        "ndjson" => Ok(Format::NdJson),
+        "json" => Ok(None),
+        "geojson" => Ok(Some(Format::Geojson)),
+        "csv" => Ok(Some(Format::Csv)),
+        "ndjson" => Ok(Some(Format::Ndjson)),
         other => {
             Err(Problem::bad_parameter("format", format!("format `{other}` must be json, geojson, csv or ndjson")))
         }
@@ -127,7 +117,7 @@ fn format(p: &Pairs) -> Result<Format, Problem> {
 
 fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
     let Some(text) = p.get("limit") else { return Ok(search) };
-    let streamed = search.format != Format::Json;
+    let streamed = search.stream.is_some();
     let max = if streamed { u64::MAX } else { MAX_LIMIT as u64 };
     match text.parse::<u64>() {
         Ok(n) if (1..=max).contains(&n) && streamed => search.rows = Some(n),

@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use quick_cache::sync::Cache;
 
-use super::record::RecordOut;
+use crate::export::record::RecordOut;
 use crate::search::{SearchError, SearchPage};
 use crate::store::Store;
 

@@ -1,6 +1,7 @@
 //! Streamed answers (`format=geojson|csv|ndjson`): the whole result set, page after page of
 //! keys from the index (cursor paging, so each record comes once) and records from the
-//! store, written in ~64 KiB chunks through a small channel. Memory stays bounded however
+//! store, written by the one record writer ([`crate::export::record`]) in ~64 KiB chunks
+//! through a small channel. Memory stays bounded however
 //! many rows there are; a client that goes away stops the work at the next chunk.
 
 use std::pin::Pin;
@@ -11,9 +12,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
-use super::form::Format;
-use super::record;
 use crate::api::AppState;
+use crate::export::Format;
+use crate::export::record::RecordWriter;
 use crate::search::{MAX_LIMIT, SearchPage, SearchQuery};
 
 /// Bytes gathered before a chunk is sent.
@@ -36,7 +37,7 @@ impl futures_core::Stream for Chunks {
 
 /// What the stream needs: the query (with its first page already found, so a bad query is
 /// answered with a 400 before anything is streamed) and the row cap.
-pub struct Export {
+pub struct Streamed {
     /// The query; its cursor moves page by page.
     pub query: SearchQuery,
     /// The first page.
@@ -50,16 +51,12 @@ pub struct Export {
 /// Batch size of streamed searches.
 pub const BATCH: usize = MAX_LIMIT;
 
-/// Starts streaming `export` from the store in `state`.
-pub fn stream(state: AppState, export: Export) -> Response {
+/// Starts streaming `streamed` from the store in `state`.
+pub fn stream(state: AppState, streamed: Streamed) -> Response {
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
-    let total = export.first.total.to_string();
-    let content_type = match export.format {
-        Format::GeoJson => "application/geo+json",
-        Format::Csv => "text/csv; charset=utf-8",
-        Format::Json | Format::NdJson => "application/x-ndjson",
-    };
-    tokio::task::spawn_blocking(move || match produce(&state, export, &tx) {
+    let total = streamed.first.total.to_string();
+    let content_type = streamed.format.media_type();
+    tokio::task::spawn_blocking(move || match produce(&state, streamed, &tx) {
         Ok(()) => {}
         Err(Stop::Gone) => tracing::debug!("Export stopped: the client went away"),
         Err(e) => {
@@ -85,32 +82,28 @@ enum Stop {
     Store(#[from] crate::store::StoreError),
 }
 
-fn produce(state: &AppState, mut export: Export, tx: &mpsc::Sender<Chunk>) -> Result<(), Stop> {
-    let format = export.format;
+fn produce(state: &AppState, mut streamed: Streamed, tx: &mpsc::Sender<Chunk>) -> Result<(), Stop> {
+    let mut writer = RecordWriter::new(streamed.format);
     let mut out = Vec::with_capacity(CHUNK * 2);
-    out.extend_from_slice(record::head(format).as_bytes());
-    if format == Format::Csv {
-        record::csv_header(&mut out);
-    }
-    let mut left = export.rows.unwrap_or(u64::MAX);
-    let mut page = std::mem::replace(&mut export.first, SearchPage::empty());
-    let mut first = true;
+    writer.head(&mut out);
+    let mut left = streamed.rows.unwrap_or(u64::MAX);
+    let mut page = std::mem::replace(&mut streamed.first, SearchPage::empty());
     loop {
         page.truncate(usize::try_from(left).unwrap_or(usize::MAX));
         left -= page.hits.len() as u64;
         for stored in page.records(&state.store)? {
-            record::write(&mut out, format, &stored, first);
-            first = false;
+            // Records always serialize; a failure would only drop the one record.
+            let _ = writer.record(&mut out, &stored);
             if out.len() >= CHUNK {
                 send(tx, &mut out)?;
             }
         }
         let Some(cursor) = page.next_cursor.take().filter(|_| left > 0) else { break };
-        export.query.cursor = Some(cursor);
+        streamed.query.cursor = Some(cursor);
         let index = state.index.as_ref().ok_or(Stop::NoIndex)?;
-        page = index.search(&export.query)?;
+        page = index.search(&streamed.query)?;
     }
-    out.extend_from_slice(record::tail(format).as_bytes());
+    writer.tail(&mut out);
     send(tx, &mut out)
 }
 
