@@ -56,20 +56,3 @@ impl IntoResponse for GeoError {
         (self.status, [(header::CONTENT_TYPE, content_type)], body).into_response()
     }
 }
-
-/// A 200 document already rendered.
-pub fn document_bytes(format: WireFormat, body: axum::body::Bytes) -> Response {
-    let content_type = match format {
-        WireFormat::Json => write::JSON_CONTENT_TYPE,
-        WireFormat::Xml => write::XML_CONTENT_TYPE,
-    };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-/// A 200 document in the given format.
-pub fn document(format: WireFormat, json: impl FnOnce() -> String, xml: impl FnOnce() -> String) -> Response {
-    match format {
-        WireFormat::Json => ([(header::CONTENT_TYPE, write::JSON_CONTENT_TYPE)], json()).into_response(),
-        WireFormat::Xml => ([(header::CONTENT_TYPE, write::XML_CONTENT_TYPE)], xml()).into_response(),
-    }
-}

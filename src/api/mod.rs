@@ -13,18 +13,14 @@
 
 mod blocking;
 mod cache;
-mod categories;
 pub mod client_ip;
 pub mod cors;
 mod error;
-mod feeds;
+pub(crate) mod federation;
 mod freshness;
 mod georeport;
-mod grid;
 mod health;
 mod http_cache;
-mod jurisdictions;
-mod locate;
 mod metrics;
 mod openapi;
 mod origin;
@@ -32,13 +28,9 @@ mod paging;
 mod params;
 mod problem;
 mod ready;
-mod record_history;
 mod redact;
-pub(crate) mod search;
 pub mod server;
 mod shape;
-mod stats;
-mod submit;
 pub mod web;
 
 use std::future::Future;
@@ -84,7 +76,7 @@ pub struct AppState {
     /// Rendered answers kept until the store changes.
     pub cache: Arc<cache::ResponseCache>,
     /// Rendered record versions for search pages, by seq.
-    pub rendered: Arc<search::rendered::RenderedRecords>,
+    pub rendered: Arc<federation::search::rendered::RenderedRecords>,
     /// The search index (finds keys; records come from the store); `None`: searches answer 503.
     pub index: Option<crate::search::SearchIndex>,
     /// Every jurisdiction's area, for `locate` and routing by location (empty until loaded).
@@ -188,29 +180,17 @@ pub fn router(state: AppState) -> Router {
     finish(apis(&state), state)
 }
 
-/// The GeoReport and federation APIs, and the metrics (which read the store). The answers
-/// the index helps make say its lag.
+/// The GeoReport and federation APIs, the OpenAPI document describing both, the web page,
+/// and the metrics (which read the store).
 fn apis(state: &AppState) -> Router<AppState> {
-    let indexed = Router::new()
-        .route("/api/v1/stats", get(stats::stats))
-        .route("/api/v1/feeds/requests.atom", get(feeds::atom))
-        .route("/api/v1/feeds/requests.rss", get(feeds::rss))
-        .merge(search::routes())
-        .merge(grid::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ready::say_lag));
     Router::new()
         .route("/metrics", get(metrics::render))
-        .route("/api/v1/jurisdictions", get(jurisdictions::list))
-        .route("/api/v1/jurisdictions/{id}", get(jurisdictions::one))
-        .route("/api/v1/locate", get(locate::locate))
-        .route("/api/v1/categories", get(categories::list))
-        .route("/api/v1/requests/{jurisdiction_id}/{service_request_id}", get(record_history::one))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/", get(openapi::index))
         .route("/api/v1", get(openapi::index))
         .merge(georeport::routes())
+        .merge(federation::routes(state))
         .merge(web::routes())
-        .merge(indexed)
 }
 
 /// The APIs plus health, an answer for every unknown path, panics caught, metrics and traces

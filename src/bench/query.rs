@@ -28,7 +28,7 @@ pub struct QueryArgs {
     #[arg(long, default_value_t = 10)]
     pub wrk_seconds: u32,
     /// Record versions the API keeps rendered (0: render every record of every answer).
-    #[arg(long, default_value_t = crate::api::search::rendered::CAPACITY)]
+    #[arg(long, default_value_t = crate::api::federation::search::rendered::CAPACITY)]
     pub record_cache: usize,
     /// Keep the store and index in this folder, and reuse them when it already holds a
     /// benchmark store (same `--cities`): later runs skip the harvest and the indexing.

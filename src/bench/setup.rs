@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::ingest::tempfile_dir;
-use crate::api::search::rendered::RenderedRecords;
+use crate::api::federation::search::rendered::RenderedRecords;
 use crate::api::{AppState, router};
 use crate::harvest::{Client, harvest_once};
 use crate::registry::Registry;

@@ -52,7 +52,7 @@ pub async fn web(args: WebBenchArgs) -> Result<()> {
         return Ok(());
     }
     let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref()).await?;
-    let addr = bench.serve(crate::api::search::rendered::CAPACITY).await?;
+    let addr = bench.serve(crate::api::federation::search::rendered::CAPACITY).await?;
     let kinds = grid_kinds(&bench.store, &bench.cities(), args.samples, args.seed)?;
     let warm = grid_kinds(&bench.store, &bench.cities(), WARM_UP, !args.seed)?;
     println!("load average before: {}", load_average());

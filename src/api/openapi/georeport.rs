@@ -343,7 +343,7 @@ fn plain_paths() -> Vec<(&'static str, Value)> {
 fn search_body() -> Value {
     let mut properties = Map::new();
     let list_or_text = json!({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]});
-    for name in crate::api::search::form::KNOWN {
+    for name in crate::api::federation::search::form::KNOWN {
         let schema = match *name {
             "lat" | "long" | "radius" => json!({"type": "number"}),
             "limit" => json!({"type": "integer", "minimum": 1}),

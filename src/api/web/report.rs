@@ -149,7 +149,8 @@ pub async fn post(State(s): State<AppState>, request: Request) -> Response {
     let mut headers = headers;
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
     let body = Bytes::from(form);
-    crate::api::submit::post(State(state), Path("requests.json".to_string()), RawQuery(None), headers, body).await
+    let at = crate::api::georeport::Resource::unscoped("requests.json");
+    crate::api::georeport::post(State(state), Path(at), RawQuery(None), headers, body).await
 }
 
 /// The form with `key` as its only `api_key`.

@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::blocking::for_problem;
-use super::problem::Problem;
+use crate::api::AppState;
+use crate::api::blocking::for_problem;
+use crate::api::problem::Problem;
 use crate::geo::GeoLayer;
 use crate::harvest::Profile;
 use crate::registry::Jurisdiction;
@@ -27,7 +27,7 @@ pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
 }
 
 /// One jurisdiction with its health.
-#[utoipa::path(get, path = "/api/v1/jurisdictions/{id}", operation_id = "get_jurisdiction", tag = "registry", params(("id" = String, Path, description = "The jurisdiction id")), responses((status = 200, description = "The jurisdiction with its health, as in the list", body = Object), (status = 404, description = "No such jurisdiction", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/jurisdictions/{id}", operation_id = "get_jurisdiction", tag = "registry", params(("id" = String, Path, description = "The jurisdiction id")), responses((status = 200, description = "The jurisdiction with its health, as in the list", body = Object), (status = 404, description = "No such jurisdiction", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
     let Some(j) = s.registry.get(&id).cloned() else {
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));

@@ -11,9 +11,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::AppState;
-use super::blocking::{for_problem, problem_of};
-use super::problem::Problem;
+use crate::api::AppState;
+use crate::api::blocking::{for_problem, problem_of};
+use crate::api::problem::Problem;
 use super::search::form::{self, Pairs};
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::store::{StatsScope, Store};
@@ -23,7 +23,7 @@ use tally::{GroupKey, Tally};
 const NOT_FOR_STATS: &[&str] = &["format", "sort", "limit", "cursor"];
 
 /// The grouped statistics.
-#[utoipa::path(get, path = "/api/v1/stats", operation_id = "stats", tag = "search", params(super::openapi::Filters, super::openapi::Grouping), responses((status = 200, description = "Counts and time-to-close percentiles per group", body = Object), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "Text, box or circle filters without a search index", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/stats", operation_id = "stats", tag = "search", params(crate::api::openapi::Filters, crate::api::openapi::Grouping), responses((status = 200, description = "Counts and time-to-close percentiles per group", body = Object), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "Text, box or circle filters without a search index", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn stats(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
     match answer(s, query).await {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response(),

@@ -15,9 +15,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use super::AppState;
-use super::blocking::for_problem;
-use super::problem::Problem;
+use crate::api::AppState;
+use crate::api::blocking::for_problem;
+use crate::api::problem::Problem;
 use super::search::form::{self, Pairs};
 use crate::search::{SearchQuery, Sort};
 use entry::{Entry, Head};
@@ -37,13 +37,13 @@ enum Dialect {
 }
 
 /// An Atom 1.0 feed of the search in the query string.
-#[utoipa::path(get, path = "/api/v1/feeds/requests.atom", operation_id = "feed_atom", tag = "feeds", params(super::openapi::Filters, super::openapi::FeedSize), responses((status = 200, description = "Atom 1.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/atom+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/feeds/requests.atom", operation_id = "feed_atom", tag = "feeds", params(crate::api::openapi::Filters, crate::api::openapi::FeedSize), responses((status = 200, description = "Atom 1.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/atom+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn atom(State(s): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     feed(s, &headers, query, Dialect::Atom).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// An RSS 2.0 feed of the search in the query string.
-#[utoipa::path(get, path = "/api/v1/feeds/requests.rss", operation_id = "feed_rss", tag = "feeds", params(super::openapi::Filters, super::openapi::FeedSize), responses((status = 200, description = "RSS 2.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/rss+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/feeds/requests.rss", operation_id = "feed_rss", tag = "feeds", params(crate::api::openapi::Filters, crate::api::openapi::FeedSize), responses((status = 200, description = "RSS 2.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/rss+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn rss(State(s): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     feed(s, &headers, query, Dialect::Rss).await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -67,7 +67,7 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
         Dialect::Rss => (rss::write(&head, &entries), "application/rss+xml; charset=utf-8"),
     };
     let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
-    if let Some(modified) = super::http_cache::http_date(head.updated) {
+    if let Some(modified) = crate::api::http_cache::http_date(head.updated) {
         response.headers_mut().insert(header::LAST_MODIFIED, modified);
     }
     Ok(response)
@@ -101,7 +101,7 @@ fn entries(pairs: &mut Pairs) -> Result<usize, Problem> {
 
 /// This server's origin, or a 400 naming `Host`.
 fn origin(headers: &HeaderMap) -> Result<Url, Problem> {
-    super::origin::origin(headers).ok_or_else(|| {
+    crate::api::origin::origin(headers).ok_or_else(|| {
         Problem::bad_parameter("Host", "feeds need a Host header naming this server, to write absolute links")
     })
 }

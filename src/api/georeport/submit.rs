@@ -16,10 +16,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-use super::error::document;
-use super::georeport::{Call, blocking, find_jurisdiction, respond};
-use super::params::Params;
-use super::{AppState, GeoError};
+use super::call::{Call, Resource, blocking, find_jurisdiction, respond};
+use super::document::document;
+use crate::api::params::Params;
+use crate::api::{AppState, GeoError};
 use crate::domain::PostReceipt;
 use crate::registry::Jurisdiction;
 use crate::store::Submission;
@@ -29,26 +29,15 @@ use crate::wire::write;
 /// How long a client waits for the city's own id before getting a token.
 const WAIT_FOR_CITY: Duration = Duration::from_secs(5);
 
-/// `POST /open311/v2/requests.{fmt}`.
+/// `POST requests.{fmt}`, under either base.
 pub async fn post(
     State(s): State<AppState>,
-    Path(file): Path<String>,
+    Path(at): Path<Resource>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(submit(&s, &file, q, None, Form { kind: content_type(&headers), body: &body }).await)
-}
-
-/// `POST /jurisdictions/{id}/open311/v2/requests.{fmt}`.
-pub async fn scoped_post(
-    State(s): State<AppState>,
-    Path((jid, file)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    respond(submit(&s, &file, q, Some(jid), Form { kind: content_type(&headers), body: &body }).await)
+    respond(submit(&s, at, q, Form { kind: content_type(&headers), body: &body }).await)
 }
 
 /// A posted body and its declared type.
@@ -75,30 +64,14 @@ fn form_pairs(call: &Call, form: &Form<'_>) -> Result<Params, GeoError> {
     Ok(Params::parse(Some(text)))
 }
 
-/// `GET /open311/v2/tokens/{token}.{fmt}`.
-pub async fn token(State(s): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
-    let (token, call) = Call::new(&file, q, None);
+/// `GET tokens/{token}.{fmt}`, under either base.
+pub async fn token(State(s): State<AppState>, Path(at): Path<Resource>, RawQuery(q): RawQuery) -> Response {
+    let (token, call) = Call::new(at, q);
     respond(resolve_token(&s, &call, token).await)
 }
 
-/// `GET /jurisdictions/{id}/open311/v2/tokens/{token}.{fmt}`.
-pub async fn scoped_token(
-    State(s): State<AppState>,
-    Path((jid, file)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let (token, call) = Call::new(&file, q, Some(jid));
-    respond(resolve_token(&s, &call, token).await)
-}
-
-async fn submit(
-    s: &AppState,
-    file: &str,
-    query: Option<String>,
-    scope: Option<String>,
-    form: Form<'_>,
-) -> Result<Response, GeoError> {
-    let (name, mut call) = Call::new(file, query, scope);
+async fn submit(s: &AppState, at: Resource, query: Option<String>, form: Form<'_>) -> Result<Response, GeoError> {
+    let (name, mut call) = Call::new(at, query);
     if name != "requests" {
         return Err(call.fail(GeoError::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to"))));
     }

@@ -2,7 +2,7 @@
 //! `POST /api/v1/requests/search` (the same as JSON fields, plus `polygon`). The index finds
 //! keys, the store gives the records (it is the truth). JSON answers one page
 //! `{"requests", "next_cursor", "total"}`; `format=geojson|csv|ndjson` streams every match
-//! (or `limit` of them). Also the index half of the GeoReport `q`/`bbox`/radius extensions.
+//! (or `limit` of them).
 
 mod body;
 pub(crate) mod form;
@@ -16,11 +16,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::blocking::{for_georeport, for_problem};
-use super::problem::Problem;
-use super::{AppState, GeoError};
-use crate::search::SearchQuery;
-use crate::store::StoredRequest;
+use crate::api::AppState;
+use crate::api::blocking::for_problem;
+use crate::api::problem::Problem;
 use form::Search;
 
 /// The search routes.
@@ -28,18 +26,18 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/requests", get(list)).route("/api/v1/requests/search", post(search_posted))
 }
 
-#[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(super::openapi::Filters, super::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(crate::api::openapi::Filters, crate::api::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((crate::api::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let pairs = form::Pairs::parse(q.as_deref());
     let search = form::parse(&pairs, &s.registry);
     let (mut response, next) = respond(s, search).await;
     if let Some(cursor) = next {
-        super::paging::link_next(&mut response, "/api/v1/requests", pairs.pairs(), &[("cursor", cursor)]);
+        crate::api::paging::link_next(&mut response, "/api/v1/requests", pairs.pairs(), &[("cursor", cursor)]);
     }
     response
 }
 
-#[utoipa::path(post, path = "/api/v1/requests/search", operation_id = "search_requests_posted", tag = "search", summary = "Search requests across every city, filters as JSON (adds `polygon`)", request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"), responses((status = 200, description = "As GET /api/v1/requests", content((super::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown field, named", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = super::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/requests/search", operation_id = "search_requests_posted", tag = "search", summary = "Search requests across every city, filters as JSON (adds `polygon`)", request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"), responses((status = 200, description = "As GET /api/v1/requests", content((crate::api::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown field, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn search_posted(State(s): State<AppState>, body: Bytes) -> Response {
     let search = body::parse(&body, &s.registry);
     respond(s, search).await.0
@@ -74,14 +72,4 @@ async fn answer(s: AppState, mut search: Search) -> Result<(Response, Option<Str
     }
     let body = rendered::page_body(&records, page.next_cursor.as_deref(), page.total);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()).map(|r| (r, page.next_cursor.clone()))
-}
-
-/// For the GeoReport `requests` extensions: one page of records found through the index
-/// (the query names the jurisdiction), in spec errors when something is wrong.
-pub async fn georeport_page(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>, GeoError> {
-    let Some(index) = s.index.clone() else {
-        return Err(GeoError::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
-    };
-    let store = s.store.clone();
-    for_georeport(move || index.search(&query)?.records(&store)).await
 }

@@ -1,0 +1,47 @@
+//! `services.{fmt}` and `services/{code}.{fmt}`: a jurisdiction's service list (rendered once
+//! per change of the store's services) and one service's definition.
+
+use axum::response::Response;
+
+use super::call::{Call, blocking};
+use super::document::{cached_document, document};
+use super::stamp;
+use crate::api::cache::Rendered;
+use crate::api::{AppState, GeoError};
+use crate::registry::WireFormat;
+use crate::wire::write;
+
+/// The service list, rendered once per change of the store's services.
+pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let version = stamp(s, call)?;
+    let key = format!("services|{}|{}", j.id, call.format.extension());
+    let rendered = match s.cache.get(&key, version) {
+        Some(rendered) => rendered,
+        None => {
+            let (store, id) = (s.store.clone(), j.id.clone());
+            let list = blocking(call, move || store.list_services(&id)).await?;
+            let text = match call.format {
+                WireFormat::Json => write::services_json(&list),
+                WireFormat::Xml => write::services_xml(&list),
+            };
+            let rendered = Rendered::new(text, list.len());
+            s.cache.put(key, version, rendered.clone());
+            rendered
+        }
+    };
+    let mut response = cached_document(call, rendered);
+    s.harvest_marks.mark(&mut response, &s.store, version, &j.id);
+    Ok(response)
+}
+
+/// The definition of service `code`.
+pub(super) async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {
+    let j = call.jurisdiction(s)?;
+    let (store, id, c) = (s.store.clone(), j.id.clone(), code.clone());
+    match blocking(call, move || store.service_definition(&id, &c)).await? {
+        None => Err(call.fail(GeoError::not_found(format!("service_code `{code}` is unknown in {}", j.id)))),
+        Some(None) => Err(call.fail(GeoError::not_found(format!("service_code `{code}` has no service definition")))),
+        Some(Some(d)) => Ok(document(call.format, || write::definition_json(&d), || write::definition_xml(&d))),
+    }
+}
