@@ -1,12 +1,47 @@
-//! Query parameters as named pairs, in order, shared by both dialects: an empty parameter
-//! behaves as if absent (as the GeoReport spec asks), and a comma list or a repeated
-//! parameter reads as one list.
+//! Query parameters as named pairs, in order, read once for both dialects: an empty
+//! parameter behaves as if absent (as the GeoReport spec asks), and a comma list or a
+//! repeated parameter reads as one list. A value that does not read is a [`BadParameter`]
+//! (the parameter and what is wrong with it), which each dialect answers its own way: a 400
+//! GeoReport `errors` body, or a 400 problem document naming the parameter.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::GeoError;
+use super::problem::Problem;
+use crate::domain::Status;
 use crate::domain::time::parse_bound;
+use crate::search::Bbox;
+
+/// A parameter the caller got wrong: its name, and what is wrong with it in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParameter {
+    /// The parameter at fault, as the caller spelled it.
+    pub parameter: String,
+    /// What is wrong, for a person.
+    pub detail: String,
+}
+
+impl BadParameter {
+    /// `parameter` is wrong, as `detail` says.
+    pub fn new(parameter: impl Into<String>, detail: impl Into<String>) -> BadParameter {
+        BadParameter { parameter: parameter.into(), detail: detail.into() }
+    }
+}
+
+/// On the GeoReport API: a 400 whose spec `errors` entry is the detail.
+impl From<BadParameter> for GeoError {
+    fn from(bad: BadParameter) -> GeoError {
+        GeoError::bad_request(bad.detail)
+    }
+}
+
+/// On the federation API: a 400 problem naming the parameter.
+impl From<BadParameter> for Problem {
+    fn from(bad: BadParameter) -> Problem {
+        Problem::bad_parameter(&bad.parameter, bad.detail)
+    }
+}
 
 /// Decoded query parameters, in order.
 #[derive(Debug, Default)]
@@ -48,23 +83,39 @@ impl Params {
     }
 
     /// A datetime parameter; without a zone it is read in `zone`.
-    pub fn time(&self, name: &str, zone: &TimeZone) -> Result<Option<Timestamp>, GeoError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(text) => parse_bound(text, zone).map(Some).ok_or_else(|| {
-                GeoError::bad_request(format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z"))
-            }),
-        }
+    pub fn time(&self, name: &str, zone: &TimeZone) -> Result<Option<Timestamp>, BadParameter> {
+        let Some(text) = self.get(name) else { return Ok(None) };
+        let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
+        parse_bound(text, zone).map(Some).ok_or_else(|| BadParameter::new(name, detail()))
     }
 
     /// A positive whole number within `1..=max`.
-    pub fn number(&self, name: &str, max: u64) -> Result<Option<u64>, GeoError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(text) => match text.parse::<u64>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
-                _ => Err(GeoError::bad_request(format!("{name} `{text}` must be a whole number from 1 to {max}"))),
-            },
+    pub fn number(&self, name: &str, max: u64) -> Result<Option<u64>, BadParameter> {
+        let Some(text) = self.get(name) else { return Ok(None) };
+        match text.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(BadParameter::new(name, format!("{name} `{text}` must be a whole number from 1 to {max}"))),
         }
+    }
+
+    /// A decimal number (infinities included: callers that refuse them say so).
+    pub fn decimal(&self, name: &str) -> Result<Option<f64>, BadParameter> {
+        let Some(text) = self.get(name) else { return Ok(None) };
+        let not_a_number = || BadParameter::new(name, format!("{name} `{text}` is not a number"));
+        text.parse::<f64>().map(Some).map_err(|_| not_a_number())
+    }
+
+    /// `status`: a list of the spec's `open` and `closed`.
+    pub fn statuses(&self) -> Result<Vec<Status>, BadParameter> {
+        let parse = |word: &String| {
+            let detail = || format!("status `{word}` must be open or closed");
+            Status::parse_spec(word).ok_or_else(|| BadParameter::new("status", detail()))
+        };
+        self.list("status").iter().map(parse).collect()
+    }
+
+    /// `bbox=west,south,east,north`.
+    pub fn bbox(&self) -> Result<Option<Bbox>, BadParameter> {
+        self.get("bbox").map(Bbox::parse).transpose().map_err(|detail| BadParameter::new("bbox", detail))
     }
 }

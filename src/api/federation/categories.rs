@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::api::AppState;
 use crate::api::blocking::for_problem;
 use crate::api::problem::Problem;
-use super::search::form::Pairs;
+use crate::api::params::Params;
 use crate::store::CrosswalkRow;
 use crate::taxonomy;
 
@@ -25,7 +25,7 @@ pub async fn list(State(s): State<AppState>, RawQuery(query): RawQuery) -> Respo
 }
 
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
-    let wanted = jurisdictions(&s, &Pairs::parse(query.as_deref()))?;
+    let wanted = jurisdictions(&s, &Params::parse(query.as_deref()))?;
     let store = s.store.clone();
     let rows = for_problem(move || Ok(store.crosswalk(None)?)).await?;
     let crosswalk: Vec<Value> =
@@ -34,7 +34,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
 }
 
 /// The `jurisdiction_id` filter (every id must be known); anything else is a 400.
-fn jurisdictions(s: &AppState, pairs: &Pairs) -> Result<Vec<String>, Problem> {
+fn jurisdictions(s: &AppState, pairs: &Params) -> Result<Vec<String>, Problem> {
     let mut ids = Vec::new();
     for (name, value) in &pairs.0 {
         if name != "jurisdiction_id" {

@@ -18,7 +18,8 @@ use url::Url;
 use crate::api::AppState;
 use crate::api::blocking::for_problem;
 use crate::api::problem::Problem;
-use super::search::form::{self, Pairs};
+use super::search::form;
+use crate::api::params::Params;
 use crate::search::{SearchQuery, Sort};
 use entry::{Entry, Head};
 
@@ -49,7 +50,7 @@ pub async fn rss(State(s): State<AppState>, headers: HeaderMap, RawQuery(query):
 }
 
 async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Dialect) -> Result<Response, Problem> {
-    let pairs = Pairs::parse(raw.as_deref());
+    let pairs = Params::parse(raw.as_deref());
     let query = parse(pairs, &s)?;
     let base = origin(headers)?;
     let Some(index) = s.index.clone() else {
@@ -74,7 +75,7 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
 }
 
 /// The search of a feed: the `/api/v1/requests` filters, most recently updated first.
-fn parse(mut pairs: Pairs, s: &AppState) -> Result<SearchQuery, Problem> {
+fn parse(mut pairs: Params, s: &AppState) -> Result<SearchQuery, Problem> {
     if let Some((name, _)) = pairs.0.iter().find(|(name, v)| NOT_FOR_FEEDS.contains(&name.as_str()) && !v.is_empty()) {
         let detail = format!("`{name}` does not apply to feeds: they are always the most recently updated first");
         return Err(Problem::bad_parameter(name, detail));
@@ -86,7 +87,7 @@ fn parse(mut pairs: Pairs, s: &AppState) -> Result<SearchQuery, Problem> {
 }
 
 /// Takes `limit` out of the pairs: `1..=MAX_ENTRIES`, [`DEFAULT_ENTRIES`] when absent.
-fn entries(pairs: &mut Pairs) -> Result<usize, Problem> {
+fn entries(pairs: &mut Params) -> Result<usize, Problem> {
     let (named, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut pairs.0).into_iter().partition(|(k, _)| k == "limit");
     pairs.0 = rest;
     let Some((_, text)) = named.into_iter().rev().find(|(_, v)| !v.is_empty()) else { return Ok(DEFAULT_ENTRIES) };
@@ -115,7 +116,7 @@ fn head(base: &Url, raw: Option<&str>, dialect: Dialect, entries: &[Entry]) -> H
     let mut self_url = base.join(&format!("/api/v1/feeds/{name}")).unwrap_or_else(|_| base.clone());
     self_url.set_query(raw.filter(|q| !q.is_empty()));
     let filters: Vec<(String, String)> =
-        Pairs::parse(raw).0.into_iter().filter(|(k, v)| k != "limit" && !v.is_empty()).collect();
+        Params::parse(raw).0.into_iter().filter(|(k, v)| k != "limit" && !v.is_empty()).collect();
     let mut search_url = base.join("/api/v1/requests").unwrap_or_else(|_| base.clone());
     search_url.query_pairs_mut().extend_pairs(&filters).append_pair("sort", "updated");
     let described: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();

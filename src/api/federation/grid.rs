@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::api::AppState;
 use crate::api::blocking::for_problem;
 use crate::api::problem::Problem;
-use super::search::form::{self, Pairs};
+use super::search::form;
+use crate::api::params::Params;
 use crate::search::{Grid, MAX_ZOOM};
 
 /// Parameters of `/api/v1/requests` that make no sense for counts.
@@ -61,7 +62,7 @@ async fn grid(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response 
 }
 
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
-    let mut pairs = Pairs::parse(query.as_deref());
+    let mut pairs = Params::parse(query.as_deref());
     let zoom = zoom(&mut pairs)?;
     if let Some((name, _)) = pairs.0.iter().find(|(name, _)| NOT_FOR_GRID.contains(&name.as_str())) {
         return Err(Problem::bad_parameter(name, format!("`{name}` does not apply to a grid: every match is counted")));
@@ -76,7 +77,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
 }
 
 /// Reads `zoom` and takes it out of the filters (`None` when absent).
-fn zoom(pairs: &mut Pairs) -> Result<Option<u8>, Problem> {
+fn zoom(pairs: &mut Params) -> Result<Option<u8>, Problem> {
     let (named, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut pairs.0).into_iter().partition(|(k, _)| k == "zoom");
     pairs.0 = rest;
     let Some((_, text)) = named.iter().rev().find(|(_, v)| !v.is_empty()) else {

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 
 use crate::api::AppState;
 use crate::api::blocking::for_problem;
+use crate::api::params::Params;
 use crate::api::problem::Problem;
 use form::Search;
 
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(crate::api::openapi::Filters, crate::api::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((crate::api::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    let pairs = form::Pairs::parse(q.as_deref());
+    let pairs = Params::parse(q.as_deref());
     let search = form::parse(&pairs, &s.registry);
     let (mut response, next) = respond(s, search).await;
     if let Some(cursor) = next {

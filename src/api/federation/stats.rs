@@ -14,7 +14,8 @@ use serde_json::Value;
 use crate::api::AppState;
 use crate::api::blocking::{for_problem, problem_of};
 use crate::api::problem::Problem;
-use super::search::form::{self, Pairs};
+use super::search::form;
+use crate::api::params::Params;
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::store::{StatsScope, Store};
 use tally::{GroupKey, Tally};
@@ -32,7 +33,7 @@ pub async fn stats(State(s): State<AppState>, RawQuery(query): RawQuery) -> Resp
 }
 
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
-    let mut pairs = Pairs::parse(query.as_deref());
+    let mut pairs = Params::parse(query.as_deref());
     let keys = group_by(&mut pairs)?;
     if let Some((name, _)) = pairs.0.iter().find(|(name, _)| NOT_FOR_STATS.contains(&name.as_str())) {
         return Err(Problem::bad_parameter(name, format!("`{name}` does not apply to stats: every match is counted")));
@@ -55,7 +56,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
 }
 
 /// Reads `group_by` (and takes it out of the filters).
-fn group_by(pairs: &mut Pairs) -> Result<Vec<GroupKey>, Problem> {
+fn group_by(pairs: &mut Params) -> Result<Vec<GroupKey>, Problem> {
     let (named, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut pairs.0).into_iter().partition(|(k, _)| k == "group_by");
     pairs.0 = rest;
     let mut keys = Vec::new();

@@ -68,9 +68,9 @@ impl Call {
         Ok(found)
     }
 
-    /// `e`, in this call's format.
-    pub(super) fn fail(&self, e: GeoError) -> GeoError {
-        e.in_format(self.format)
+    /// `e` (a spec error, a bad parameter, failed work) in this call's format.
+    pub(super) fn fail(&self, e: impl Into<GeoError>) -> GeoError {
+        e.into().in_format(self.format)
     }
 
     /// The path of `name` under this call's GeoReport base (for links).

@@ -5,9 +5,8 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::api::GeoError;
-use crate::api::params::Params;
-use crate::domain::{RequestFilter, Status};
+use crate::api::params::{BadParameter, Params};
+use crate::domain::RequestFilter;
 use crate::search::{Bbox, Radius, SearchQuery, Sort};
 use crate::store::RequestPage;
 
@@ -24,7 +23,7 @@ impl Params {
     /// jurisdiction; times without a zone are read in `zone`.
     /// Without `page`, `page_size` or any date, a list follows the spec's default: the
     /// last [`DEFAULT_DAYS`] days, at most [`MAX_PAGE_SIZE`] requests.
-    pub fn request_page(&self, jurisdiction_id: &str, zone: &TimeZone) -> Result<RequestPage, GeoError> {
+    pub fn request_page(&self, jurisdiction_id: &str, zone: &TimeZone) -> Result<RequestPage, BadParameter> {
         let paged = self.get("page").is_some() || self.get("page_size").is_some();
         let unpaged_size = if paged { DEFAULT_PAGE_SIZE } else { MAX_PAGE_SIZE };
         let page_size = self.number("page_size", MAX_PAGE_SIZE)?.unwrap_or(unpaged_size);
@@ -33,7 +32,7 @@ impl Params {
         let ids = self.list("service_request_id");
         if ids.len() > MAX_PAGE_SIZE as usize {
             let detail = format!("service_request_id lists at most {MAX_PAGE_SIZE} ids, not {}", ids.len());
-            return Err(GeoError::bad_request(detail));
+            return Err(BadParameter::new("service_request_id", detail));
         }
         if !ids.is_empty() {
             // The spec: service_request_id overrides every other filter.
@@ -49,7 +48,7 @@ impl Params {
             updated_before: self.time("updated_before", zone)?,
             ..RequestFilter::of_jurisdiction(jurisdiction_id)
         };
-        filter.check_ranges().map_err(|(_, detail)| GeoError::bad_request(detail))?;
+        filter.check_ranges().map_err(|(parameter, detail)| BadParameter::new(parameter, detail))?;
         let mut filter = filter;
         if let Some(start) = self.spec_default_start() {
             filter.start = Some(start);
@@ -70,9 +69,9 @@ impl Params {
 
     /// The search extensions `q`, `bbox` and `lat`+`long`+`radius` (answered through the
     /// index); `None` when none is given. `lat`/`long` without `radius` are ignored.
-    pub fn search_extensions(&self) -> Result<Option<SearchExtensions>, GeoError> {
+    pub fn search_extensions(&self) -> Result<Option<SearchExtensions>, BadParameter> {
         let text = self.get("q").map(str::to_string);
-        let bbox = self.get("bbox").map(Bbox::parse).transpose().map_err(GeoError::bad_request)?;
+        let bbox = self.bbox()?;
         let radius = match self.get("radius") {
             None => None,
             Some(_) => Some(self.radius()?),
@@ -81,24 +80,14 @@ impl Params {
         Ok(any.then_some(SearchExtensions { text, bbox, radius }))
     }
 
-    fn radius(&self) -> Result<Radius, GeoError> {
-        let number = |name: &str| match self.get(name) {
-            None => Err(GeoError::bad_request(format!("radius needs lat and long: {name} is missing"))),
-            Some(t) => t.parse::<f64>().map_err(|_| GeoError::bad_request(format!("{name} `{t}` is not a number"))),
+    fn radius(&self) -> Result<Radius, BadParameter> {
+        let number = |name: &str| {
+            let missing = || BadParameter::new(name, format!("radius needs lat and long: {name} is missing"));
+            self.decimal(name)?.ok_or_else(missing)
         };
         let circle = Radius { lat: number("lat")?, long: number("long")?, metres: number("radius")? };
-        circle.validate().map_err(|(_, detail)| GeoError::bad_request(detail))?;
+        circle.validate().map_err(|(parameter, detail)| BadParameter::new(parameter, detail))?;
         Ok(circle)
-    }
-
-    fn statuses(&self) -> Result<Vec<Status>, GeoError> {
-        self.list("status")
-            .iter()
-            .map(|word| {
-                Status::parse_spec(word)
-                    .ok_or_else(|| GeoError::bad_request(format!("status `{word}` must be open or closed")))
-            })
-            .collect()
     }
 }
 
@@ -144,13 +133,17 @@ mod tests {
     fn bad_values_name_the_parameter() {
         let zone = TimeZone::UTC;
         let e = Params::parse(Some("start_date=yesterday")).request_page("x", &zone).unwrap_err();
-        assert!(e.errors[0].1.contains("start_date"));
+        assert!(e.detail.contains("start_date"));
+        assert_eq!(e.parameter, "start_date");
         let e = Params::parse(Some("page_size=0")).request_page("x", &zone).unwrap_err();
-        assert!(e.errors[0].1.contains("page_size"));
+        assert!(e.detail.contains("page_size"));
+        assert_eq!(e.parameter, "page_size");
         let e = Params::parse(Some("status=pending")).request_page("x", &zone).unwrap_err();
-        assert!(e.errors[0].1.contains("status"));
+        assert!(e.detail.contains("status"));
+        assert_eq!(e.parameter, "status");
         let e = Params::parse(Some("start_date=2024-02-01&end_date=2024-01-01")).request_page("x", &zone).unwrap_err();
-        assert!(e.errors[0].1.contains("after"));
+        assert!(e.detail.contains("after"));
+        assert_eq!(e.parameter, "start_date");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use geo::CoordsIter;
 use serde_json::{Map, Value};
 
-use super::form::{self, Pairs, Search};
+use super::form::{self, Search};
+use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::registry::Registry;
 
@@ -24,7 +25,7 @@ pub fn parse(body: &[u8], registry: &Registry) -> Result<Search, Problem> {
     Ok(search)
 }
 
-fn pairs(fields: Map<String, Value>) -> Result<Pairs, Problem> {
+fn pairs(fields: Map<String, Value>) -> Result<Params, Problem> {
     let mut pairs = Vec::with_capacity(fields.len());
     for (name, value) in fields {
         let text = match &value {
@@ -34,7 +35,7 @@ fn pairs(fields: Map<String, Value>) -> Result<Pairs, Problem> {
         };
         pairs.push((name, text.trim().to_string()));
     }
-    Ok(crate::api::params::Params(pairs))
+    Ok(Params(pairs))
 }
 
 fn scalar(name: &str, value: &Value) -> Result<String, Problem> {

@@ -4,13 +4,12 @@
 
 use jiff::tz::TimeZone;
 
-use crate::api::params::Params;
+use crate::api::params::{BadParameter, Params};
 use crate::api::problem::Problem;
-use crate::domain::time::parse_bound;
+use crate::domain::RequestFilter;
 use crate::export::Format;
-use crate::domain::{RequestFilter, Status};
 use crate::registry::Registry;
-use crate::search::{Bbox, DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
+use crate::search::{DEFAULT_LIMIT, MAX_LIMIT, Radius, SearchQuery, Sort};
 
 /// What the parameters may be called.
 pub(crate) const KNOWN: &[&str] = &[
@@ -45,28 +44,24 @@ pub struct Search {
     pub rows: Option<u64>,
 }
 
-/// Named values, in order; empty values count as absent: the GeoReport API's parameters.
-pub type Pairs = Params;
-
-/// A number parameter (any finite value); a 400 problem naming it otherwise.
-fn number(p: &Pairs, name: &str) -> Result<Option<f64>, Problem> {
-    let Some(text) = p.get(name) else { return Ok(None) };
-    match text.parse::<f64>() {
-        Ok(n) if n.is_finite() => Ok(Some(n)),
-        _ => Err(Problem::bad_parameter(name, format!("{name} `{text}` is not a number"))),
+/// A number parameter (any finite value).
+fn number(p: &Params, name: &str) -> Result<Option<f64>, BadParameter> {
+    match p.decimal(name)? {
+        Some(n) if !n.is_finite() => {
+            let text = p.get(name).unwrap_or_default();
+            Err(BadParameter::new(name, format!("{name} `{text}` is not a number")))
+        }
+        n => Ok(n),
     }
 }
 
-/// A datetime parameter (UTC when it has no zone); a 400 problem naming it otherwise.
-fn time(p: &Pairs, name: &str) -> Result<Option<jiff::Timestamp>, Problem> {
-    let Some(text) = p.get(name) else { return Ok(None) };
-    let at = parse_bound(text, &TimeZone::UTC);
-    let detail = || format!("{name} `{text}` is not a W3C datetime like 2024-01-31T12:00:00Z");
-    at.map(Some).ok_or_else(|| Problem::bad_parameter(name, detail()))
+/// A datetime parameter (UTC when it has no zone).
+fn time(p: &Params, name: &str) -> Result<Option<jiff::Timestamp>, BadParameter> {
+    p.time(name, &TimeZone::UTC)
 }
 
 /// Reads and checks a search.
-pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
+pub fn parse(p: &Params, registry: &Registry) -> Result<Search, Problem> {
     if let Some((name, _)) = p.0.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
         return Err(Problem::bad_parameter(name, format!("unknown parameter `{name}`; known: {}", KNOWN.join(", "))));
     }
@@ -82,7 +77,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         jurisdictions,
         categories: categories(p)?,
         service_codes: p.list("service_code"),
-        statuses: statuses(p)?,
+        statuses: p.statuses()?,
         start: time(p, "start_date")?,
         end: time(p, "end_date")?,
         updated_after: time(p, "updated_after")?,
@@ -92,7 +87,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         filter,
         sort: sort(p, text.is_some(), point)?,
         text,
-        bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e))?,
+        bbox: p.bbox()?,
         radius,
         polygon: None,
         limit: DEFAULT_LIMIT,
@@ -103,7 +98,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
 }
 
 /// `format`: `json` (the default) answers one page; the others stream.
-fn stream(p: &Pairs) -> Result<Option<Format>, Problem> {
+fn stream(p: &Params) -> Result<Option<Format>, Problem> {
     match p.get("format").unwrap_or("json") {
         "json" => Ok(None),
         "geojson" => Ok(Some(Format::Geojson)),
@@ -115,7 +110,7 @@ fn stream(p: &Pairs) -> Result<Option<Format>, Problem> {
     }
 }
 
-fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
+fn limit(p: &Params, mut search: Search) -> Result<Search, Problem> {
     let Some(text) = p.get("limit") else { return Ok(search) };
     let streamed = search.stream.is_some();
     let max = if streamed { u64::MAX } else { MAX_LIMIT as u64 };
@@ -139,7 +134,7 @@ fn limit(p: &Pairs, mut search: Search) -> Result<Search, Problem> {
 type Point = (f64, f64);
 
 /// The circle (`lat`+`long`+`radius`) and the point alone (for `sort=distance`).
-fn place(p: &Pairs) -> Result<(Option<Radius>, Option<Point>), Problem> {
+fn place(p: &Params) -> Result<(Option<Radius>, Option<Point>), Problem> {
     let (lat, long, metres) = (number(p, "lat")?, number(p, "long")?, number(p, "radius")?);
     let point = match (lat, long) {
         (Some(lat), Some(long)) => Some((lat, long)),
@@ -154,7 +149,7 @@ fn place(p: &Pairs) -> Result<(Option<Radius>, Option<Point>), Problem> {
     Ok((radius, point))
 }
 
-fn sort(p: &Pairs, has_text: bool, point: Option<Point>) -> Result<Sort, Problem> {
+fn sort(p: &Params, has_text: bool, point: Option<Point>) -> Result<Sort, Problem> {
     match (p.get("sort"), point) {
         (None, _) if has_text => Ok(Sort::Relevance),
         (None | Some("newest"), _) => Ok(Sort::Newest),
@@ -170,7 +165,7 @@ fn sort(p: &Pairs, has_text: bool, point: Option<Point>) -> Result<Sort, Problem
     }
 }
 
-fn categories(p: &Pairs) -> Result<Vec<String>, Problem> {
+fn categories(p: &Params) -> Result<Vec<String>, Problem> {
     let slugs = p.list("category");
     match slugs.iter().find(|slug| !crate::taxonomy::is_known(slug)) {
         Some(unknown) => Err(Problem::bad_parameter(
@@ -179,12 +174,4 @@ fn categories(p: &Pairs) -> Result<Vec<String>, Problem> {
         )),
         None => Ok(slugs),
     }
-}
-
-fn statuses(p: &Pairs) -> Result<Vec<Status>, Problem> {
-    let parse = |word: &String| {
-        Status::parse_spec(word)
-            .ok_or_else(|| Problem::bad_parameter("status", format!("status `{word}` must be open or closed")))
-    };
-    p.list("status").iter().map(parse).collect()
 }
