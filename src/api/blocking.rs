@@ -1,58 +1,78 @@
-//! Store and index work off the async threads (SQLite and tantivy block), its failures in
-//! the caller's dialect: a bad parameter found on the way is a 400 naming it, work cut off
-//! because the server is shutting down a 503, anything else a 500 with the cause logged.
+//! The one home of store and index work off the async threads (SQLite and tantivy block):
+//! [`run`] takes the work to the blocking pool and says how it ended, and each dialect answers
+//! a [`Failed`] its own way: a bad parameter found on the way is a 400 naming it, work cut off
+//! because the server is shutting down a 503, anything else a 500 with the cause logged (when
+//! the answer is made, so probes that ignore failures log nothing). The one exception is a
+//! streamed search, whose producer runs beside its answer for as long as the stream lasts.
 
 use axum::http::StatusCode;
-use tokio::task::JoinError;
 
 use super::GeoError;
+use super::params::BadParameter;
 use super::problem::Problem;
 use crate::search::SearchError;
 
-/// Runs `work` on the blocking pool for the federation API.
-pub async fn for_problem<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
-) -> Result<T, Problem> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(problem_of(e)),
-        Err(e) if e.is_cancelled() => Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN)),
-        Err(e) => Err(Problem::internal(&e)),
-    }
+/// Why work on the blocking pool gave no value.
+#[derive(Debug)]
+pub enum Failed {
+    /// The work found a parameter wrong (a search's, say).
+    Invalid(BadParameter),
+    /// The server is shutting down: the work was cut off.
+    ShuttingDown,
+    /// Anything else; the cause is logged, not shown.
+    Internal(String),
 }
 
-/// Runs `work` on the blocking pool for the GeoReport API (errors in JSON; the caller puts
-/// them in the format asked for).
-pub async fn for_georeport<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, GeoError>
+/// Runs `work` on the blocking pool.
+pub async fn run<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, Failed>
 where
     T: Send + 'static,
     E: Into<SearchError> + Send + 'static,
 {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => match e.into() {
-            SearchError::Invalid { detail, .. } => Err(GeoError::bad_request(detail)),
-            other => Err(GeoError::internal(&other)),
-        },
-        Err(e) => Err(unfinished(e)),
+        Ok(Err(e)) => Err(Failed::from(e.into())),
+        Err(e) if e.is_cancelled() => Err(Failed::ShuttingDown),
+        Err(e) => Err(Failed::Internal(e.to_string())),
     }
 }
 
-/// A search failure as a problem: a bad parameter is a 400 naming it, anything else a logged
-/// 500.
-pub fn problem_of(e: SearchError) -> Problem {
-    match e {
-        SearchError::Invalid { parameter, detail } => Problem::bad_parameter(parameter, detail),
-        other => Problem::internal(&other),
+impl From<SearchError> for Failed {
+    fn from(e: SearchError) -> Failed {
+        match e {
+            SearchError::Invalid { parameter, detail } => Failed::Invalid(BadParameter::new(parameter, detail)),
+            other => Failed::Internal(other.to_string()),
+        }
     }
 }
 
 const SHUTTING_DOWN: &str = "the server is shutting down: try again shortly";
 
-fn unfinished(e: JoinError) -> GeoError {
-    if e.is_cancelled() {
-        GeoError::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN)
-    } else {
-        GeoError::internal(&e)
+/// On the federation API: a problem.
+impl From<Failed> for Problem {
+    fn from(failed: Failed) -> Problem {
+        match failed {
+            Failed::Invalid(bad) => bad.into(),
+            Failed::ShuttingDown => Problem::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN),
+            Failed::Internal(cause) => Problem::internal(&cause),
+        }
+    }
+}
+
+/// A search's own failure (a query that does not hold together) as a problem.
+impl From<SearchError> for Problem {
+    fn from(e: SearchError) -> Problem {
+        Failed::from(e).into()
+    }
+}
+
+/// On the GeoReport API: the spec's errors (in JSON; the call puts them in its format).
+impl From<Failed> for GeoError {
+    fn from(failed: Failed) -> GeoError {
+        match failed {
+            Failed::Invalid(bad) => bad.into(),
+            Failed::ShuttingDown => GeoError::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN),
+            Failed::Internal(cause) => GeoError::internal(&cause),
+        }
     }
 }

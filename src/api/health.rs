@@ -8,9 +8,9 @@ use super::AppState;
 /// 200 "ok" when the store answers, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     let store = state.store.clone();
-    let probe = tokio::task::spawn_blocking(move || store.harvest_state("")).await;
+    let probe = super::blocking::run(move || store.harvest_state("")).await;
     match probe {
-        Ok(Ok(_)) => (StatusCode::OK, "ok\n"),
+        Ok(_) => (StatusCode::OK, "ok\n"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n"),
     }
 }

@@ -83,7 +83,7 @@ pub async fn render(State(s): State<AppState>) -> Response {
     // Installed first: what is set below must reach the recorder on the first scrape too.
     let handle = handle();
     let (store, registry) = (s.store.clone(), s.registry.clone());
-    let _ = tokio::task::spawn_blocking(move || {
+    let _ = super::blocking::run(move || -> crate::store::Result<()> {
         if let Ok(depth) = store.outbox_depth() {
             metrics::gauge!("fed311_outbox_depth").set(depth as f64);
         }
@@ -97,6 +97,7 @@ pub async fn render(State(s): State<AppState>) -> Response {
             metrics::gauge!("fed311_harvest_consecutive_failures", "jurisdiction" => id)
                 .set(state.consecutive_failures as f64);
         }
+        Ok(())
     })
     .await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()

@@ -1,10 +1,16 @@
-//! The HTTP API (axum): GeoReport v2 under `/open311/v2/` (and under
-//! `/jurisdictions/{id}/open311/v2/`, where `jurisdiction_id` is implied), the federation API
-//! under `/api/v1/` (registry and health, locate, search and exports, records with history,
-//! stats, categories, feeds, OpenAPI, the map grid), plus `/healthz` and `/metrics`, and the
-//! web page for people at `/` ([`web`]).
-//! Handlers read the store through `spawn_blocking`; every client mistake is answered with a
-//! spec `errors` body, never a 500.
+//! The HTTP API (axum), split by dialect:
+//! - [`georeport`]: GeoReport v2 under `/open311/v2/` and under `/jurisdictions/{id}/open311/v2/`
+//!   (where `jurisdiction_id` is implied); errors are the spec's `errors` body.
+//! - [`federation`]: the federation API under `/api/v1/` (registry and health, locate, search
+//!   and its streamed exports, records with history, stats, categories, feeds, the map grid);
+//!   errors are problem documents.
+//! - [`web`]: the web page for people at `/`.
+//!
+//! Shared by both dialects, here: the OpenAPI document describing both ([`openapi`]), the
+//! query parameter parser ([`params`]), store and index work off the async threads
+//! ([`blocking`]), both error bodies ([`error`], [`problem`]), the response cache, the server's
+//! origin, paging links, `/healthz`, `/readyz` and `/metrics`. Every client mistake is
+//! answered in its caller's dialect, never with a 500.
 //!
 //! Around the routes, from the outside in: traces (keys redacted, [`redact`]), CORS
 //! ([`cors`]), compression (gzip, brotli), the client's address ([`client_ip`]), caching

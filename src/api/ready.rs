@@ -20,7 +20,7 @@ pub const LAG_HEADER: &str = "x-index-lag";
 pub async fn index_lag(s: &AppState) -> Option<i64> {
     let index = s.index.clone()?;
     let store = s.store.clone();
-    let newest = tokio::task::spawn_blocking(move || store.max_seq()).await.ok()?.ok()?;
+    let newest = super::blocking::run(move || store.max_seq()).await.ok()?;
     let lag = (newest - index.searchable_seq()).max(0);
     if lag == 0 {
         s.ready.store(true, Ordering::Relaxed);

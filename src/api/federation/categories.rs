@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use crate::api::params::Params;
 use crate::store::CrosswalkRow;
@@ -27,7 +27,7 @@ pub async fn list(State(s): State<AppState>, RawQuery(query): RawQuery) -> Respo
 async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     let wanted = jurisdictions(&s, &Params::parse(query.as_deref()))?;
     let store = s.store.clone();
-    let rows = for_problem(move || Ok(store.crosswalk(None)?)).await?;
+    let rows = run(move || store.crosswalk(None)).await?;
     let crosswalk: Vec<Value> =
         rows.iter().filter(|r| wanted.is_empty() || wanted.contains(&r.jurisdiction_id)).map(row_json).collect();
     Ok(json!({ "categories": taxonomy::categories(), "crosswalk": crosswalk }))

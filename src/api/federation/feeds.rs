@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use url::Url;
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use super::search::form;
 use crate::api::params::Params;
@@ -57,7 +57,7 @@ async fn feed(s: AppState, headers: &HeaderMap, raw: Option<String>, dialect: Di
         return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "feeds are not available: no search index is open"));
     };
     let (store, found_base) = (s.store.clone(), base.clone());
-    let entries = for_problem(move || {
+    let entries = run(move || -> Result<_, crate::search::SearchError> {
         let records = index.search(&query)?.records(&store)?;
         Ok(records.iter().map(|stored| Entry::new(&found_base, stored)).collect::<Vec<_>>())
     })

@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use super::search::form;
 use crate::api::params::Params;
@@ -72,7 +72,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     let Some(index) = s.index.clone() else {
         return Err(Problem::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "the grid needs the search index"));
     };
-    let grid = for_problem(move || index.grid(&query, zoom)).await?;
+    let grid = run(move || index.grid(&query, zoom)).await?;
     Ok(to_json(&grid))
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use crate::geo::GeoLayer;
 use crate::harvest::Profile;
@@ -21,7 +21,7 @@ use crate::store::Store;
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
     let all =
-        for_problem(move || Ok(registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()?))
+        run(move || registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>())
             .await?;
     Ok(Json(json!({ "jurisdictions": all })))
 }
@@ -33,7 +33,7 @@ pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Js
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));
     };
     let (store, geo) = (s.store.clone(), s.geo.clone());
-    let value = for_problem(move || Ok(describe(&store, &geo, &j)?)).await?;
+    let value = run(move || describe(&store, &geo, &j)).await?;
     Ok(Json(value))
 }
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use crate::export::record;
 use crate::domain::time::format_utc;
@@ -32,7 +32,7 @@ pub async fn one(State(s): State<AppState>, path: Result<Path<(String, String)>,
 async fn answer(s: AppState, jurisdiction_id: String, id: String) -> Result<Value, Problem> {
     let store = s.store.clone();
     let (jid, rid) = (jurisdiction_id.clone(), id.clone());
-    let found = for_problem(move || {
+    let found = run(move || -> crate::store::Result<_> {
         let Some(stored) = store.get_request(&jid, &rid)? else { return Ok(None) };
         Ok(Some((stored, store.history_entries(&jid, &rid)?)))
     })

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::api::AppState;
-use crate::api::blocking::for_problem;
+use crate::api::blocking::run;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use form::Search;
@@ -61,7 +61,7 @@ async fn answer(s: AppState, mut search: Search) -> Result<(Response, Option<Str
         search.query.limit = stream::BATCH;
     }
     let (store, query, paged, rendered) = (s.store.clone(), search.query.clone(), search.stream.is_none(), s.rendered.clone());
-    let (page, records) = for_problem(move || {
+    let (page, records) = run(move || -> Result<_, crate::search::SearchError> {
         let page = index.search(&query)?;
         let records = if paged { rendered.page(&store, &page)? } else { Vec::new() };
         Ok((page, records))

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::api::AppState;
-use crate::api::blocking::{for_problem, problem_of};
+use crate::api::blocking::run;
 use crate::api::problem::Problem;
 use super::search::form;
 use crate::api::params::Params;
@@ -40,7 +40,7 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
     }
     let mut query = form::parse(&pairs, &s.registry)?.query;
     (query.sort, query.limit, query.cursor) = (Sort::Newest, MAX_LIMIT, None);
-    query.validate().map_err(problem_of)?;
+    query.validate()?;
     let zones = s.registry.iter().map(|j| (j.id.clone(), j.timezone.clone())).collect();
     let tally = Tally::new(keys, zones);
     let store = s.store.clone();
@@ -48,9 +48,9 @@ async fn answer(s: AppState, query: Option<String>) -> Result<Value, Problem> {
         let Some(index) = s.index.clone() else {
             return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "q, bbox and radius need the search index"));
         };
-        for_problem(move || through_index(&index, &store, query, tally)).await?
+        run(move || through_index(&index, &store, query, tally)).await?
     } else {
-        for_problem(move || in_sql(&store, &query, tally)).await?
+        run(move || in_sql(&store, &query, tally)).await?
     };
     Ok(tally.into_json())
 }

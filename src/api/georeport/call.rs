@@ -108,12 +108,3 @@ fn split_format(file: &str) -> (String, WireFormat) {
 pub(super) fn respond(result: Result<Response, GeoError>) -> Response {
     result.unwrap_or_else(axum::response::IntoResponse::into_response)
 }
-
-/// Runs a store call on the blocking pool (SQLite is synchronous), its failure in the call's
-/// format.
-pub(super) async fn blocking<T: Send + 'static>(
-    call: &Call,
-    f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
-) -> Result<T, GeoError> {
-    crate::api::blocking::for_georeport(f).await.map_err(|e| call.fail(e))
-}

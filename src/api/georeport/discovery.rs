@@ -4,7 +4,8 @@
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::call::{Call, blocking};
+use super::call::Call;
+use crate::api::blocking::run;
 use super::document::document;
 use crate::api::{AppState, GeoError};
 use crate::domain::{Discovery, DiscoveryEndpoint};
@@ -26,7 +27,7 @@ pub(super) async fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) ->
         None => s.registry.iter().map(|j| j.id.clone()).collect(),
     };
     let store = s.store.clone();
-    let changed = blocking(call, move || store.changeset(&ids)).await?;
+    let changed = run(move || store.changeset(&ids)).await.map_err(|e| call.fail(e))?;
     let changeset = crate::domain::time::format_utc(changeset_time(changed));
     let d = Discovery {
         changeset: Some(changeset.clone()),

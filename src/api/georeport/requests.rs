@@ -5,10 +5,10 @@
 
 use axum::response::Response;
 
-use super::call::{Call, blocking};
+use super::call::Call;
 use super::document::{cached_document, document};
 use super::stamp;
-use crate::api::blocking::for_georeport;
+use crate::api::blocking::run;
 use crate::api::cache::Rendered;
 use crate::api::{AppState, GeoError};
 use crate::registry::{Jurisdiction, WireFormat};
@@ -70,7 +70,7 @@ async fn indexed(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>,
         ));
     };
     let store = s.store.clone();
-    for_georeport(move || index.search(&query)?.records(&store)).await
+    Ok(run(move || index.search(&query)?.records(&store)).await?)
 }
 
 /// A list straight from the store, rendered once per store version and parameters; with
@@ -91,7 +91,7 @@ async fn stored_requests(
         return Ok((cached_document(call, rendered), items));
     }
     let store = s.store.clone();
-    let rows = blocking(call, move || store.list_requests(&page)).await?;
+    let rows = run(move || store.list_requests(&page)).await.map_err(|e| call.fail(e))?;
     let list = rows.iter().map(|r| &r.request);
     let text = match call.format {
         WireFormat::Json => write::requests_json(list),
@@ -107,7 +107,7 @@ async fn stored_requests(
 pub(super) async fn one(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
     let (store, id, w) = (s.store.clone(), j.id.clone(), wanted.clone());
-    match blocking(call, move || store.get_request(&id, &w)).await? {
+    match run(move || store.get_request(&id, &w)).await.map_err(|e| call.fail(e))? {
         None => Err(call.fail(GeoError::not_found(format!("service_request_id `{wanted}` not found in {}", j.id)))),
         Some(row) => {
             Ok(document(call.format, || write::requests_json([&row.request]), || write::requests_xml([&row.request])))

@@ -3,7 +3,8 @@
 
 use axum::response::Response;
 
-use super::call::{Call, blocking};
+use super::call::Call;
+use crate::api::blocking::run;
 use super::document::{cached_document, document};
 use super::stamp;
 use crate::api::cache::Rendered;
@@ -20,7 +21,7 @@ pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoE
         Some(rendered) => rendered,
         None => {
             let (store, id) = (s.store.clone(), j.id.clone());
-            let list = blocking(call, move || store.list_services(&id)).await?;
+            let list = run(move || store.list_services(&id)).await.map_err(|e| call.fail(e))?;
             let text = match call.format {
                 WireFormat::Json => write::services_json(&list),
                 WireFormat::Xml => write::services_xml(&list),
@@ -39,7 +40,7 @@ pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoE
 pub(super) async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {
     let j = call.jurisdiction(s)?;
     let (store, id, c) = (s.store.clone(), j.id.clone(), code.clone());
-    match blocking(call, move || store.service_definition(&id, &c)).await? {
+    match run(move || store.service_definition(&id, &c)).await.map_err(|e| call.fail(e))? {
         None => Err(call.fail(GeoError::not_found(format!("service_code `{code}` is unknown in {}", j.id)))),
         Some(None) => Err(call.fail(GeoError::not_found(format!("service_code `{code}` has no service definition")))),
         Some(Some(d)) => Ok(document(call.format, || write::definition_json(&d), || write::definition_xml(&d))),

@@ -16,7 +16,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-use super::call::{Call, Resource, blocking, find_jurisdiction, respond};
+use super::call::{Call, Resource, find_jurisdiction, respond};
+use crate::api::blocking::run;
 use super::document::document;
 use crate::api::params::Params;
 use crate::api::{AppState, GeoError};
@@ -89,7 +90,7 @@ async fn submit(s: &AppState, at: Resource, query: Option<String>, form: Form<'_
         call.params.pairs().iter().filter(|(k, _)| k != "api_key" && k != "jurisdiction_id").cloned().collect();
     let token = new_token();
     let (store, id, c, f, t) = (s.store.clone(), city.id.clone(), code.clone(), form.clone(), token.clone());
-    blocking(&call, move || store.enqueue(&t, &id, &c, &f)).await?;
+    run(move || store.enqueue(&t, &id, &c, &f)).await.map_err(|e| call.fail(e))?;
     tracing::info!(jurisdiction = %city.id, %token, service_code = %code, "Submission accepted");
     s.wake_forwarder.notify_one();
     let outcome = wait_for_city(s, &call, &token).await?;
@@ -146,7 +147,7 @@ enum Verified {
 /// harvested cannot be checked: its report is taken, answers and all, for the city to judge.
 async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<Verified, GeoError> {
     let (store, id, c) = (s.store.clone(), city.id.clone(), code.to_string());
-    let found = blocking(call, move || {
+    let found = run(move || -> crate::store::Result<_> {
         let definition = store.service_definition(&id, &c)?;
         let services = match &definition {
             Some(Some(_)) => Vec::new(),
@@ -156,7 +157,8 @@ async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &st
         let has_questions = services.iter().any(|service| service.service_code == c && service.metadata);
         Ok((definition, has_questions, services.is_empty()))
     })
-    .await?;
+    .await
+    .map_err(|e| call.fail(e))?;
     let (questions, verified) = match &found {
         (None, _, true) => (Questions::Unknown, Verified::NotYet),
         (None, _, false) => {
@@ -176,7 +178,7 @@ async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submiss
     let started = Instant::now();
     loop {
         let (store, t) = (s.store.clone(), token.to_string());
-        let row = blocking(call, move || store.submission(&t)).await?;
+        let row = run(move || store.submission(&t)).await.map_err(|e| call.fail(e))?;
         let row = row.ok_or_else(|| call.fail(GeoError::internal(&"submission vanished from the outbox")))?;
         let settled =
             matches!(row.state.as_str(), "delivered" | "refused") || row.attempts > 0 && row.state != "sending";
@@ -223,7 +225,7 @@ fn answer(
 
 async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Response, GeoError> {
     let (store, t) = (s.store.clone(), token.clone());
-    let row = blocking(call, move || store.submission(&t)).await?;
+    let row = run(move || store.submission(&t)).await.map_err(|e| call.fail(e))?;
     let scoped_elsewhere = |row: &Submission| call.scope.as_ref().is_some_and(|j| *j != row.jurisdiction_id);
     let row = match row {
         Some(row) if !scoped_elsewhere(&row) => row,
