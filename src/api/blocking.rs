@@ -7,7 +7,7 @@
 
 use axum::http::StatusCode;
 
-use super::GeoError;
+use super::GeoReportErrors;
 use super::params::BadParameter;
 use super::problem::Problem;
 use crate::search::SearchError;
@@ -67,12 +67,12 @@ impl From<SearchError> for Problem {
 }
 
 /// On the GeoReport API: the spec's errors (in JSON; the call puts them in its format).
-impl From<Failed> for GeoError {
-    fn from(failed: Failed) -> GeoError {
+impl From<Failed> for GeoReportErrors {
+    fn from(failed: Failed) -> GeoReportErrors {
         match failed {
             Failed::Invalid(bad) => bad.into(),
-            Failed::ShuttingDown => GeoError::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN),
-            Failed::Internal(cause) => GeoError::internal(&cause),
+            Failed::ShuttingDown => GeoReportErrors::new(StatusCode::SERVICE_UNAVAILABLE, SHUTTING_DOWN),
+            Failed::Internal(cause) => GeoReportErrors::internal(&cause),
         }
     }
 }

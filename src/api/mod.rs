@@ -8,7 +8,7 @@
 //!
 //! Shared by both dialects, here: the OpenAPI document describing both ([`openapi`]), the
 //! query parameter parser ([`params`]), store and index work off the async threads
-//! ([`blocking`]), both error bodies ([`error`], [`problem`]), the response cache, the server's
+//! ([`blocking`]), both error bodies ([`georeport_errors`], [`problem`]), the response cache, the server's
 //! origin, paging links, `/healthz`, `/readyz` and `/metrics`. Every client mistake is
 //! answered in its caller's dialect, never with a 500.
 //!
@@ -21,10 +21,10 @@ mod blocking;
 mod cache;
 pub mod client_ip;
 pub mod cors;
-mod error;
 pub(crate) mod federation;
 mod freshness;
 mod georeport;
+mod georeport_errors;
 mod health;
 mod http_cache;
 mod metrics;
@@ -49,7 +49,7 @@ use axum::routing::get;
 use ipnet::IpNet;
 use tokio::net::TcpListener;
 
-pub use error::GeoError;
+pub use georeport_errors::GeoReportErrors;
 pub use server::ConnectionLimits;
 
 use crate::registry::Registry;
@@ -172,9 +172,11 @@ fn too_many(error: tower_governor::GovernorError) -> axum::response::Response {
         _ => 1,
     };
     // Shaped into the caller's dialect by `shape::shape_errors`, Retry-After kept.
-    let mut response =
-        GeoError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry in {wait} s"))
-            .into_response();
+    let mut response = GeoReportErrors::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        format!("too many requests: retry in {wait} s"),
+    )
+    .into_response();
     if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
@@ -211,7 +213,7 @@ fn finish(apis: Router<AppState>, state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(ready::readyz))
         .merge(apis)
-        .fallback(|| async { GeoError::not_found("no such resource: see /open311/v2/discovery.json") })
+        .fallback(|| async { GeoReportErrors::not_found("no such resource: see /open311/v2/discovery.json") })
         // A bug in a handler answers 500 (counted, and in the caller's dialect) instead of
         // cutting the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::GeoError;
+use super::GeoReportErrors;
 use super::problem::Problem;
 use crate::domain::Status;
 use crate::domain::time::parse_bound;
@@ -30,9 +30,9 @@ impl BadParameter {
 }
 
 /// On the GeoReport API: a 400 whose spec `errors` entry is the detail.
-impl From<BadParameter> for GeoError {
-    fn from(bad: BadParameter) -> GeoError {
-        GeoError::bad_request(bad.detail)
+impl From<BadParameter> for GeoReportErrors {
+    fn from(bad: BadParameter) -> GeoReportErrors {
+        GeoReportErrors::bad_request(bad.detail)
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::GeoError;
+use super::GeoReportErrors;
 use super::problem::Problem;
 use crate::registry::WireFormat;
 
@@ -54,7 +54,7 @@ pub async fn shape_errors(request: Request, next: Next) -> Response {
     let bytes = to_bytes(body, MAX_MESSAGE_BYTES).await.unwrap_or_default();
     let message = message(&bytes).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     let reshaped = match dialect {
-        Dialect::GeoReport(format) => GeoError::new(status, message).in_format(format).into_response(),
+        Dialect::GeoReport(format) => GeoReportErrors::new(status, message).in_format(format).into_response(),
         Dialect::Problem | Dialect::Own => Problem::new(status, message).into_response(),
     };
     // The original answer's headers (Retry-After, Allow…) with the new body and its type.

@@ -204,7 +204,11 @@ impl RecordWriter {
                 match source {
                     None => serde_json::to_writer(&mut *out, &RecordOut::from(s))?,
                     Some(source) => {
-                        let line = Sourced { record: RecordOut::from(s), source_endpoint: Some(source), raw: Some(Raw::of(s)) };
+                        let line = Sourced {
+                            record: RecordOut::from(s),
+                            source_endpoint: Some(source),
+                            raw: Some(Raw::of(s)),
+                        };
                         serde_json::to_writer(&mut *out, &line)?;
                     }
                 }

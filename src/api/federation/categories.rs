@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::api::AppState;
 use crate::api::blocking::run;
-use crate::api::problem::Problem;
 use crate::api::params::Params;
+use crate::api::problem::Problem;
 use crate::store::CrosswalkRow;
 use crate::taxonomy;
 

@@ -15,11 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
+use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
-use crate::api::problem::Problem;
-use super::search::form;
 use crate::api::params::Params;
+use crate::api::problem::Problem;
 use crate::search::{SearchQuery, Sort};
 use entry::{Entry, Head};
 

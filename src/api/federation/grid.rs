@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
-use crate::api::problem::Problem;
-use super::search::form;
 use crate::api::params::Params;
+use crate::api::problem::Problem;
 use crate::search::{Grid, MAX_ZOOM};
 
 /// Parameters of `/api/v1/requests` that make no sense for counts.

@@ -20,9 +20,7 @@ use crate::store::Store;
 #[utoipa::path(get, path = "/api/v1/jurisdictions", operation_id = "list_jurisdictions", tag = "registry", responses((status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object)))]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
-    let all =
-        run(move || registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>())
-            .await?;
+    let all = run(move || registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()).await?;
     Ok(Json(json!({ "jurisdictions": all })))
 }
 

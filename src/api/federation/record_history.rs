@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use crate::api::AppState;
 use crate::api::blocking::run;
 use crate::api::problem::Problem;
-use crate::export::record;
 use crate::domain::time::format_utc;
+use crate::export::record;
 use crate::store::HistoryEntry;
 
 /// The record with its history.

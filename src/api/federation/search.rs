@@ -60,7 +60,8 @@ async fn answer(s: AppState, mut search: Search) -> Result<(Response, Option<Str
     if search.stream.is_some() {
         search.query.limit = stream::BATCH;
     }
-    let (store, query, paged, rendered) = (s.store.clone(), search.query.clone(), search.stream.is_none(), s.rendered.clone());
+    let (store, query, paged, rendered) =
+        (s.store.clone(), search.query.clone(), search.stream.is_none(), s.rendered.clone());
     let (page, records) = run(move || -> Result<_, crate::search::SearchError> {
         let page = index.search(&query)?;
         let records = if paged { rendered.page(&store, &page)? } else { Vec::new() };

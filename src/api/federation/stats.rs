@@ -11,11 +11,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
-use crate::api::problem::Problem;
-use super::search::form;
 use crate::api::params::Params;
+use crate::api::problem::Problem;
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
 use crate::store::{StatsScope, Store};
 use tally::{GroupKey, Tally};

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::api::params::Params;
-use crate::api::{AppState, GeoError};
+use crate::api::{AppState, GeoReportErrors};
 use crate::registry::{Jurisdiction, WireFormat};
 
 /// Where a GeoReport call went, from its path: `/open311/v2/{file}` or
@@ -50,26 +50,26 @@ impl Call {
     /// The jurisdiction asked for: from the path, else `jurisdiction_id` (ours, or a city's
     /// own upstream id when exactly one city uses it). Under a jurisdiction's own base, a
     /// `jurisdiction_id` naming another city is refused.
-    pub(super) fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoError> {
+    pub(super) fn jurisdiction<'a>(&self, state: &'a AppState) -> Result<&'a Jurisdiction, GeoReportErrors> {
         let named = self.params.get("jurisdiction_id");
         let Some(wanted) = self.scope.as_deref().or(named) else {
-            return Err(self.fail(GeoError::bad_request(
+            return Err(self.fail(GeoReportErrors::bad_request(
                 "jurisdiction_id is required: see /api/v1/jurisdictions for the list".to_string(),
             )));
         };
         let found = find_jurisdiction(state, wanted)
-            .ok_or_else(|| self.fail(GeoError::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))?;
+            .ok_or_else(|| self.fail(GeoReportErrors::not_found(format!("jurisdiction_id `{wanted}` is unknown"))))?;
         if let (Some(_), Some(named)) = (&self.scope, named) {
             if found.id != named && found.config.upstream_jurisdiction_id.as_deref() != Some(named) {
                 let detail = format!("jurisdiction_id `{named}` is not {}, whose base this is", found.id);
-                return Err(self.fail(GeoError::bad_request(detail)));
+                return Err(self.fail(GeoReportErrors::bad_request(detail)));
             }
         }
         Ok(found)
     }
 
     /// `e` (a spec error, a bad parameter, failed work) in this call's format.
-    pub(super) fn fail(&self, e: impl Into<GeoError>) -> GeoError {
+    pub(super) fn fail(&self, e: impl Into<GeoReportErrors>) -> GeoReportErrors {
         e.into().in_format(self.format)
     }
 
@@ -105,6 +105,6 @@ fn split_format(file: &str) -> (String, WireFormat) {
 }
 
 /// The answer, or the error's.
-pub(super) fn respond(result: Result<Response, GeoError>) -> Response {
+pub(super) fn respond(result: Result<Response, GeoReportErrors>) -> Response {
     result.unwrap_or_else(axum::response::IntoResponse::into_response)
 }

@@ -5,17 +5,17 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::call::Call;
-use crate::api::blocking::run;
 use super::document::document;
-use crate::api::{AppState, GeoError};
+use crate::api::blocking::run;
+use crate::api::{AppState, GeoReportErrors};
 use crate::domain::{Discovery, DiscoveryEndpoint};
 use crate::wire::write;
 
 /// fed311's own discovery: where its GeoReport base is and what it speaks.
-pub(super) async fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response, GeoError> {
+pub(super) async fn discovery(s: &AppState, call: &Call, headers: &HeaderMap) -> Result<Response, GeoReportErrors> {
     let Some(origin) = crate::api::origin::origin(headers) else {
         let detail = "discovery needs a Host header naming this server, to write its address";
-        return Err(call.fail(GeoError::bad_request(detail)));
+        return Err(call.fail(GeoReportErrors::bad_request(detail)));
     };
     let origin = origin.as_str().trim_end_matches('/');
     let base = match &call.scope {

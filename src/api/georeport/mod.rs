@@ -23,7 +23,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::{AppState, GeoError};
+use super::{AppState, GeoReportErrors};
 pub(super) use call::Resource;
 use call::{Call, respond};
 pub(super) use submit::post;
@@ -57,7 +57,7 @@ async fn top(
         "discovery" => discovery::discovery(&s, &call, &headers).await,
         "services" => services::services(&s, &call).await,
         "requests" => requests::requests(&s, &call).await,
-        other => Err(call.fail(GeoError::not_found(format!("no GeoReport resource `{other}`")))),
+        other => Err(call.fail(GeoReportErrors::not_found(format!("no GeoReport resource `{other}`")))),
     })
 }
 
@@ -74,6 +74,6 @@ async fn one_request(State(s): State<AppState>, Path(at): Path<Resource>, RawQue
 }
 
 /// The store's change stamp, for cached answers.
-fn stamp(s: &AppState, call: &Call) -> Result<u64, GeoError> {
-    s.store.data_version().map(|v| v as u64).map_err(|e| call.fail(GeoError::internal(&e)))
+fn stamp(s: &AppState, call: &Call) -> Result<u64, GeoReportErrors> {
+    s.store.data_version().map(|v| v as u64).map_err(|e| call.fail(GeoReportErrors::internal(&e)))
 }

@@ -10,14 +10,14 @@ use super::document::{cached_document, document};
 use super::stamp;
 use crate::api::blocking::run;
 use crate::api::cache::Rendered;
-use crate::api::{AppState, GeoError};
+use crate::api::{AppState, GeoReportErrors};
 use crate::registry::{Jurisdiction, WireFormat};
 use crate::search::SearchQuery;
 use crate::store::{RequestPage, StoredRequest};
 use crate::wire::write;
 
 /// A list of requests.
-pub(super) async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoError> {
+pub(super) async fn requests(s: &AppState, call: &Call) -> Result<Response, GeoReportErrors> {
     let j = call.jurisdiction(s)?;
     let page = call.params.request_page(&j.id, &j.timezone).map_err(|e| call.fail(e))?;
     let next = NextPage { limit: page.limit, page: page.offset / page.limit.max(1) + 1, start: page.filter.start };
@@ -62,9 +62,9 @@ impl NextPage {
 
 /// One page of records found through the index (the query names the jurisdiction), for the
 /// `q`, `bbox` and radius extensions.
-async fn indexed(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>, GeoError> {
+async fn indexed(s: &AppState, query: SearchQuery) -> Result<Vec<StoredRequest>, GeoReportErrors> {
     let Some(index) = s.index.clone() else {
-        return Err(GeoError::new(
+        return Err(GeoReportErrors::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "q, bbox and radius need the search index",
         ));
@@ -80,7 +80,7 @@ async fn stored_requests(
     call: &Call,
     j: &Jurisdiction,
     page: RequestPage,
-) -> Result<(Response, usize), GeoError> {
+) -> Result<(Response, usize), GeoReportErrors> {
     let version = stamp(s, call)?;
     let params: Vec<String> = call.params.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect();
     // The spec's default window moves with the clock: by the minute is fresh enough.
@@ -104,11 +104,13 @@ async fn stored_requests(
 }
 
 /// The request with id `wanted`.
-pub(super) async fn one(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoError> {
+pub(super) async fn one(s: &AppState, call: &Call, wanted: String) -> Result<Response, GeoReportErrors> {
     let j = call.jurisdiction(s)?;
     let (store, id, w) = (s.store.clone(), j.id.clone(), wanted.clone());
     match run(move || store.get_request(&id, &w)).await.map_err(|e| call.fail(e))? {
-        None => Err(call.fail(GeoError::not_found(format!("service_request_id `{wanted}` not found in {}", j.id)))),
+        None => {
+            Err(call.fail(GeoReportErrors::not_found(format!("service_request_id `{wanted}` not found in {}", j.id))))
+        }
         Some(row) => {
             Ok(document(call.format, || write::requests_json([&row.request]), || write::requests_xml([&row.request])))
         }

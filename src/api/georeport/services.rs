@@ -4,16 +4,16 @@
 use axum::response::Response;
 
 use super::call::Call;
-use crate::api::blocking::run;
 use super::document::{cached_document, document};
 use super::stamp;
+use crate::api::blocking::run;
 use crate::api::cache::Rendered;
-use crate::api::{AppState, GeoError};
+use crate::api::{AppState, GeoReportErrors};
 use crate::registry::WireFormat;
 use crate::wire::write;
 
 /// The service list, rendered once per change of the store's services.
-pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoError> {
+pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoReportErrors> {
     let j = call.jurisdiction(s)?;
     let version = stamp(s, call)?;
     let key = format!("services|{}|{}", j.id, call.format.extension());
@@ -37,12 +37,14 @@ pub(super) async fn services(s: &AppState, call: &Call) -> Result<Response, GeoE
 }
 
 /// The definition of service `code`.
-pub(super) async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoError> {
+pub(super) async fn definition(s: &AppState, call: &Call, code: String) -> Result<Response, GeoReportErrors> {
     let j = call.jurisdiction(s)?;
     let (store, id, c) = (s.store.clone(), j.id.clone(), code.clone());
     match run(move || store.service_definition(&id, &c)).await.map_err(|e| call.fail(e))? {
-        None => Err(call.fail(GeoError::not_found(format!("service_code `{code}` is unknown in {}", j.id)))),
-        Some(None) => Err(call.fail(GeoError::not_found(format!("service_code `{code}` has no service definition")))),
+        None => Err(call.fail(GeoReportErrors::not_found(format!("service_code `{code}` is unknown in {}", j.id)))),
+        Some(None) => {
+            Err(call.fail(GeoReportErrors::not_found(format!("service_code `{code}` has no service definition"))))
+        }
         Some(Some(d)) => Ok(document(call.format, || write::definition_json(&d), || write::definition_xml(&d))),
     }
 }

@@ -17,10 +17,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::call::{Call, Resource, find_jurisdiction, respond};
-use crate::api::blocking::run;
 use super::document::document;
+use crate::api::blocking::run;
 use crate::api::params::Params;
-use crate::api::{AppState, GeoError};
+use crate::api::{AppState, GeoReportErrors};
 use crate::domain::PostReceipt;
 use crate::registry::Jurisdiction;
 use crate::store::Submission;
@@ -53,15 +53,15 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 /// The spec posts a report as a URL-encoded form; another declared type, or a body that is
 /// not UTF-8, is refused rather than read as an empty form.
-fn form_pairs(call: &Call, form: &Form<'_>) -> Result<Params, GeoError> {
+fn form_pairs(call: &Call, form: &Form<'_>) -> Result<Params, GeoReportErrors> {
     let kind = form.kind.as_deref().unwrap_or("");
     if !form.body.is_empty() && !kind.is_empty() && !kind.starts_with("application/x-www-form-urlencoded") {
         let detail =
             format!("a report is posted as application/x-www-form-urlencoded, not {kind} (media goes by media_url)");
-        return Err(call.fail(GeoError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail)));
+        return Err(call.fail(GeoReportErrors::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail)));
     }
-    let text =
-        std::str::from_utf8(form.body).map_err(|_| call.fail(GeoError::bad_request("the posted form is not UTF-8")))?;
+    let text = std::str::from_utf8(form.body)
+        .map_err(|_| call.fail(GeoReportErrors::bad_request("the posted form is not UTF-8")))?;
     Ok(Params::parse(Some(text)))
 }
 
@@ -71,10 +71,17 @@ pub async fn token(State(s): State<AppState>, Path(at): Path<Resource>, RawQuery
     respond(resolve_token(&s, &call, token).await)
 }
 
-async fn submit(s: &AppState, at: Resource, query: Option<String>, form: Form<'_>) -> Result<Response, GeoError> {
+async fn submit(
+    s: &AppState,
+    at: Resource,
+    query: Option<String>,
+    form: Form<'_>,
+) -> Result<Response, GeoReportErrors> {
     let (name, mut call) = Call::new(at, query);
     if name != "requests" {
-        return Err(call.fail(GeoError::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to"))));
+        return Err(
+            call.fail(GeoReportErrors::new(StatusCode::METHOD_NOT_ALLOWED, format!("`{name}` cannot be posted to")))
+        );
     }
     let posted = form_pairs(&call, &form)?;
     call.params.extend(posted);
@@ -83,7 +90,7 @@ async fn submit(s: &AppState, at: Resource, query: Option<String>, form: Form<'_
     let code = call
         .params
         .get("service_code")
-        .ok_or_else(|| call.fail(GeoError::bad_request("service_code is required")))?
+        .ok_or_else(|| call.fail(GeoReportErrors::bad_request("service_code is required")))?
         .to_string();
     let verified = check_service(s, &call, city, &code).await?;
     let form: Vec<(String, String)> =
@@ -98,36 +105,34 @@ async fn submit(s: &AppState, at: Resource, query: Option<String>, form: Form<'_
 }
 
 /// Clients post with a key from `FED311_API_KEYS`; the key is never echoed or logged.
-fn check_key(s: &AppState, call: &Call) -> Result<(), GeoError> {
+fn check_key(s: &AppState, call: &Call) -> Result<(), GeoReportErrors> {
     let given = call.params.get("api_key").unwrap_or("");
     if !given.is_empty() && s.api_keys.iter().any(|k| k == given) {
         return Ok(());
     }
-    Err(call.fail(GeoError::new(StatusCode::FORBIDDEN, "api_key is missing or not valid")))
+    Err(call.fail(GeoReportErrors::new(StatusCode::FORBIDDEN, "api_key is missing or not valid")))
 }
 
 /// The city: named by `jurisdiction_id` (or the path), else the one whose boundary holds
 /// `lat`/`long`. None or several is a 400 naming the candidates.
-fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoError> {
+fn route<'a>(s: &'a AppState, call: &Call) -> Result<&'a Jurisdiction, GeoReportErrors> {
     if call.scope.is_some() || call.params.get("jurisdiction_id").is_some() {
         return call.jurisdiction(s);
     }
     let (Some(lat), Some(long)) = (call.params.get("lat"), call.params.get("long")) else {
-        return Err(
-            call.fail(GeoError::bad_request("jurisdiction_id is required, or lat and long to route by location"))
-        );
+        return Err(call
+            .fail(GeoReportErrors::bad_request("jurisdiction_id is required, or lat and long to route by location")));
     };
     let (Ok(lat), Ok(long)) = (lat.parse::<f64>(), long.parse::<f64>()) else {
-        return Err(call.fail(GeoError::bad_request("lat and long must be numbers")));
+        return Err(call.fail(GeoReportErrors::bad_request("lat and long must be numbers")));
     };
     let found = s.geo.locate(lat, long);
     match found.as_slice() {
         [one] => find_jurisdiction(s, one)
-            .ok_or_else(|| call.fail(GeoError::not_found(format!("jurisdiction `{one}` is unknown")))),
-        [] => {
-            Err(call.fail(GeoError::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id"))))
-        }
-        many => Err(call.fail(GeoError::bad_request(format!(
+            .ok_or_else(|| call.fail(GeoReportErrors::not_found(format!("jurisdiction `{one}` is unknown")))),
+        [] => Err(call
+            .fail(GeoReportErrors::bad_request(format!("no jurisdiction covers {lat},{long}: send jurisdiction_id")))),
+        many => Err(call.fail(GeoReportErrors::bad_request(format!(
             "several jurisdictions cover {lat},{long}: {}; send jurisdiction_id",
             many.join(", ")
         )))),
@@ -145,7 +150,12 @@ enum Verified {
 
 /// Checks the service and the answers to its questions. A city whose service list was never
 /// harvested cannot be checked: its report is taken, answers and all, for the city to judge.
-async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &str) -> Result<Verified, GeoError> {
+async fn check_service(
+    s: &AppState,
+    call: &Call,
+    city: &Jurisdiction,
+    code: &str,
+) -> Result<Verified, GeoReportErrors> {
     let (store, id, c) = (s.store.clone(), city.id.clone(), code.to_string());
     let found = run(move || -> crate::store::Result<_> {
         let definition = store.service_definition(&id, &c)?;
@@ -163,23 +173,23 @@ async fn check_service(s: &AppState, call: &Call, city: &Jurisdiction, code: &st
         (None, _, true) => (Questions::Unknown, Verified::NotYet),
         (None, _, false) => {
             let detail = format!("service_code `{code}` is not offered by {}", city.id);
-            return Err(call.fail(GeoError::bad_request(detail)));
+            return Err(call.fail(GeoReportErrors::bad_request(detail)));
         }
         (Some(Some(definition)), _, _) => (Questions::Defined(definition), Verified::Yes),
         (Some(None), true, _) => (Questions::Unknown, Verified::Yes),
         (Some(None), false, _) => (Questions::None, Verified::Yes),
     };
-    validate_against(call.params.pairs(), questions).map_err(|e| call.fail(GeoError::bad_request(e.0)))?;
+    validate_against(call.params.pairs(), questions).map_err(|e| call.fail(GeoReportErrors::bad_request(e.0)))?;
     Ok(verified)
 }
 
 /// Polls the outbox until the city answered, the first attempt failed, or time is up.
-async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submission, GeoError> {
+async fn wait_for_city(s: &AppState, call: &Call, token: &str) -> Result<Submission, GeoReportErrors> {
     let started = Instant::now();
     loop {
         let (store, t) = (s.store.clone(), token.to_string());
         let row = run(move || store.submission(&t)).await.map_err(|e| call.fail(e))?;
-        let row = row.ok_or_else(|| call.fail(GeoError::internal(&"submission vanished from the outbox")))?;
+        let row = row.ok_or_else(|| call.fail(GeoReportErrors::internal(&"submission vanished from the outbox")))?;
         let settled =
             matches!(row.state.as_str(), "delivered" | "refused") || row.attempts > 0 && row.state != "sending";
         if settled || started.elapsed() >= WAIT_FOR_CITY {
@@ -195,7 +205,7 @@ fn answer(
     city: &Jurisdiction,
     row: Submission,
     verified: Verified,
-) -> Result<Response, GeoError> {
+) -> Result<Response, GeoReportErrors> {
     if row.state == "refused" {
         return Err(call.fail(refused(s, row)));
     }
@@ -223,13 +233,13 @@ fn answer(
     Ok(document(call.format, || write::receipts_json(&receipts), || write::receipts_xml(&receipts)))
 }
 
-async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Response, GeoError> {
+async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Response, GeoReportErrors> {
     let (store, t) = (s.store.clone(), token.clone());
     let row = run(move || store.submission(&t)).await.map_err(|e| call.fail(e))?;
     let scoped_elsewhere = |row: &Submission| call.scope.as_ref().is_some_and(|j| *j != row.jurisdiction_id);
     let row = match row {
         Some(row) if !scoped_elsewhere(&row) => row,
-        _ => return Err(call.fail(GeoError::not_found(format!("token `{token}` is unknown")))),
+        _ => return Err(call.fail(GeoReportErrors::not_found(format!("token `{token}` is unknown")))),
     };
     if row.state == "refused" {
         return Err(call.fail(refused(s, row)));
@@ -241,11 +251,11 @@ async fn resolve_token(s: &AppState, call: &Call, token: String) -> Result<Respo
 
 /// A refused submission's answer: 400 when the city found the data wrong, else 502. The
 /// city's words are scrubbed of keys again (rows stored before scrubbing existed).
-fn refused(s: &AppState, row: Submission) -> GeoError {
+fn refused(s: &AppState, row: Submission) -> GeoReportErrors {
     let words = s.secrets.scrub(&row.error.unwrap_or_else(|| "the city refused it".into()));
     if refusal_blames_the_client(row.refusal_status) {
-        GeoError::bad_request(words)
+        GeoReportErrors::bad_request(words)
     } else {
-        GeoError::new(StatusCode::BAD_GATEWAY, words)
+        GeoReportErrors::new(StatusCode::BAD_GATEWAY, words)
     }
 }

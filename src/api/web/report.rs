@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::api::client_ip::ClientIp;
-use crate::api::{AppState, GeoError};
+use crate::api::{AppState, GeoReportErrors};
 
 /// The cookie holding the form's CSRF token.
 const COOKIE: &str = "fed311_csrf";
@@ -122,25 +122,25 @@ pub async fn post(State(s): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let (headers, client) = (parts.headers, parts.extensions.get::<ClientIp>().copied());
     let Ok(body) = axum::body::to_bytes(body, MAX_FORM).await else {
-        return GeoError::new(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response();
+        return GeoReportErrors::new(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response();
     };
     let Some(gate) = s.web.reports.clone() else {
         let detail = "this server does not take reports from its web page: report to the city directly";
-        return GeoError::new(StatusCode::FORBIDDEN, detail).into_response();
+        return GeoReportErrors::new(StatusCode::FORBIDDEN, detail).into_response();
     };
     if let Err(detail) = same_page(&headers) {
-        return GeoError::new(StatusCode::FORBIDDEN, detail).into_response();
+        return GeoReportErrors::new(StatusCode::FORBIDDEN, detail).into_response();
     }
     if let Some(ClientIp(ip)) = client {
         if !gate.allows(ip) {
             let detail = format!("too many reports from this address: try again in {} s", EVERY.as_secs());
-            let mut response = GeoError::new(StatusCode::TOO_MANY_REQUESTS, detail).into_response();
+            let mut response = GeoReportErrors::new(StatusCode::TOO_MANY_REQUESTS, detail).into_response();
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(EVERY.as_secs()));
             return response;
         }
     }
     let Ok(text) = std::str::from_utf8(&body) else {
-        return GeoError::bad_request("the posted form is not UTF-8").into_response();
+        return GeoReportErrors::bad_request("the posted form is not UTF-8").into_response();
     };
     let form = vouched(text, &gate.key);
     let mut keys = s.api_keys.as_ref().clone();
