@@ -10,13 +10,26 @@ use serde_json::{Value, json};
 
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::store::CrosswalkRow;
 use crate::taxonomy;
 
 /// The taxonomy and the crosswalk.
-#[utoipa::path(get, path = "/api/v1/categories", operation_id = "categories", tag = "search", params(("jurisdiction_id" = Option<String>, Query, description = "Only these jurisdictions' crosswalks (a comma list)")), responses((status = 200, description = "`{\"categories\": [...], \"crosswalk\": [...]}`: the canonical taxonomy and each city's service → category mapping", body = Object), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    operation_id = "categories",
+    tag = "search",
+    params(
+        ("jurisdiction_id" = Option<String>, Query, description = "Only these jurisdictions' crosswalks (a comma list)"),
+    ),
+    responses(
+        (status = 200, description = "`{\"categories\": [...], \"crosswalk\": [...]}`: the canonical taxonomy and each city's service → category mapping", body = Object),
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn list(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
     match answer(s, query).await {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response(),

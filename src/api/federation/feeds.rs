@@ -18,6 +18,7 @@ use url::Url;
 use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::search::{SearchQuery, Sort};
@@ -38,13 +39,41 @@ enum Dialect {
 }
 
 /// An Atom 1.0 feed of the search in the query string.
-#[utoipa::path(get, path = "/api/v1/feeds/requests.atom", operation_id = "feed_atom", tag = "feeds", params(crate::api::openapi::Filters, crate::api::openapi::FeedSize), responses((status = 200, description = "Atom 1.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/atom+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/feeds/requests.atom",
+    operation_id = "feed_atom",
+    tag = "feeds",
+    params(
+        openapi::Filters,
+        openapi::FeedSize,
+    ),
+    responses(
+        (status = 200, description = "Atom 1.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/atom+xml; charset=utf-8", body = String),
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No search index is open", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn atom(State(s): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     feed(s, &headers, query, Dialect::Atom).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// An RSS 2.0 feed of the search in the query string.
-#[utoipa::path(get, path = "/api/v1/feeds/requests.rss", operation_id = "feed_rss", tag = "feeds", params(crate::api::openapi::Filters, crate::api::openapi::FeedSize), responses((status = 200, description = "RSS 2.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/rss+xml; charset=utf-8", body = String), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/feeds/requests.rss",
+    operation_id = "feed_rss",
+    tag = "feeds",
+    params(
+        openapi::Filters,
+        openapi::FeedSize,
+    ),
+    responses(
+        (status = 200, description = "RSS 2.0: the matching requests, most recently updated first, each linking to its record", content_type = "application/rss+xml; charset=utf-8", body = String),
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No search index is open", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn rss(State(s): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     feed(s, &headers, query, Dialect::Rss).await.unwrap_or_else(IntoResponse::into_response)
 }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::search::{Grid, MAX_ZOOM};
@@ -47,11 +48,11 @@ struct Zoom {
                    `{zoom, cell_degrees, bbox, total, cells: [{bounds: [west, south, east, north], count, lat, long}]}`: \
                    cells holding matches, each with where to draw it (the mean of its matches' 0.005° cells); `total` is their sum, exactly the \
                    `total` of `/api/v1/requests` with the same filters and box.",
-    params(crate::api::openapi::Filters, Zoom),
+    params(openapi::Filters, Zoom),
     responses(
         (status = 200, description = "The counts", body = Object),
-        (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No search index is open", body = openapi::Problem, content_type = "application/problem+json")
     )
 )]
 async fn grid(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::problem::Problem;
 use crate::geo::GeoLayer;
 use crate::harvest::Profile;
@@ -17,7 +18,15 @@ use crate::registry::Jurisdiction;
 use crate::store::Store;
 
 /// Every jurisdiction with its health.
-#[utoipa::path(get, path = "/api/v1/jurisdictions", operation_id = "list_jurisdictions", tag = "registry", responses((status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/jurisdictions",
+    operation_id = "list_jurisdictions",
+    tag = "registry",
+    responses(
+        (status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object),
+    ),
+)]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let (store, registry, geo) = (s.store.clone(), s.registry.clone(), s.geo.clone());
     let all = run(move || registry.iter().map(|j| describe(&store, &geo, j)).collect::<Result<Vec<_>, _>>()).await?;
@@ -25,7 +34,19 @@ pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
 }
 
 /// One jurisdiction with its health.
-#[utoipa::path(get, path = "/api/v1/jurisdictions/{id}", operation_id = "get_jurisdiction", tag = "registry", params(("id" = String, Path, description = "The jurisdiction id")), responses((status = 200, description = "The jurisdiction with its health, as in the list", body = Object), (status = 404, description = "No such jurisdiction", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/jurisdictions/{id}",
+    operation_id = "get_jurisdiction",
+    tag = "registry",
+    params(
+        ("id" = String, Path, description = "The jurisdiction id"),
+    ),
+    responses(
+        (status = 200, description = "The jurisdiction with its health, as in the list", body = Object),
+        (status = 404, description = "No such jurisdiction", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
     let Some(j) = s.registry.get(&id).cloned() else {
         return Err(Problem::new(StatusCode::NOT_FOUND, format!("jurisdiction `{id}` is unknown")));

@@ -7,11 +7,25 @@ use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
 use crate::api::AppState;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 
 /// The jurisdictions holding the point: `{"jurisdictions": [{"id", "name", "approximate"}]}`.
-#[utoipa::path(get, path = "/api/v1/locate", operation_id = "locate", tag = "registry", params(("lat" = f64, Query, description = "Latitude in decimal degrees", minimum = -90.0, maximum = 90.0), ("long" = f64, Query, description = "Longitude in decimal degrees", minimum = -180.0, maximum = 180.0)), responses((status = 200, description = "`{\"jurisdictions\": [{\"id\", \"name\", \"approximate\"}]}`", body = Object), (status = 400, description = "A missing or bad coordinate, named", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/locate",
+    operation_id = "locate",
+    tag = "registry",
+    params(
+        ("lat" = f64, Query, description = "Latitude in decimal degrees", minimum = -90.0, maximum = 90.0),
+        ("long" = f64, Query, description = "Longitude in decimal degrees", minimum = -180.0, maximum = 180.0),
+    ),
+    responses(
+        (status = 200, description = "`{\"jurisdictions\": [{\"id\", \"name\", \"approximate\"}]}`", body = Object),
+        (status = 400, description = "A missing or bad coordinate, named", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn locate(State(s): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, Problem> {
     let params = Params::parse(query.as_deref());
     let lat = coordinate(&params, "lat", 90.0)?;

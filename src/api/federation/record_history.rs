@@ -11,13 +11,27 @@ use serde_json::{Value, json};
 
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::problem::Problem;
 use crate::domain::time::format_utc;
 use crate::export::record;
 use crate::store::HistoryEntry;
 
 /// The record with its history.
-#[utoipa::path(get, path = "/api/v1/requests/{jurisdiction_id}/{service_request_id}", operation_id = "get_request", tag = "search", params(("jurisdiction_id" = String, Path, description = "The jurisdiction id"), ("service_request_id" = String, Path, description = "The city's request id")), responses((status = 200, description = "The record plus `history`: every observed change, oldest first", body = crate::api::openapi::Record), (status = 404, description = "No such request", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{jurisdiction_id}/{service_request_id}",
+    operation_id = "get_request",
+    tag = "search",
+    params(
+        ("jurisdiction_id" = String, Path, description = "The jurisdiction id"),
+        ("service_request_id" = String, Path, description = "The city's request id"),
+    ),
+    responses(
+        (status = 200, description = "The record plus `history`: every observed change, oldest first", body = openapi::Record),
+        (status = 404, description = "No such request", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn one(State(s): State<AppState>, path: Result<Path<(String, String)>, PathRejection>) -> Response {
     let answer = match path {
         Ok(Path((jurisdiction_id, id))) => answer(s, jurisdiction_id, id).await,

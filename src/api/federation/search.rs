@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use form::Search;
@@ -27,7 +28,23 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/requests", get(list)).route("/api/v1/requests/search", post(search_posted))
 }
 
-#[utoipa::path(get, path = "/api/v1/requests", operation_id = "search_requests", tag = "search", summary = "Search requests across every city", description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).", params(crate::api::openapi::Filters, crate::api::openapi::Listing), responses((status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((crate::api::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests",
+    operation_id = "search_requests",
+    tag = "search",
+    summary = "Search requests across every city",
+    description = "Every filter given must hold. JSON answers one page `{requests, next_cursor, total}`; `format=geojson|csv|ndjson` streams every match (or `limit` of them).",
+    params(
+        openapi::Filters,
+        openapi::Listing,
+    ),
+    responses(
+        (status = 200, description = "One JSON page, or with `format` every match streamed (header `x-total-count`)", content((openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))),
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No search index is open", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let pairs = Params::parse(q.as_deref());
     let search = form::parse(&pairs, &s.registry);
@@ -38,7 +55,19 @@ async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
     response
 }
 
-#[utoipa::path(post, path = "/api/v1/requests/search", operation_id = "search_requests_posted", tag = "search", summary = "Search requests across every city, filters as JSON (adds `polygon`)", request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"), responses((status = 200, description = "As GET /api/v1/requests", content((crate::api::openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))), (status = 400, description = "A bad or unknown field, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "No search index is open", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/search",
+    operation_id = "search_requests_posted",
+    tag = "search",
+    summary = "Search requests across every city, filters as JSON (adds `polygon`)",
+    request_body(content = Object, content_type = "application/json", description = "The GET parameters as fields (strings, numbers, or arrays for the comma lists and bbox) plus `polygon`, a GeoJSON Polygon or MultiPolygon geometry"),
+    responses(
+        (status = 200, description = "As GET /api/v1/requests", content((openapi::RequestsPage = "application/json"), ("application/geo+json"), ("text/csv"), ("application/x-ndjson"))),
+        (status = 400, description = "A bad or unknown field, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No search index is open", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 async fn search_posted(State(s): State<AppState>, body: Bytes) -> Response {
     let search = body::parse(&body, &s.registry);
     respond(s, search).await.0

@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::search::form;
 use crate::api::AppState;
 use crate::api::blocking::run;
+use crate::api::openapi;
 use crate::api::params::Params;
 use crate::api::problem::Problem;
 use crate::search::{MAX_LIMIT, SearchError, SearchIndex, SearchQuery, Sort};
@@ -24,7 +25,21 @@ use tally::{GroupKey, Tally};
 const NOT_FOR_STATS: &[&str] = &["format", "sort", "limit", "cursor"];
 
 /// The grouped statistics.
-#[utoipa::path(get, path = "/api/v1/stats", operation_id = "stats", tag = "search", params(crate::api::openapi::Filters, crate::api::openapi::Grouping), responses((status = 200, description = "Counts and time-to-close percentiles per group", body = Object), (status = 400, description = "A bad or unknown parameter, named", body = crate::api::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "Text, box or circle filters without a search index", body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    operation_id = "stats",
+    tag = "search",
+    params(
+        openapi::Filters,
+        openapi::Grouping,
+    ),
+    responses(
+        (status = 200, description = "Counts and time-to-close percentiles per group", body = Object),
+        (status = 400, description = "A bad or unknown parameter, named", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Text, box or circle filters without a search index", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn stats(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
     match answer(s, query).await {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response(),
