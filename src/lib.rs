@@ -25,6 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod add_city;
 pub mod api;
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod domain;

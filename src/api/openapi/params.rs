@@ -2,7 +2,7 @@
 //! here and listed by every route that reads them (`params(Filters, Listing)` in the
 //! handlers' `#[utoipa::path]`), so the search, its stats and its feeds document the same
 //! filters. These types are never built: they only carry names, types and descriptions
-//! (`tests/openapi.rs` checks the server knows every name, and documents every name it knows).
+//! (`tests/fed311/openapi.rs` checks the server knows every name, and documents every name it knows).
 
 #![allow(dead_code)]
 
