@@ -13,7 +13,11 @@
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/`, the federation API under `/api/v1/`, health and metrics.
 //! - [`export`]: data out of the store for people: `fed311 export` (CSV, NDJSON, GeoJSON with provenance) and the `fed311 categories` crosswalk table.
-//! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback;
+//! - [`app`]: the composition root: [`app::App::build`] turns [`app::Settings`] into a running
+//!   node (store, index, areas, API state) and [`app::App::run`] serves it on a listener until
+//!   shutdown, with the indexer, harvest scheduler and forwarder beside it. `serve`, the tests
+//!   and the benches all start fed311 there.
+//! - [`cli`]: the `fed311` command line (every setting, with its environment variable); [`bench`]: repeatable measurements over loopback;
 //!   [`add_city`]: `fed311 add-city`, a city's file written from a probe of its endpoint.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
 
