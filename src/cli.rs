@@ -3,15 +3,15 @@
 //! working directory.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use tokio::sync::watch;
 
-use crate::harvest::{self, Client};
+use crate::app::{App, Roles, Settings, Upstream};
+use crate::harvest;
 use crate::registry::Registry;
 use crate::store::Store;
+use crate::submit::ApiKeys;
 
 /// One Open311 GeoReport v2 API for every city.
 #[derive(Debug, Parser)]
@@ -37,6 +37,16 @@ pub struct Global {
     /// Folder holding the search index.
     #[arg(long, global = true, env = "FED311_INDEX", default_value = "./index")]
     pub index: PathBuf,
+    /// First wait, in milliseconds, before a failed call to a city is retried (tests shrink it).
+    #[arg(long, global = true, env = "FED311_BACKOFF_MS", default_value_t = 1000, hide = true)]
+    pub backoff_ms: u64,
+}
+
+impl Global {
+    /// How this run calls cities.
+    pub fn upstream(&self) -> Upstream {
+        Upstream { backoff: std::time::Duration::from_millis(self.backoff_ms), ..Upstream::default() }
+    }
 }
 
 /// The subcommands.
@@ -130,6 +140,9 @@ pub struct ServeArgs {
     /// pages; GETs are open to every origin.
     #[arg(long, env = "FED311_CORS_ORIGINS", default_value = "", value_parser = origin_list)]
     pub cors_origins: OriginList,
+    /// Keys clients must send to post (a comma list); never shown in logs or `--help`.
+    #[arg(long, env = "FED311_API_KEYS", default_value = "", hide_env_values = true, hide_default_value = true)]
+    pub api_keys: ApiKeys,
     /// The web page's base map and report form.
     #[command(flatten)]
     pub web: crate::api::web::WebArgs,
@@ -159,6 +172,22 @@ fn seconds(text: &str) -> std::result::Result<f64, String> {
 }
 
 impl ServeArgs {
+    /// The settings a node runs with.
+    fn settings(&self, global: &Global) -> Settings {
+        Settings {
+            roles: Roles { harvest: !self.no_harvest, forward: true },
+            api_keys: self.api_keys.clone(),
+            http: crate::api::HttpSettings {
+                trusted_proxies: self.trusted_proxies.0.clone(),
+                cors_origins: self.cors_origins.0.clone(),
+            },
+            serve: self.options(),
+            web: crate::api::web::WebSettings::from_args(&self.web),
+            upstream: global.upstream(),
+            ..Settings::new(&global.jurisdictions, &global.data, &global.index)
+        }
+    }
+
     fn options(&self) -> crate::api::ServeOptions {
         let limit = (self.client_rate > 0)
             .then_some(crate::api::ClientLimit { per_second: self.client_rate, burst: self.client_burst });
@@ -218,17 +247,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 fn load_registry(global: &Global) -> Result<Registry> {
-    if !global.jurisdictions.is_dir() {
-        bail!(
-            "the jurisdiction folder {} does not exist: run fed311 from its checkout, or name the folder with \
-             --jurisdictions DIR or FED311_JURISDICTIONS",
-            global.jurisdictions.display()
-        );
-    }
-    Registry::load(&global.jurisdictions).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-        anyhow::anyhow!("{} problem(s) in {}:\n{}", errors.len(), global.jurisdictions.display(), lines.join("\n"))
-    })
+    crate::app::load_registry(&global.jurisdictions)
 }
 
 fn check(global: &Global) -> Result<()> {
@@ -265,7 +284,7 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     let registry = load_registry(global)?;
     let cities: Vec<_> = harvest::select(&registry, only).map_err(anyhow::Error::msg)?.into_iter().cloned().collect();
     let store = Store::open(&global.data).context("opening the store")?;
-    let client = Client::new().context("building the HTTP client")?;
+    let client = global.upstream().client()?;
     let bars = std::io::IsTerminal::is_terminal(&std::io::stdout()).then(indicatif::MultiProgress::new);
     let reports = harvest::harvest_once(&client, &store, cities, full, bars.as_ref()).await;
     println!("{}", harvest::summary_table(&reports));
@@ -273,80 +292,16 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     if failed.is_empty() { Ok(()) } else { bail!("harvest failed for: {}", failed.join(", ")) }
 }
 
-/// How often `serve` looks for new harvested locations to re-derive coverage areas from.
-const GEO_REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
-
 async fn serve(global: &Global, args: &ServeArgs) -> Result<()> {
-    let (addr, no_harvest) = (&args.addr, args.no_harvest);
-    let registry = Arc::new(load_registry(global)?);
     // Bound first: a busy port fails before any folder is made.
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-    let store = Store::open(&global.data).context("opening the store")?;
-    sync_registry(&store, &registry).await?;
-    let enabled = registry.iter().filter(|j| j.enabled).count();
-    let harvesting = if no_harvest {
-        "not harvesting (--no-harvest)".to_string()
-    } else {
-        format!("harvesting {enabled} of {} cities, first passes over the next minute", registry.len())
-    };
-    tracing::info!(
-        "fed311 serving http://{}/ — {harvesting}; each city's state: GET /api/v1/jurisdictions",
-        listener.local_addr()?
-    );
-    let (stop, stopped) = watch::channel(false);
-    let scheduler = (!no_harvest).then(|| {
-        let cities = registry.iter().filter(|j| j.enabled).cloned().collect();
-        let client = Client::new().context("building the HTTP client");
-        client.map(|c| tokio::spawn(harvest::run_scheduler(c, store.clone(), cities, stopped.clone())))
-    });
-    let scheduler = scheduler.transpose()?;
-    let index = crate::search::SearchIndex::open(&global.index)
-        .with_context(|| format!("opening the search index in {}", global.index.display()))?;
-    let indexer = tokio::spawn(crate::search::run_indexer(index.clone(), store.clone(), stopped.clone()));
-    let geo = crate::geo::GeoLayer::load(&registry).context("loading jurisdiction boundaries")?;
-    tokio::spawn(crate::geo::run_refresher(geo.clone(), store.clone(), GEO_REFRESH, stopped.clone()));
-    let web = crate::api::web::WebSettings::from_args(&args.web);
-    let mut state = crate::api::AppState::new(store, registry).with_index(index).with_web(web);
-    state.geo = geo;
-    state.http = Arc::new(crate::api::HttpSettings {
-        trusted_proxies: args.trusted_proxies.0.clone(),
-        cors_origins: args.cors_origins.0.clone(),
-    });
-    let forwarder = crate::submit::Forwarder {
-        client: Client::new().context("building the HTTP client")?,
-        store: state.store.clone(),
-        registry: state.registry.clone(),
-        wake: state.wake_forwarder.clone(),
-        secrets: state.secrets.clone(),
-    };
-    let forwarding = tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone()));
-    let mut api_stop = stopped.clone();
-    let api = crate::api::serve(listener, state, args.options(), async move {
-        let _ = api_stop.wait_for(|s| *s).await;
-    });
-    tokio::spawn(async move {
+    let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let app = App::build(args.settings(global)).await?;
+    tracing::info!("{}", app.describe(listener.local_addr()?));
+    app.run(listener, async {
         shutdown_signal().await;
         tracing::info!("Shutting down: finishing work in hand");
-        let _ = stop.send(true);
-    });
-    api.await.context("serving the API")?;
-    if let Some(task) = scheduler {
-        let _ = task.await;
-    }
-    let _ = forwarding.await;
-    let _ = indexer.await;
-    Ok(())
-}
-
-/// Records each city's registry entry in the store (writing only what changed), so that
-/// GeoReport discovery's `changeset` moves when the registry does.
-async fn sync_registry(store: &Store, registry: &Arc<Registry>) -> Result<()> {
-    let (store, registry) = (store.clone(), registry.clone());
-    tokio::task::spawn_blocking(move || {
-        registry.iter().try_for_each(|j| store.sync_jurisdiction(&j.id, &j.name, j.endpoint.as_str(), &j.timezone_name))
     })
-    .await?
-    .context("recording the registry in the store")
+    .await
 }
 
 async fn shutdown_signal() {

@@ -12,8 +12,12 @@
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
 //! - [`export`]: data out of the store: the one record writer (CSV, NDJSON, GeoJSON; provenance optional) the API uses too, `fed311 export` and the `fed311 categories` crosswalk table.
-//! - [`api`]: the axum server: GeoReport v2 under `/open311/v2/`, the federation API under `/api/v1/`, health and metrics.
-//! - [`cli`]: the `fed311` command line; [`bench`]: repeatable measurements over loopback;
+//! - [`api`]: the axum server, split by dialect: GeoReport v2 under `/open311/v2/` (`api::georeport`), the federation API under `/api/v1/` (`api::federation`), the web page; the layers both share (OpenAPI, parameters, blocking work, caches, errors in the caller's dialect), health and metrics.
+//! - [`app`]: the composition root: [`app::App::build`] turns [`app::Settings`] into a running
+//!   node (store, index, areas, API state) and [`app::App::run`] serves it on a listener until
+//!   shutdown, with the indexer, harvest scheduler and forwarder beside it. `serve`, the tests
+//!   and the benches all start fed311 there.
+//! - [`cli`]: the `fed311` command line (every setting, with its environment variable); [`bench`]: repeatable measurements over loopback;
 //!   [`add_city`]: `fed311 add-city`, a city's file written from a probe of its endpoint.
 //! - [`simulate`]: simulated cities (real loopback servers with seeded data and each dialect's quirks) for demos, tests and benchmarks.
 
@@ -25,6 +29,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod add_city;
 pub mod api;
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod domain;

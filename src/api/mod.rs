@@ -54,7 +54,7 @@ pub use server::ConnectionLimits;
 
 use crate::registry::Registry;
 use crate::store::Store;
-use crate::submit::Secrets;
+use crate::submit::{ApiKeys, Secrets};
 
 /// HTTP settings an operator chooses (`fed311 serve` flags).
 #[derive(Debug, Clone, Default)]
@@ -68,75 +68,103 @@ pub struct HttpSettings {
 /// Default listening address of `fed311 serve`.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8311";
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
+/// What the API is built from; [`crate::app::App`] assembles it from the settings.
+pub struct StateParts {
     /// The source of truth.
     pub store: Store,
     /// The jurisdictions served.
     pub registry: Arc<Registry>,
-    /// Keys clients must send to post (`FED311_API_KEYS`, a comma list).
-    pub api_keys: Arc<Vec<String>>,
-    /// Wakes the forwarder when a submission is accepted.
-    pub wake_forwarder: Arc<tokio::sync::Notify>,
-    /// Rendered answers kept until the store changes.
-    pub cache: Arc<cache::ResponseCache>,
-    /// Rendered record versions for search pages, by seq.
-    pub rendered: Arc<federation::search::rendered::RenderedRecords>,
-    /// The search index (finds keys; records come from the store); `None`: searches answer 503.
+    /// The search index; `None`: searches answer 503.
     pub index: Option<crate::search::SearchIndex>,
-    /// Every jurisdiction's area, for `locate` and routing by location (empty until loaded).
+    /// Every jurisdiction's area.
     pub geo: crate::geo::GeoLayer,
+    /// Keys clients must send to post.
+    pub api_keys: ApiKeys,
     /// Trusted proxies and CORS origins.
-    pub http: Arc<HttpSettings>,
-    /// Every key fed311 holds, scrubbed from what cities say before it is relayed.
-    pub secrets: Arc<Secrets>,
-    /// Set once the index has caught up with the store (`/readyz`).
-    pub ready: Arc<AtomicBool>,
-    /// When each city was last harvested, for `X-Last-Harvest`.
-    pub harvest_marks: Arc<freshness::HarvestMarks>,
+    pub http: HttpSettings,
     /// The web page's base map and report form.
-    pub web: Arc<web::WebSettings>,
+    pub web: web::WebSettings,
+    /// How many rendered record versions search pages keep.
+    pub record_cache: usize,
+}
+
+/// What every handler can reach, built once by [`AppState::new`].
+#[derive(Clone)]
+pub struct AppState {
+    /// The source of truth.
+    pub(crate) store: Store,
+    /// The jurisdictions served.
+    pub(crate) registry: Arc<Registry>,
+    /// Keys clients must send to post.
+    pub(crate) api_keys: Arc<ApiKeys>,
+    /// Wakes the forwarder when a submission is accepted.
+    pub(crate) wake_forwarder: Arc<tokio::sync::Notify>,
+    /// Rendered answers kept until the store changes.
+    pub(crate) cache: Arc<cache::ResponseCache>,
+    /// Rendered record versions for search pages, by seq.
+    pub(crate) rendered: Arc<federation::search::rendered::RenderedRecords>,
+    /// The search index (finds keys; records come from the store); `None`: searches answer 503.
+    pub(crate) index: Option<crate::search::SearchIndex>,
+    /// Every jurisdiction's area, for `locate` and routing by location.
+    pub(crate) geo: crate::geo::GeoLayer,
+    /// Trusted proxies and CORS origins.
+    pub(crate) http: Arc<HttpSettings>,
+    /// Every key fed311 holds, scrubbed from what cities say before it is relayed.
+    pub(crate) secrets: Arc<Secrets>,
+    /// Set once the index has caught up with the store (`/readyz`).
+    pub(crate) ready: Arc<AtomicBool>,
+    /// When each city was last harvested, for `X-Last-Harvest`.
+    pub(crate) harvest_marks: Arc<freshness::HarvestMarks>,
+    /// The web page's base map and report form.
+    pub(crate) web: Arc<web::WebSettings>,
 }
 
 impl AppState {
-    /// State over a store and registry, with client keys read from `FED311_API_KEYS`.
-    pub fn new(store: Store, registry: Arc<Registry>) -> AppState {
-        let keys = std::env::var("FED311_API_KEYS").unwrap_or_default();
-        let api_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
-        let state = AppState {
-            store,
-            registry,
-            api_keys: Arc::default(),
+    /// The state over these parts: the keys to scrub are every city's and every client's.
+    pub fn new(parts: StateParts) -> AppState {
+        let secrets = Secrets::from_env(&parts.registry, &parts.api_keys);
+        AppState {
+            store: parts.store,
+            registry: parts.registry,
+            api_keys: Arc::new(parts.api_keys),
             wake_forwarder: Arc::default(),
             cache: Arc::default(),
-            rendered: Arc::default(),
-            index: None,
-            geo: Default::default(),
-            http: Arc::default(),
-            secrets: Arc::default(),
+            rendered: Arc::new(federation::search::rendered::RenderedRecords::with_capacity(parts.record_cache)),
+            index: parts.index,
+            geo: parts.geo,
+            http: Arc::new(parts.http),
+            secrets: Arc::new(secrets),
             ready: Arc::default(),
             harvest_marks: Arc::default(),
-            web: Arc::default(),
-        };
-        state.with_api_keys(api_keys)
+            web: Arc::new(parts.web),
+        }
     }
 
-    /// The same state, taking posts with these client keys (and scrubbing them, with every
-    /// city's key, from what it relays).
-    pub fn with_api_keys(self, keys: Vec<String>) -> AppState {
+    /// The store the API reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The jurisdictions served.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// What wakes the forwarder when a submission is accepted.
+    pub fn forwarder_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.wake_forwarder.clone()
+    }
+
+    /// Every key fed311 holds, for the forwarder to scrub.
+    pub fn secrets(&self) -> Arc<Secrets> {
+        self.secrets.clone()
+    }
+
+    /// The same state, taking posts with one more client key (the web page's own).
+    pub(crate) fn with_client_key(self, key: String) -> AppState {
+        let keys = self.api_keys.and(key);
         let secrets = Secrets::from_env(&self.registry, &keys);
         AppState { api_keys: Arc::new(keys), secrets: Arc::new(secrets), ..self }
-    }
-
-    /// The same state, with the web page set up as `web` says.
-    pub fn with_web(self, web: web::WebSettings) -> AppState {
-        AppState { web: Arc::new(web), ..self }
-    }
-
-    /// The same state, searching with `index`.
-    pub fn with_index(self, index: crate::search::SearchIndex) -> AppState {
-        AppState { index: Some(index), ..self }
     }
 }
 

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::ingest::tempfile_dir;
-use crate::api::federation::search::rendered::RenderedRecords;
-use crate::api::{AppState, router};
+use crate::app::{App, Roles, Settings};
 use crate::harvest::{Client, harvest_once};
 use crate::registry::Registry;
 use crate::search::SearchIndex;
@@ -61,14 +60,17 @@ impl Bench {
         Ok(bench)
     }
 
-    /// Serves the API on a free loopback port, keeping `record_cache` rendered records.
+    /// Serves the API on a free loopback port, keeping `record_cache` rendered records (no
+    /// harvesting, no forwarding: the cities are gone once the store is built).
     pub async fn serve(&self, record_cache: usize) -> Result<SocketAddr> {
-        let mut state =
-            AppState::new(self.store.clone(), Arc::new(self.registry.clone())).with_index(self.index.clone());
-        state.rendered = Arc::new(RenderedRecords::with_capacity(record_cache));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let settings = Settings {
+            roles: Roles { harvest: false, forward: false },
+            record_cache,
+            ..Settings::new(&self.work.join("jurisdictions"), &self.work.join("data"), &self.work.join("index"))
+        };
+        let (store, index, registry) = (self.store.clone(), Some(self.index.clone()), Arc::new(self.registry.clone()));
+        let app = App::assemble(settings, registry, store, index).await?;
+        let (addr, _stop) = app.spawn().await?;
         Ok(addr)
     }
 

@@ -6,7 +6,7 @@
 //! (status, a city, half a year), with a common word, and a region at zoom 6 with a
 //! category. Each kind's samples are drawn from a seed; 100 samples of another seed warm
 //! the server up first (a segment sorts its points by cell on first use). The time from
-//! opening the page to results on its map is measured in a browser: see `tests/web.rs`.
+//! opening the page to results on its map is measured in a browser: see `tests/fed311/web.rs`.
 
 use anyhow::Result;
 

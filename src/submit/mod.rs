@@ -8,7 +8,7 @@ mod secrets;
 mod validate;
 
 pub use forward::{Forwarder, refusal_blames_the_client, run_forwarder};
-pub use secrets::Secrets;
+pub use secrets::{ApiKeys, Secrets};
 pub use validate::{Invalid, Questions, validate_against};
 
 /// A new opaque token for a submission: 128 bits from the process's random hasher seed,

@@ -4,7 +4,58 @@
 //! from its `api_key_env`, and every client key) before it is written to the outbox or
 //! shown to a client: as sent, form-encoded, and escaped for XML and JSON.
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::registry::Registry;
+
+/// The keys clients must send to post (`--api-keys` / `FED311_API_KEYS`, a comma list).
+/// `Debug` and `Display` never show them, so settings can be logged whole.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ApiKeys(Vec<String>);
+
+impl ApiKeys {
+    /// These keys (empty ones are ignored).
+    pub fn new<I: IntoIterator<Item = String>>(keys: I) -> ApiKeys {
+        ApiKeys(keys.into_iter().filter(|k| !k.is_empty()).collect())
+    }
+
+    /// Whether `given` is one of the keys (an empty key never is).
+    pub fn accepts(&self, given: &str) -> bool {
+        !given.is_empty() && self.0.iter().any(|k| k == given)
+    }
+
+    /// The same keys and `key`.
+    pub fn and(&self, key: String) -> ApiKeys {
+        ApiKeys::new(self.0.iter().cloned().chain([key]))
+    }
+
+    /// The keys themselves, for [`Secrets`] to scrub.
+    pub fn expose(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl FromStr for ApiKeys {
+    type Err = std::convert::Infallible;
+
+    /// A comma list; spaces around each key are dropped.
+    fn from_str(text: &str) -> Result<ApiKeys, Self::Err> {
+        Ok(ApiKeys::new(text.split(',').map(str::trim).map(String::from)))
+    }
+}
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKeys({self})")
+    }
+}
+
+impl fmt::Display for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} key(s) {REDACTED}", self.0.len())
+    }
+}
 
 /// What a scrubbed key is replaced with.
 pub const REDACTED: &str = "[redacted]";
@@ -34,10 +85,10 @@ impl Secrets {
     }
 
     /// Every city's key (from the environment variables their files name) and the clients'.
-    pub fn from_env(registry: &Registry, client_keys: &[String]) -> Secrets {
+    pub fn from_env(registry: &Registry, client_keys: &ApiKeys) -> Secrets {
         let city_keys =
             registry.iter().filter_map(|j| j.config.api_key_env.as_ref()).filter_map(|v| std::env::var(v).ok());
-        Secrets::new(city_keys.chain(client_keys.iter().cloned()))
+        Secrets::new(city_keys.chain(client_keys.expose().iter().cloned()))
     }
 
     /// `text` with every key replaced by [`REDACTED`].
@@ -69,5 +120,14 @@ mod tests {
         assert!(!scrubbed.contains("k3y") && !scrubbed.contains("plain-key"), "{scrubbed}");
         assert_eq!(scrubbed.matches(REDACTED).count(), 4, "{scrubbed}");
         assert_eq!(Secrets::default().scrub("nothing to hide"), "nothing to hide");
+    }
+
+    #[test]
+    fn client_keys_never_show() {
+        let keys: ApiKeys = " k-one, ,k-two ".parse().unwrap();
+        assert!(keys.accepts("k-one") && keys.accepts("k-two") && !keys.accepts("") && !keys.accepts("k"));
+        let shown = format!("{keys} {keys:?} {:?}", Some(&keys));
+        assert!(!shown.contains("k-one") && !shown.contains("k-two"), "{shown}");
+        assert!(shown.contains("2 key(s)"), "{shown}");
     }
 }

@@ -107,7 +107,7 @@ async fn submit(
 /// Clients post with a key from `FED311_API_KEYS`; the key is never echoed or logged.
 fn check_key(s: &AppState, call: &Call) -> Result<(), GeoReportErrors> {
     let given = call.params.get("api_key").unwrap_or("");
-    if !given.is_empty() && s.api_keys.iter().any(|k| k == given) {
+    if s.api_keys.accepts(given) {
         return Ok(());
     }
     Err(call.fail(GeoReportErrors::new(StatusCode::FORBIDDEN, "api_key is missing or not valid")))

@@ -2,7 +2,7 @@
 //! here and listed by every route that reads them (`params(Filters, Listing)` in the
 //! handlers' `#[utoipa::path]`), so the search, its stats and its feeds document the same
 //! filters. These types are never built: they only carry names, types and descriptions
-//! (`tests/openapi.rs` checks the server knows every name, and documents every name it knows).
+//! (`tests/fed311/openapi.rs` checks the server knows every name, and documents every name it knows).
 
 #![allow(dead_code)]
 
@@ -65,7 +65,7 @@ pub struct Listing {
     cursor: Option<String>,
     /// `json` (one page, the default), or every match streamed as `geojson`, `csv` or `ndjson`.
     #[param(inline)]
-    format: Option<ExportFormat>,
+    format: Option<SearchFormat>,
 }
 
 /// The orders of a search.
@@ -87,7 +87,7 @@ pub enum SortOrder {
 /// The forms of a search answer.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
-pub enum ExportFormat {
+pub enum SearchFormat {
     /// One JSON page.
     Json,
     /// An RFC 7946 FeatureCollection.

@@ -143,9 +143,7 @@ pub async fn post(State(s): State<AppState>, request: Request) -> Response {
         return GeoReportErrors::bad_request("the posted form is not UTF-8").into_response();
     };
     let form = vouched(text, &gate.key);
-    let mut keys = s.api_keys.as_ref().clone();
-    keys.push(gate.key.as_ref().clone());
-    let state = s.clone().with_api_keys(keys);
+    let state = s.clone().with_client_key(gate.key.as_ref().clone());
     let mut headers = headers;
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
     let body = Bytes::from(form);

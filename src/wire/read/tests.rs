@@ -1,5 +1,5 @@
 //! Unit tests of the reading internals: lenient field types, nested lists, sniffing and the
-//! XML-to-value conversion. Whole-document behaviour is tested in `tests/wire_read.rs`.
+//! XML-to-value conversion. Whole-document behaviour is tested in `tests/fed311/wire_read.rs`.
 
 use serde::Deserialize;
 use serde_json::json;

@@ -1,0 +1,276 @@
+//! The composition root: one place that turns [`Settings`] into a running fed311. It opens
+//! the store and the search index, loads the registry and every jurisdiction's area, builds the
+//! API's state, and [`App::run`] serves it on a listener until shutdown while the indexer, the
+//! area refresher, the harvest scheduler and the forwarder work beside it.
+//!
+//! `fed311 serve`, the tests and the benchmarks all start fed311 here, so what they run is
+//! what users run. Settings come from the command line (and its environment variables) only;
+//! nothing below reads the environment for them.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::api::{AppState, HttpSettings, ServeOptions, StateParts};
+use crate::geo::GeoLayer;
+use crate::harvest::Client;
+use crate::registry::Registry;
+use crate::search::SearchIndex;
+use crate::store::Store;
+use crate::submit::ApiKeys;
+
+/// How often a running fed311 looks for new harvested locations to re-derive coverage areas
+/// from.
+const GEO_REFRESH: Duration = Duration::from_secs(600);
+
+/// Everything a running fed311 is set up with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Folder of jurisdiction files.
+    pub jurisdictions: PathBuf,
+    /// Folder holding the SQLite store.
+    pub data: PathBuf,
+    /// Folder holding the search index; `None` serves without one (searches answer 503).
+    pub index: Option<PathBuf>,
+    /// Which background work runs beside the API.
+    pub roles: Roles,
+    /// Keys clients must send to post.
+    pub api_keys: ApiKeys,
+    /// Trusted proxies and CORS origins.
+    pub http: HttpSettings,
+    /// Client rate limit and connection limits.
+    pub serve: ServeOptions,
+    /// The web page's base map and report form.
+    pub web: crate::api::web::WebSettings,
+    /// How fed311 calls cities.
+    pub upstream: Upstream,
+    /// How many rendered record versions search pages keep.
+    pub record_cache: usize,
+}
+
+impl Settings {
+    /// Settings over these folders (the index in `index`), with every role on, no client
+    /// keys, no client rate limit and the default connection limits, web page and upstream
+    /// timing.
+    pub fn new(jurisdictions: &Path, data: &Path, index: &Path) -> Settings {
+        Settings {
+            jurisdictions: jurisdictions.to_path_buf(),
+            data: data.to_path_buf(),
+            index: Some(index.to_path_buf()),
+            roles: Roles::default(),
+            api_keys: ApiKeys::default(),
+            http: HttpSettings::default(),
+            serve: ServeOptions::default(),
+            web: crate::api::web::WebSettings::default(),
+            upstream: Upstream::default(),
+            record_cache: crate::api::federation::search::rendered::CAPACITY,
+        }
+    }
+}
+
+/// The background work a node does beside serving the API.
+#[derive(Debug, Clone, Copy)]
+pub struct Roles {
+    /// Harvest every enabled city on its schedule.
+    pub harvest: bool,
+    /// Forward accepted reports from the outbox to their cities.
+    pub forward: bool,
+}
+
+impl Default for Roles {
+    /// Everything.
+    fn default() -> Self {
+        Roles { harvest: true, forward: true }
+    }
+}
+
+/// How fed311 calls cities: the first retry wait and the time a call may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Upstream {
+    /// The first retry wait; later ones grow from it.
+    pub backoff: Duration,
+    /// The time one attempt may take (a call stops retrying after two).
+    pub timeout: Duration,
+}
+
+impl Default for Upstream {
+    /// One second, two minutes.
+    fn default() -> Self {
+        Upstream { backoff: Duration::from_secs(1), timeout: Duration::from_secs(120) }
+    }
+}
+
+impl Upstream {
+    /// A client that calls cities this way.
+    pub fn client(&self) -> Result<Client> {
+        Client::with_settings(self.backoff, self.timeout).context("building the HTTP client")
+    }
+}
+
+/// A fed311 node, built and ready to run.
+pub struct App {
+    settings: Settings,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the store and index, loads the registry and its areas, and records the registry
+    /// in the store.
+    pub async fn build(settings: Settings) -> Result<App> {
+        let registry = Arc::new(load_registry(&settings.jurisdictions)?);
+        let store = Store::open(&settings.data).context("opening the store")?;
+        let index = match &settings.index {
+            Some(dir) => {
+                Some(SearchIndex::open(dir).with_context(|| format!("opening the search index in {}", dir.display()))?)
+            }
+            None => None,
+        };
+        App::assemble(settings, registry, store, index).await
+    }
+
+    /// An app over a store and index already open (the benchmarks', which built them).
+    pub async fn assemble(
+        settings: Settings,
+        registry: Arc<Registry>,
+        store: Store,
+        index: Option<SearchIndex>,
+    ) -> Result<App> {
+        sync_registry(&store, &registry).await?;
+        let geo = GeoLayer::load(&registry).context("loading jurisdiction boundaries")?;
+        let state = AppState::new(StateParts {
+            store,
+            registry,
+            index,
+            geo,
+            api_keys: settings.api_keys.clone(),
+            http: settings.http.clone(),
+            web: settings.web.clone(),
+            record_cache: settings.record_cache,
+        });
+        Ok(App { settings, state })
+    }
+
+    /// The API's state (store, registry, index, areas).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The API's router, without the connection handling of [`App::run`].
+    pub fn router(&self) -> Router {
+        crate::api::router(self.state.clone())
+    }
+
+    /// Brings the index up to the store and derives coverage areas from harvested points,
+    /// which [`App::run`] otherwise does in the background: for callers that must answer
+    /// from everything stored on their first call.
+    pub async fn catch_up(&self) -> Result<()> {
+        let (geo, store) = (self.state.geo.clone(), self.state.store().clone());
+        tokio::task::spawn_blocking(move || geo.refresh_derived(&store)).await?.context("deriving coverage areas")?;
+        if let Some(index) = self.state.index.clone() {
+            let store = self.state.store().clone();
+            tokio::task::spawn_blocking(move || index.catch_up(&store)).await?.context("indexing the store")?;
+        }
+        Ok(())
+    }
+
+    /// A one-line account of what this node does, for the start line.
+    pub fn describe(&self, addr: SocketAddr) -> String {
+        let registry = self.state.registry();
+        let enabled = registry.iter().filter(|j| j.enabled).count();
+        let harvesting = if self.settings.roles.harvest {
+            format!("harvesting {enabled} of {} cities, first passes over the next minute", registry.len())
+        } else {
+            "not harvesting (--no-harvest)".to_string()
+        };
+        format!("fed311 serving http://{addr}/ — {harvesting}; each city's state: GET /api/v1/jurisdictions")
+    }
+
+    /// Serves the API on `listener` until `shutdown` completes, with the indexer, the area
+    /// refresher and the roles' work beside it; then lets work in hand finish.
+    pub async fn run(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let state = self.state.clone();
+        let store = state.store().clone();
+        let mut tasks = Vec::new();
+        if let Some(index) = state.index.clone() {
+            tasks.push(tokio::spawn(crate::search::run_indexer(index, store.clone(), stopped.clone())));
+        }
+        tasks.push(tokio::spawn(crate::geo::run_refresher(
+            state.geo.clone(),
+            store.clone(),
+            GEO_REFRESH,
+            stopped.clone(),
+        )));
+        if self.settings.roles.harvest {
+            let cities = state.registry().iter().filter(|j| j.enabled).cloned().collect();
+            let client = self.settings.upstream.client()?;
+            tasks.push(tokio::spawn(crate::harvest::run_scheduler(client, store.clone(), cities, stopped.clone())));
+        }
+        if self.settings.roles.forward {
+            let forwarder = crate::submit::Forwarder {
+                client: self.settings.upstream.client()?,
+                store: store.clone(),
+                registry: state.registry().clone(),
+                wake: state.forwarder_wake(),
+                secrets: state.secrets(),
+            };
+            tasks.push(tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone())));
+        }
+        let api_shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let served = crate::api::serve(listener, state, self.settings.serve, api_shutdown).await;
+        for task in tasks {
+            let _ = task.await;
+        }
+        served.context("serving the API")
+    }
+
+    /// Runs the app on a free loopback port in the background, for tests and benchmarks: its
+    /// address, and a switch that stops it when sent `true` (dropping the switch does not).
+    pub async fn spawn(self) -> Result<(SocketAddr, watch::Sender<bool>)> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.context("binding 127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let (stop, mut stopped) = watch::channel(false);
+        tokio::spawn(self.run(listener, async move {
+            if stopped.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }));
+        Ok((addr, stop))
+    }
+}
+
+/// The registry in `dir`, every problem in its files listed.
+pub fn load_registry(dir: &Path) -> Result<Registry> {
+    if !dir.is_dir() {
+        bail!(
+            "the jurisdiction folder {} does not exist: run fed311 from its checkout, or name the folder with \
+             --jurisdictions DIR or FED311_JURISDICTIONS",
+            dir.display()
+        );
+    }
+    Registry::load(dir).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        anyhow::anyhow!("{} problem(s) in {}:\n{}", errors.len(), dir.display(), lines.join("\n"))
+    })
+}
+
+/// Records each city's registry entry in the store (writing only what changed), so that
+/// GeoReport discovery's `changeset` moves when the registry does.
+async fn sync_registry(store: &Store, registry: &Arc<Registry>) -> Result<()> {
+    let (store, registry) = (store.clone(), registry.clone());
+    tokio::task::spawn_blocking(move || {
+        registry.iter().try_for_each(|j| store.sync_jurisdiction(&j.id, &j.name, j.endpoint.as_str(), &j.timezone_name))
+    })
+    .await?
+    .context("recording the registry in the store")
+}
