@@ -7,7 +7,8 @@
 //! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
-//! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
+//! - [`upstream`]: talking to cities: the polite HTTP client, each city's endpoint (its URLs, format, refusals) and what is learned of it.
+//! - [`harvest`]: windows and paging, from each city into the store.
 //! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
@@ -37,4 +38,5 @@ pub mod simulate;
 pub mod store;
 pub mod submit;
 pub mod taxonomy;
+pub mod upstream;
 pub mod wire;

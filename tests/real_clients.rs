@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use common::fake_city::{FakeCity, Mode};
 use common::*;
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, SimCity, spawn as spawn_sim};
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 fn georeport_available() -> bool {
     let ok = std::process::Command::new("python3")

@@ -19,10 +19,11 @@ use common::fake_city::{FakeCity, Mode};
 use common::*;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
-use fed311::harvest::{Client as Harvester, harvest_once};
+use fed311::harvest::harvest_once;
 use fed311::registry::Registry;
 use fed311::simulate::{SimulateArgs, Simulation, start_simulation};
 use fed311::store::Store;
+use fed311::upstream::Client as Harvester;
 use serde_json::{Value, json};
 
 /// Where the screenshots go.

@@ -4,7 +4,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// An error answer on the GeoReport API.

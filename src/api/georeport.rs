@@ -12,8 +12,9 @@ use super::error::{document, document_bytes};
 use super::params::Params;
 use super::{AppState, GeoError};
 use crate::domain::{Discovery, DiscoveryEndpoint};
-use crate::registry::{Jurisdiction, WireFormat};
+use crate::registry::Jurisdiction;
 use crate::store::RequestPage;
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// The GeoReport routes, global and per jurisdiction.

@@ -12,9 +12,9 @@ use super::AppState;
 use super::blocking::for_problem;
 use super::problem::Problem;
 use crate::geo::GeoLayer;
-use crate::harvest::Profile;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
+use crate::upstream::Profile;
 
 /// Every jurisdiction with its health.
 #[utoipa::path(get, path = "/api/v1/jurisdictions", operation_id = "list_jurisdictions", tag = "registry", responses((status = 200, description = "`{\"jurisdictions\": [...]}`: id, name, endpoint, timezone, boundary, health (last attempt and success, failures, records, lag) and what was learned of each endpoint", body = Object)))]

@@ -9,13 +9,13 @@ use std::time::Instant;
 use jiff::Timestamp;
 
 use super::categorize::Categorizer;
-use super::client::{Client, FetchError, Tally};
 use super::fetch::{On404, encode_segment};
-use super::profile::{Plan, Profile};
 use super::report::CityReport;
+use super::settings::Plan;
 use super::spans::WorkList;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
+use crate::upstream::{Client, FetchError, Profile, Tally};
 use crate::wire::read::{self, Skipped};
 
 /// Why a city's pass (or one of its windows) failed.

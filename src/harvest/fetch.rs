@@ -10,10 +10,11 @@ use reqwest::StatusCode;
 use url::Url;
 
 use super::city::{CityError, CityPass};
-use super::client::{Caller, Fetched, Outcome};
 use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
-use crate::registry::{DateStyle, WireFormat};
+use crate::registry::DateStyle;
+use crate::upstream::{Caller, Fetched, Outcome};
+use crate::wire::WireFormat;
 use crate::wire::read::{self, WireError};
 
 /// One query parameter.

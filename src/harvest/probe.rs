@@ -6,13 +6,12 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::city::{CityError, CityPass};
-use super::client::Client;
-use super::profile::Profile;
 use super::report::CityReport;
 use super::spans::Axis;
 use crate::domain::ServiceRequest;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
+use crate::upstream::{Client, Profile};
 
 /// Records kept as a sample of what the city sends.
 const SAMPLE: usize = 500;

@@ -11,10 +11,10 @@ use jiff::Timestamp;
 
 use super::city::{CityError, CityPass, blocking};
 use super::plan;
-use super::profile::Order;
 use super::report::PassKind;
 use super::spans::{self, Axis, Span, WorkList};
 use crate::store::PlannedSweep;
+use crate::upstream::Order;
 
 /// Rounds over the failed windows within one pass (the first included).
 const ROUNDS: u32 = 3;

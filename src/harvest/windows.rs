@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::city::{CityError, CityPass};
 use super::fetch::{ListAnswer, Param};
-use super::profile::SPEC_CAP;
+use super::settings::SPEC_CAP;
 use super::spans::{Axis, Span};
 use crate::domain::ServiceRequest;
 use crate::registry::Paging;
@@ -219,7 +219,7 @@ impl CityPass<'_> {
         let (paging, first_page) = if new_records(&seen, &second.records) {
             let one = self.fetch_requests(&page_one).await?;
             let style = match self.plan.size_param {
-                Some(super::profile::SizeParam::Limit) => Paging::Limit,
+                Some(crate::upstream::SizeParam::Limit) => Paging::Limit,
                 _ => Paging::PageSize,
             };
             (style, if new_records(&seen, &one.records) { 0 } else { 1 })

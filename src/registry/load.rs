@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use url::Url;
 
-use super::config::{DateStyle, JurisdictionFile, Paging, WireFormat};
+use super::config::{DateStyle, JurisdictionFile, Paging};
+use crate::wire::WireFormat;
 
 /// Harvesting starts here unless a file says otherwise.
 const DEFAULT_BACKFILL_FROM: Date = jiff::civil::date(2010, 1, 1);

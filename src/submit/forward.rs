@@ -16,9 +16,10 @@ use super::reconcile::Sought;
 use super::secrets::Secrets;
 use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
-use crate::harvest::{Client, Posted, Profile};
-use crate::registry::{Jurisdiction, Registry, WireFormat};
+use crate::registry::{Jurisdiction, Registry};
 use crate::store::{Store, StoreError, Submission};
+use crate::upstream::{Client, Posted, Profile};
+use crate::wire::WireFormat;
 use crate::wire::read;
 
 /// Longest wait between attempts, and between checks for due submissions.

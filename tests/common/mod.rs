@@ -103,7 +103,7 @@ pub async fn spawn_fed311_forwarding(
     let mut state = AppState::new(store, registry).with_api_keys(vec![TEST_KEY.to_string()]);
     state.geo = geo;
     let forwarder = fed311::submit::Forwarder {
-        client: fed311::harvest::Client::with_settings(
+        client: fed311::upstream::Client::with_settings(
             std::time::Duration::from_millis(20),
             std::time::Duration::from_secs(2),
         )

@@ -10,10 +10,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use fed311::domain::{ServiceRequest, Status};
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, SimCity, SimServer, spawn};
 use fed311::store::Store;
+use fed311::upstream::Client;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::Value;

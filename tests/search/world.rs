@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fed311::api::{AppState, router};
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::search::SearchIndex;
 use fed311::simulate::{Behaviour, SimCity, SimServer, spawn as spawn_city};
 use fed311::store::{Store, StoredRequest};
+use fed311::upstream::Client;
 use serde_json::Value;
 
 /// `(jurisdiction_id, service_request_id)`.
