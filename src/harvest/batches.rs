@@ -6,7 +6,8 @@
 
 use tokio::task::JoinHandle;
 
-use super::city::{CityError, CityPass};
+use super::city::CityPass;
+use super::error::CityError;
 use crate::domain::ServiceRequest;
 use crate::store::{StoreError, Upserted};
 

@@ -13,8 +13,9 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::city::{CityError, CityPass};
-use super::fetch::ListAnswer;
+use super::city::CityPass;
+use super::error::CityError;
+use super::lists::ListAnswer;
 use super::spans::{Axis, Span};
 use super::windows::{MIN_WINDOW, SMALLEST_CAP, oldest_in};
 use crate::upstream::{Order, SizeParam};

@@ -4,7 +4,8 @@
 //!
 //! Calls to cities go through [`crate::upstream`] (the client, what is learned of an endpoint).
 //!
-//! Layout: `city` (one pass), `fetch` (one call, read), `settings` (the pass's effective
+//! Layout: `city` (one pass, over the city's endpoint), `error` (why it failed), `fetch`
+//! (one resource read through the endpoint), `lists` (one list call), `settings` (the pass's effective
 //! settings), `plan` and `spans` (what a pass sweeps, and what it leaves), `requests` (the
 //! sweeps in rounds), `cursor` and `windows` (the two ways to sweep), `batches` (storing),
 //! `recheck` (open requests by id), `report` (the summary).
@@ -13,7 +14,9 @@ mod batches;
 mod categorize;
 mod city;
 mod cursor;
+mod error;
 mod fetch;
+mod lists;
 mod plan;
 mod probe;
 mod recheck;
@@ -30,8 +33,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 pub use categorize::Categorizer;
-pub use city::{CityError, CityPass};
-pub use fetch::encode_segment;
+pub use city::CityPass;
+pub use error::CityError;
 pub use probe::{Probed, probe};
 pub use report::{CityReport, PassKind, summary_line, summary_table};
 pub use schedule::run_scheduler;

@@ -6,10 +6,12 @@
 //! then re-checked by id (`recheck`).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::city::{CityError, CityPass, blocking};
+use super::city::{CityPass, blocking};
+use super::error::CityError;
 use super::plan;
 use super::report::PassKind;
 use super::spans::{self, Axis, Span, WorkList};
@@ -105,6 +107,11 @@ impl CityPass<'_> {
                 Ok(false)
             }
         }
+    }
+
+    /// How long to pause between rounds of failed windows.
+    fn round_pause(&self, round: u32) -> Duration {
+        self.endpoint.backoff_unit().saturating_mul(4 << round.min(6))
     }
 }
 

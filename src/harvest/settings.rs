@@ -1,17 +1,13 @@
 //! The effective settings of one pass over a city: its file first, then what was learned of
-//! the endpoint (the [`Profile`]), then the spec's defaults.
+//! the endpoint (the [`Profile`]), then the spec's defaults. (The format spoken is the
+//! endpoint's: see [`crate::upstream::CityEndpoint`].)
 
 use crate::registry::{Jurisdiction, Paging};
 use crate::upstream::{Profile, SizeParam};
-use crate::wire::WireFormat;
 
 /// The effective settings for one pass: file first, then learned facts, then defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
-    /// Format to ask for first.
-    pub format: WireFormat,
-    /// Whether the format is fixed by the file (no fallback).
-    pub format_fixed: bool,
     /// Paging style.
     pub paging: Paging,
     /// Records per page to ask for, and the cap that means "maybe more".
@@ -40,8 +36,6 @@ impl Plan {
             Paging::None => learned.size_param,
         };
         Plan {
-            format: c.format.or(learned.format).unwrap_or(WireFormat::Json),
-            format_fixed: c.format.is_some(),
             paging,
             page_size: c.page_size.or(learned.cap).unwrap_or(SPEC_CAP),
             page_size_known: c.page_size.or(learned.cap).is_some(),
