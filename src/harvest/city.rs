@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
+use super::batches::Storing;
 use super::categorize::Categorizer;
 use super::error::CityError;
 use super::fetch::{On404, fetch_read};
@@ -31,22 +32,20 @@ pub struct CityPass<'a> {
     pub(super) plan: Plan,
     /// The spans to sweep, as they stand.
     pub(super) work: WorkList,
-    /// The store write under way, while the next answer is fetched.
-    pub(super) storing: Option<super::batches::PendingStore>,
+    /// The store write under way, and what the writes found.
+    pub(super) storing: Storing,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
     pub(super) seen_ids: Option<HashSet<String>>,
-    /// Ids the city used for two different reports in this pass.
-    pub(super) duplicate_ids: HashSet<String>,
     /// Records dropped in this pass, by reason (each record once, however often it came).
-    pub(super) skipped_by_reason: BTreeMap<&'static str, u64>,
+    skipped_by_reason: BTreeMap<&'static str, u64>,
     /// The records dropped so far, by fingerprint.
     skipped_seen: HashSet<u64>,
     /// Service code → canonical category and name, from this pass's service list.
     pub(super) categorizer: Categorizer,
     /// A terminal progress line, when someone is watching.
-    pub progress: Option<indicatif::ProgressBar>,
+    pub(super) progress: Option<indicatif::ProgressBar>,
     /// Counters for the summary.
-    pub report: CityReport,
+    pub(super) report: CityReport,
 }
 
 impl<'a> CityPass<'a> {
@@ -64,9 +63,8 @@ impl<'a> CityPass<'a> {
             profile,
             plan,
             work: WorkList::default(),
-            storing: None,
+            storing: Storing::default(),
             seen_ids: None,
-            duplicate_ids: HashSet::new(),
             skipped_by_reason: BTreeMap::new(),
             skipped_seen: HashSet::new(),
             categorizer,
@@ -190,7 +188,7 @@ impl<'a> CityPass<'a> {
         r.elapsed = started.elapsed();
         r.calls = self.endpoint.tally().attempts();
         r.outcomes = self.endpoint.tally().by_label();
-        r.duplicate_ids = self.duplicate_ids.len() as u64;
+        r.duplicate_ids = self.storing.duplicates() as u64;
         r.skipped_by_reason = self.skipped_by_reason.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         r.cap = self
             .profile

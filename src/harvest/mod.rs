@@ -1,5 +1,5 @@
 //! Harvesting: from each city's GeoReport endpoint into the store. The loop is written once
-//! ([`city::CityPass`]); cities differ only by data (their file and what was learned).
+//! (`city::CityPass`); cities differ only by data (their file and what was learned).
 //! One city failing never stops the others, and one window failing never stops its city.
 //!
 //! Calls to cities go through [`crate::upstream`] (the client, what is learned of an endpoint).
@@ -33,7 +33,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 pub use categorize::Categorizer;
-pub use city::CityPass;
 pub use error::CityError;
 pub use probe::{Probed, probe};
 pub use report::{CityReport, PassKind, summary_line, summary_table};
@@ -42,6 +41,7 @@ pub use schedule::run_scheduler;
 use crate::registry::{Jurisdiction, Registry};
 use crate::store::Store;
 use crate::upstream::Client;
+use city::CityPass;
 
 /// Cities harvested at the same time (each host is still limited on its own).
 const CITIES_AT_ONCE: usize = 8;
