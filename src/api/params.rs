@@ -130,7 +130,7 @@ impl Params {
     /// index); `None` when none is given. `lat`/`long` without `radius` are ignored.
     pub fn search_extensions(&self) -> Result<Option<SearchExtensions>, GeoError> {
         let text = self.get("q").map(str::to_string);
-        let bbox = self.get("bbox").map(Bbox::parse).transpose().map_err(GeoError::bad_request)?;
+        let bbox = self.get("bbox").map(Bbox::parse).transpose().map_err(|e| GeoError::bad_request(e.to_string()))?;
         let radius = match self.get("radius") {
             None => None,
             Some(_) => Some(self.radius()?),

@@ -103,7 +103,7 @@ pub fn parse(p: &Pairs, registry: &Registry) -> Result<Search, Problem> {
         filter,
         sort: sort(p, text.is_some(), point)?,
         text,
-        bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e))?,
+        bbox: p.get("bbox").map(Bbox::parse).transpose().map_err(|e| Problem::bad_parameter("bbox", e.to_string()))?,
         radius,
         polygon: None,
         limit: DEFAULT_LIMIT,
