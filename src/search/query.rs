@@ -147,13 +147,13 @@ fn span(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<Ti
 enum TextError {
     /// Too many characters.
     #[error("q is longer than {MAX_TEXT_CHARS} characters")]
-    TooLong,
+    Long,
     /// Parentheses nested this deep.
     #[error("q nests parentheses {0} deep; at most {MAX_TEXT_DEPTH}")]
-    TooDeep(usize),
+    Deep(usize),
     /// This many words and operators.
     #[error("q has {0} words and operators; at most {MAX_TEXT_TERMS}")]
-    TooManyTerms(usize),
+    ManyTerms(usize),
 }
 
 /// Bounds what one text query may cost before it reaches the parser: length, number of
@@ -162,7 +162,7 @@ enum TextError {
 /// (`a.b.c` is a phrase of three), as is every `-`, `+` and `!`.
 fn check_text(text: &str) -> Result<(), TextError> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(TextError::TooLong);
+        return Err(TextError::Long);
     }
     let (mut depth, mut deepest) = (0usize, 0usize);
     for c in text.chars() {
@@ -176,12 +176,12 @@ fn check_text(text: &str) -> Result<(), TextError> {
         }
     }
     if deepest > MAX_TEXT_DEPTH {
-        return Err(TextError::TooDeep(deepest));
+        return Err(TextError::Deep(deepest));
     }
     let words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
     let operators = text.chars().filter(|c| matches!(c, '-' | '+' | '!')).count();
     if words + operators > MAX_TEXT_TERMS {
-        return Err(TextError::TooManyTerms(words + operators));
+        return Err(TextError::ManyTerms(words + operators));
     }
     Ok(())
 }
