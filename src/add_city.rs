@@ -12,9 +12,11 @@ use anyhow::{Context, Result, bail};
 use url::Url;
 
 use crate::domain::time::written_offset;
-use crate::harvest::{Client, Order, Probed, probe};
-use crate::registry::{self, Paging, WireFormat};
+use crate::harvest::{Probed, probe};
+use crate::registry::{self, Paging};
 use crate::store::Store;
+use crate::upstream::{Client, ClientSettings, Order};
+use crate::wire::WireFormat;
 
 /// List calls a probe may make: enough to see a cap twice, try the size parameters and paging
 /// and a date range, not enough to load a big city.
@@ -41,7 +43,7 @@ pub struct AddCityArgs {
 }
 
 /// Runs the command: probe, write, check.
-pub async fn add_city(jurisdictions: &Path, args: AddCityArgs) -> Result<()> {
+pub async fn add_city(jurisdictions: &Path, args: AddCityArgs, client: ClientSettings) -> Result<()> {
     let endpoint = normalize(&args.url)?;
     let host = endpoint.host_str().unwrap_or_default().to_string();
     let id = match &args.id {
@@ -54,7 +56,7 @@ pub async fn add_city(jurisdictions: &Path, args: AddCityArgs) -> Result<()> {
     }
     let name = args.name.clone().unwrap_or_else(|| host.clone());
     let scratch = scratch_dir()?;
-    let result = probe_and_write(&scratch, &endpoint, &id, &name, &args, &target).await;
+    let result = probe_and_write(&scratch, &endpoint, &id, &name, &args, &target, client).await;
     std::fs::remove_dir_all(&scratch).ok();
     result
 }
@@ -66,6 +68,7 @@ async fn probe_and_write(
     name: &str,
     args: &AddCityArgs,
     target: &Path,
+    settings: ClientSettings,
 ) -> Result<()> {
     let mut file = Draft::default();
     file.key("id", toml_string(id), "our jurisdiction_id");
@@ -79,7 +82,7 @@ async fn probe_and_write(
     let city = registry::load_file(&probe_dir.join(format!("{id}.toml"))).map_err(|errors| {
         anyhow::anyhow!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
     })?;
-    let client = Client::new().context("building the HTTP client")?;
+    let client = Client::build(settings).context("building the HTTP client")?;
     println!("probing {endpoint} …");
     let discovery = discover(&client, endpoint).await;
     let store = Store::open(&scratch.join("data")).context("opening a scratch store")?;

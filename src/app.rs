@@ -20,11 +20,11 @@ use tokio::sync::watch;
 
 use crate::api::{AppState, HttpSettings, ServeOptions, StateParts};
 use crate::geo::GeoLayer;
-use crate::harvest::Client;
 use crate::registry::Registry;
 use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::submit::ApiKeys;
+use crate::upstream::{Client, ClientSettings};
 
 /// How often a running fed311 looks for new harvested locations to re-derive coverage areas
 /// from.
@@ -49,8 +49,8 @@ pub struct Settings {
     pub serve: ServeOptions,
     /// The web page's base map and report form.
     pub web: crate::api::web::WebSettings,
-    /// How fed311 calls cities.
-    pub upstream: Upstream,
+    /// How fed311 calls cities (retry waits, timeouts).
+    pub upstream: ClientSettings,
     /// How many rendered record versions search pages keep.
     pub record_cache: usize,
 }
@@ -69,7 +69,7 @@ impl Settings {
             http: HttpSettings::default(),
             serve: ServeOptions::default(),
             web: crate::api::web::WebSettings::default(),
-            upstream: Upstream::default(),
+            upstream: ClientSettings::default(),
             record_cache: crate::api::federation::search::rendered::CAPACITY,
         }
     }
@@ -88,29 +88,6 @@ impl Default for Roles {
     /// Everything.
     fn default() -> Self {
         Roles { harvest: true, forward: true }
-    }
-}
-
-/// How fed311 calls cities: the first retry wait and the time a call may take.
-#[derive(Debug, Clone, Copy)]
-pub struct Upstream {
-    /// The first retry wait; later ones grow from it.
-    pub backoff: Duration,
-    /// The time one attempt may take (a call stops retrying after two).
-    pub timeout: Duration,
-}
-
-impl Default for Upstream {
-    /// One second, two minutes.
-    fn default() -> Self {
-        Upstream { backoff: Duration::from_secs(1), timeout: Duration::from_secs(120) }
-    }
-}
-
-impl Upstream {
-    /// A client that calls cities this way.
-    pub fn client(&self) -> Result<Client> {
-        Client::with_settings(self.backoff, self.timeout).context("building the HTTP client")
     }
 }
 
@@ -180,6 +157,11 @@ impl App {
         Ok(())
     }
 
+    /// A client that calls cities as the settings say.
+    fn client(&self) -> Result<Client> {
+        Client::build(self.settings.upstream).context("building the HTTP client")
+    }
+
     /// A one-line account of what this node does, for the start line.
     pub fn describe(&self, addr: SocketAddr) -> String {
         let registry = self.state.registry();
@@ -210,12 +192,12 @@ impl App {
         )));
         if self.settings.roles.harvest {
             let cities = state.registry().iter().filter(|j| j.enabled).cloned().collect();
-            let client = self.settings.upstream.client()?;
+            let client = self.client()?;
             tasks.push(tokio::spawn(crate::harvest::run_scheduler(client, store.clone(), cities, stopped.clone())));
         }
         if self.settings.roles.forward {
             let forwarder = crate::submit::Forwarder {
-                client: self.settings.upstream.client()?,
+                client: self.client()?,
                 store: store.clone(),
                 registry: state.registry().clone(),
                 wake: state.forwarder_wake(),

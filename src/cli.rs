@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{App, Roles, Settings, Upstream};
+use crate::app::{App, Roles, Settings};
 use crate::harvest;
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::submit::ApiKeys;
+use crate::upstream::{Client, ClientSettings};
 
 /// One Open311 GeoReport v2 API for every city.
 #[derive(Debug, Parser)]
@@ -37,15 +38,16 @@ pub struct Global {
     /// Folder holding the search index.
     #[arg(long, global = true, env = "FED311_INDEX", default_value = "./index")]
     pub index: PathBuf,
-    /// First wait, in milliseconds, before a failed call to a city is retried (tests shrink it).
+    /// The first retry wait of calls to cities, in milliseconds; later ones double (tests
+    /// and benchmarks shrink it).
     #[arg(long, global = true, env = "FED311_BACKOFF_MS", default_value_t = 1000, hide = true)]
     pub backoff_ms: u64,
 }
 
 impl Global {
-    /// How this run calls cities.
-    pub fn upstream(&self) -> Upstream {
-        Upstream { backoff: std::time::Duration::from_millis(self.backoff_ms), ..Upstream::default() }
+    /// The settings of the HTTP client that calls cities.
+    pub fn client_settings(&self) -> ClientSettings {
+        ClientSettings { backoff_unit: std::time::Duration::from_millis(self.backoff_ms), ..ClientSettings::default() }
     }
 }
 
@@ -183,7 +185,7 @@ impl ServeArgs {
             },
             serve: self.options(),
             web: crate::api::web::WebSettings::from_args(&self.web),
-            upstream: global.upstream(),
+            upstream: global.client_settings(),
             ..Settings::new(&global.jurisdictions, &global.data, &global.index)
         }
     }
@@ -235,14 +237,22 @@ pub async fn run(cli: Cli) -> Result<()> {
                 crate::simulate::SimulateArgs { seed, records, cities, port, jurisdictions_out: write_jurisdictions };
             crate::simulate::run_simulate(args).await
         }
-        Command::Bench { what: BenchCommand::Ingest(args) } => crate::bench::ingest(args).await,
-        Command::Bench { what: BenchCommand::Query(args) } => crate::bench::query(args).await,
-        Command::Bench { what: BenchCommand::Search(args) } => crate::bench::search(args).await,
-        Command::Bench { what: BenchCommand::Web(args) } => crate::bench::web(args).await,
+        Command::Bench { what: BenchCommand::Ingest(args) } => {
+            crate::bench::ingest(args, cli.global.client_settings()).await
+        }
+        Command::Bench { what: BenchCommand::Query(args) } => {
+            crate::bench::query(args, cli.global.client_settings()).await
+        }
+        Command::Bench { what: BenchCommand::Search(args) } => {
+            crate::bench::search(args, cli.global.client_settings()).await
+        }
+        Command::Bench { what: BenchCommand::Web(args) } => crate::bench::web(args, cli.global.client_settings()).await,
         Command::Export(args) => crate::export::export(&cli.global.data, args).await,
         Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
         Command::Reindex => reindex(&cli.global).await,
-        Command::AddCity(args) => crate::add_city::add_city(&cli.global.jurisdictions, args).await,
+        Command::AddCity(args) => {
+            crate::add_city::add_city(&cli.global.jurisdictions, args, cli.global.client_settings()).await
+        }
     }
 }
 
@@ -284,7 +294,7 @@ async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()
     let registry = load_registry(global)?;
     let cities: Vec<_> = harvest::select(&registry, only).map_err(anyhow::Error::msg)?.into_iter().cloned().collect();
     let store = Store::open(&global.data).context("opening the store")?;
-    let client = global.upstream().client()?;
+    let client = Client::build(global.client_settings()).context("building the HTTP client")?;
     let bars = std::io::IsTerminal::is_terminal(&std::io::stdout()).then(indicatif::MultiProgress::new);
     let reports = harvest::harvest_once(&client, &store, cities, full, bars.as_ref()).await;
     println!("{}", harvest::summary_table(&reports));

@@ -1,13 +1,15 @@
 //! fed311: one Open311 GeoReport v2 API for every city.
 //!
 //! # Layout
-//! The modules follow the data flow, and lower layers never import higher ones:
-//! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
+//! The modules follow the data flow, each importing only modules listed before it (the
+//! simulated cities, used by tests, the benchmarks and the offline try-out, stand apart):
 //! - [`domain`]: the shared types (services, requests, statuses, request filters, lenient time, text folding). No I/O.
-//! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
+//! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
+//! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
 //! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
-//! - [`harvest`]: polite HTTP, windows and paging, from each city into the store.
+//! - [`upstream`]: talking to cities: the polite HTTP client, each city's endpoint (its URLs, format, refusals) and what is learned of it.
+//! - [`harvest`]: windows and paging, from each city into the store.
 //! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
 //! - [`geo`]: every jurisdiction's area (GeoJSON boundary files, or hulls derived from harvested locations) in an R-tree: which cities hold a point.
 //! - [`submit`]: submissions: validation, the durable outbox's forwarder to each city.
@@ -42,4 +44,5 @@ pub mod simulate;
 pub mod store;
 pub mod submit;
 pub mod taxonomy;
+pub mod upstream;
 pub mod wire;

@@ -8,7 +8,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// An error answer in the GeoReport spec's `errors` body.

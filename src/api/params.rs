@@ -116,6 +116,6 @@ impl Params {
 
     /// `bbox=west,south,east,north`.
     pub fn bbox(&self) -> Result<Option<Bbox>, BadParameter> {
-        self.get("bbox").map(Bbox::parse).transpose().map_err(|detail| BadParameter::new("bbox", detail))
+        self.get("bbox").map(Bbox::parse).transpose().map_err(|detail| BadParameter::new("bbox", detail.to_string()))
     }
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::GeoReportErrors;
 use super::problem::Problem;
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 
 /// The most of a framework error body kept as its message.
 const MAX_MESSAGE_BYTES: usize = 16 * 1024;

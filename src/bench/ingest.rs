@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::harvest::{CityReport, Client, harvest_city};
+use crate::harvest::{CityReport, harvest_city};
 use crate::registry::Registry;
 use crate::simulate::{Behaviour, SimCity, SimPaging, spawn};
 use crate::store::Store;
+use crate::upstream::{Client, ClientSettings};
 
 /// The dialects `--dialect six` runs: the server families a harvester meets most.
 const SIX: &[&str] = &["spec", "connected-bits", "mark-a-spot", "ureport", "fixmystreet", "klarschiff"];
@@ -45,7 +46,7 @@ struct Row {
 }
 
 /// Runs the ingest benchmark and prints its figures.
-pub async fn ingest(args: IngestArgs) -> Result<()> {
+pub async fn ingest(args: IngestArgs, client: ClientSettings) -> Result<()> {
     let dialects: Vec<String> = if args.dialect == "six" {
         SIX.iter().map(|d| d.to_string()).collect()
     } else {
@@ -53,7 +54,7 @@ pub async fn ingest(args: IngestArgs) -> Result<()> {
     };
     let mut rows = Vec::new();
     for dialect in &dialects {
-        rows.push(run_dialect(&args, dialect).await?);
+        rows.push(run_dialect(&args, dialect, client).await?);
     }
     print_table(&rows);
     println!(
@@ -65,7 +66,7 @@ pub async fn ingest(args: IngestArgs) -> Result<()> {
     Ok(())
 }
 
-async fn run_dialect(args: &IngestArgs, dialect: &str) -> Result<Row> {
+async fn run_dialect(args: &IngestArgs, dialect: &str, settings: ClientSettings) -> Result<Row> {
     let behaviour = Behaviour::dialect(dialect).with_context(|| format!("unknown dialect `{dialect}`"))?;
     let paging = if args.hints { paging_keys(&behaviour.paging) } else { String::new() };
     println!("{dialect}: generating {} records (cap {})…", args.records, behaviour.cap);
@@ -81,7 +82,7 @@ async fn run_dialect(args: &IngestArgs, dialect: &str) -> Result<Row> {
     let registry = Registry::load(&jurisdictions).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let city = registry.get("bench").context("bench city")?.clone();
     let store = Store::open(&work.join("data"))?;
-    let client = Client::new()?;
+    let client = Client::build(settings)?;
 
     let (first, first_time) = timed(harvest_city(&client, &store, &city, false)).await;
     print_pass(dialect, "first harvest", &first, first_time, args.records);

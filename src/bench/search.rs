@@ -15,6 +15,7 @@ use super::ingest::{anonymous_memory_mib, peak_memory_mib};
 use super::setup::{Bench, Load, Timed, WrkRun, quantile_ms, run_wrk, time_each};
 use crate::simulate::rng::Rng;
 use crate::store::Store;
+use crate::upstream::ClientSettings;
 
 /// Options of `fed311 bench search`.
 #[derive(Debug, Clone, clap::Args)]
@@ -93,8 +94,8 @@ struct Kind {
 }
 
 /// Runs the benchmark and prints its figures.
-pub async fn search(args: SearchArgs) -> Result<()> {
-    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref()).await?;
+pub async fn search(args: SearchArgs, client: ClientSettings) -> Result<()> {
+    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref(), client).await?;
     let addr = bench.serve(args.record_cache).await?;
     let kinds = seeded_kinds(&bench.store, &bench.cities(), args.samples, args.seed)?;
     let warm_ups = seeded_kinds(&bench.store, &bench.cities(), WARM_UP, !args.seed)?;

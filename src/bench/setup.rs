@@ -11,11 +11,12 @@ use anyhow::Result;
 
 use super::ingest::tempfile_dir;
 use crate::app::{App, Roles, Settings};
-use crate::harvest::{Client, harvest_once};
+use crate::harvest::harvest_once;
 use crate::registry::Registry;
 use crate::search::SearchIndex;
 use crate::simulate::{Behaviour, SimCity, SimServer, spawn};
 use crate::store::Store;
+use crate::upstream::{Client, ClientSettings};
 
 const ZONES: &[&str] =
     &["America/Toronto", "America/Chicago", "Europe/Berlin", "Europe/Helsinki", "America/Denver", "Europe/Madrid"];
@@ -38,7 +39,7 @@ impl Bench {
     /// Opens the store and index in `dir` when it holds them (indexing what is missing), or
     /// harvests `records` requests from `cities` simulated cities into a new one (in `dir`,
     /// or in a temporary folder); then waits for segment merges to settle.
-    pub async fn prepare(records: usize, cities: usize, dir: Option<&Path>) -> Result<Bench> {
+    pub async fn prepare(records: usize, cities: usize, dir: Option<&Path>, client: ClientSettings) -> Result<Bench> {
         let work = match dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
@@ -53,7 +54,7 @@ impl Bench {
             index_all(&store, &index).await?;
             Bench { store, index, registry, work, kept: true }
         } else {
-            let (store, index, registry) = build(records, cities, &work).await?;
+            let (store, index, registry) = build(records, cities, &work, client).await?;
             Bench { store, index, registry, work, kept: dir.is_some() }
         };
         settle(&bench.index).await?;
@@ -116,12 +117,17 @@ async fn settle(index: &SearchIndex) -> Result<()> {
 }
 
 /// Harvests the simulated cities into a new store in `work` and indexes it.
-async fn build(records: usize, cities: usize, work: &Path) -> Result<(Store, SearchIndex, Registry)> {
+async fn build(
+    records: usize,
+    cities: usize,
+    work: &Path,
+    client: ClientSettings,
+) -> Result<(Store, SearchIndex, Registry)> {
     let (servers, registry) = start_cities(records, cities, work).await?;
     let store = Store::open(&work.join("data"))?;
     let started = Instant::now();
     let all: Vec<_> = registry.iter().cloned().collect();
-    let reports = harvest_once(&Client::new()?, &store, all, false, None).await;
+    let reports = harvest_once(&Client::build(client)?, &store, all, false, None).await;
     let harvested: u64 = reports.iter().map(|r| r.counts.inserted).sum();
     println!("harvested {harvested} records from {} cities in {:.1} s", reports.len(), started.elapsed().as_secs_f64());
     drop(servers);

@@ -13,6 +13,7 @@ use anyhow::Result;
 use super::setup::{Bench, Timed, quantile_ms, time_each};
 use crate::simulate::rng::Rng;
 use crate::store::Store;
+use crate::upstream::ClientSettings;
 
 /// The page's own files may weigh this much, compressed.
 pub const ASSET_BUDGET_BYTES: usize = 300 * 1000;
@@ -46,12 +47,12 @@ pub struct WebBenchArgs {
 }
 
 /// Runs the benchmark and prints its figures.
-pub async fn web(args: WebBenchArgs) -> Result<()> {
+pub async fn web(args: WebBenchArgs, client: ClientSettings) -> Result<()> {
     print_assets();
     if args.assets_only {
         return Ok(());
     }
-    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref()).await?;
+    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref(), client).await?;
     let addr = bench.serve(crate::api::federation::search::rendered::CAPACITY).await?;
     let kinds = grid_kinds(&bench.store, &bench.cities(), args.samples, args.seed)?;
     let warm = grid_kinds(&bench.store, &bench.cities(), WARM_UP, !args.seed)?;

@@ -50,7 +50,7 @@ pub async fn export(data: &Path, args: ExportArgs) -> Result<()> {
 
 /// The store in `data`, which must exist (a typo in `--data` must not read as "no records").
 fn open_existing(data: &Path) -> Result<Store> {
-    if !data.join(crate::store::DATABASE_FILE).is_file() {
+    if !Store::exists_in(data) {
         bail!("no fed311 store in {} (give --data the folder `fed311 harvest` wrote)", data.display());
     }
     Store::open(data).context("opening the store")

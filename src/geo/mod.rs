@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-pub use boundary::{Boundary, check_shape, polygons_of};
+pub use boundary::{Boundary, ShapeError, check_shape, polygons_of};
 use layer::Layer;
 
 use crate::registry::Registry;

@@ -4,14 +4,33 @@
 //! `service_name` get their service's name from the city's service list (the raw record
 //! keeps what the city sent).
 
+use std::collections::HashSet;
+
 use tokio::task::JoinHandle;
 
-use super::city::{CityError, CityPass};
+use super::city::CityPass;
+use super::error::CityError;
 use crate::domain::ServiceRequest;
 use crate::store::{StoreError, Upserted};
 
+/// A pass's storing: the write under way, and what the writes found.
+#[derive(Default)]
+pub(super) struct Storing {
+    /// The store write under way, while the next answer is fetched.
+    pending: Option<PendingStore>,
+    /// Ids the city used for two different reports in this pass.
+    duplicate_ids: HashSet<String>,
+}
+
+impl Storing {
+    /// How many ids the city used for two different reports in this pass.
+    pub(super) fn duplicates(&self) -> usize {
+        self.duplicate_ids.len()
+    }
+}
+
 /// A store write under way.
-pub(super) struct PendingStore {
+struct PendingStore {
     task: JoinHandle<Result<Upserted, StoreError>>,
     stage: String,
 }
@@ -28,13 +47,13 @@ impl CityPass<'_> {
     /// is finished first, so batches and progress are written in order.
     pub(super) async fn queue_store(&mut self, records: Vec<ServiceRequest>, stage: &str) -> Result<(), CityError> {
         self.flush_store().await?;
-        self.storing = Some(self.start_store(records, stage));
+        self.storing.pending = Some(self.start_store(records, stage));
         Ok(())
     }
 
     /// Waits for the store under way, if any.
     pub(super) async fn flush_store(&mut self) -> Result<(), CityError> {
-        let pending = self.storing.take();
+        let pending = self.storing.pending.take();
         self.finish_store(pending).await
     }
 
@@ -60,7 +79,7 @@ impl CityPass<'_> {
         let Some(pending) = pending else { return Ok(()) };
         let done = pending.task.await??;
         self.report.counts += done.counts;
-        self.duplicate_ids.extend(done.duplicate_ids);
+        self.storing.duplicate_ids.extend(done.duplicate_ids);
         self.show_progress(&pending.stage);
         Ok(())
     }

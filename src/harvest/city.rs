@@ -1,4 +1,6 @@
 //! One city's harvest pass: services, service definitions, then requests (see `requests`).
+//! A pass works over the city's [`CityEndpoint`] (which counts its calls and keeps its clock)
+//! and reads each resource through `fetch`.
 //! The pass keeps its work list in the store as it goes, so a pass killed half-way resumes
 //! where it stopped and loses nothing; at the end it saves what it learned of the endpoint
 //! and its own figures (calls by outcome, skipped records, duplicate ids) for the city's health.
@@ -8,143 +10,42 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
+use super::batches::Storing;
 use super::categorize::Categorizer;
-use super::client::{Client, FetchError, Tally};
-use super::fetch::{On404, encode_segment};
-use super::profile::{Plan, Profile};
+use super::error::CityError;
+use super::fetch::{On404, fetch_read};
 use super::report::CityReport;
+use super::settings::Plan;
 use super::spans::WorkList;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
-use crate::wire::read::{self, Skipped};
-
-/// Why a city's pass (or one of its windows) failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CityError {
-    /// The network failed after every retry.
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
-    /// The city answered something we cannot use.
-    #[error("{url}: HTTP {status}: {detail}")]
-    Answer {
-        /// What was asked.
-        url: String,
-        /// HTTP status.
-        status: u16,
-        /// What the body said.
-        detail: String,
-    },
-    /// The city answered with success, but nothing readable.
-    #[error("{url}: unreadable answer: {detail}")]
-    Unreadable {
-        /// What was asked.
-        url: String,
-        /// What is wrong with the body.
-        detail: String,
-    },
-    /// A list answered 404 from a city not known to mean "nothing found" by it.
-    #[error(
-        "{url}: HTTP 404 on a list, from a city that has not answered any list with records: not taken as \
-         empty (has the endpoint moved?)"
-    )]
-    Unconfirmed404 {
-        /// What was asked.
-        url: String,
-    },
-    /// One answer held more records than a pass takes at once.
-    #[error("{url}: more than {max} records in one answer")]
-    TooMany {
-        /// What was asked.
-        url: String,
-        /// The most one answer may hold.
-        max: usize,
-    },
-    /// The city pages without end: even the narrowest window never finishes.
-    #[error("{0}")]
-    Endless(String),
-    /// Windows still failed after every round; what was fetched is kept, and they are
-    /// fetched first in the next pass.
-    #[error("{windows} window(s) of requests could not be fetched and are left for the next pass; last error: {last}")]
-    Incomplete {
-        /// Windows left.
-        windows: usize,
-        /// The last failure.
-        last: String,
-    },
-    /// The pass spent the calls it was given (a probe's budget).
-    #[error("the pass spent its budget of {0} calls")]
-    Budget(u64),
-    /// Our own store failed.
-    #[error("store: {0}")]
-    Store(#[from] crate::store::StoreError),
-    /// A blocking task died.
-    #[error("internal: {0}")]
-    Join(#[from] tokio::task::JoinError),
-}
-
-impl CityError {
-    /// Whether the failure is ours (store, task), not the city's: such a pass stops at once.
-    pub(super) fn is_ours(&self) -> bool {
-        matches!(self, CityError::Store(_) | CityError::Join(_) | CityError::Budget(_))
-    }
-
-    /// Why the city's host could not be reached at all, when that is why the pass failed.
-    pub fn unreachable(&self) -> Option<&str> {
-        match self {
-            CityError::Fetch(e) => e.unreachable(),
-            _ => None,
-        }
-    }
-
-    /// Whether one answer was too big to take (too many records, or bytes): a narrower
-    /// window asks for less.
-    pub(super) fn too_big(&self) -> bool {
-        matches!(self, CityError::TooMany { .. } | CityError::Fetch(FetchError::TooLarge { .. }))
-    }
-
-    /// Whether the city answered, badly (an error status after retries, an unreadable body, a
-    /// stall, a cut): a narrower question may go through where this one did not. Not when it
-    /// was never reached, or said its lists are not there.
-    pub(super) fn city_answered(&self) -> bool {
-        match self {
-            CityError::Fetch(e) => e.reached(),
-            CityError::Answer { .. } | CityError::Unreadable { .. } | CityError::Endless(_) => true,
-            _ => false,
-        }
-    }
-}
+use crate::upstream::{CityEndpoint, Client, Param, Profile, Resource};
+use crate::wire::read::{self, Skipped, WireError};
 
 /// State of one pass over one city.
 pub struct CityPass<'a> {
-    pub(super) client: &'a Client,
+    /// The city's endpoint: every call goes through it.
+    pub(super) endpoint: CityEndpoint<'a>,
     pub(super) store: &'a Store,
     pub(super) city: &'a Jurisdiction,
     pub(super) profile: Profile,
     pub(super) plan: Plan,
-    /// Every attempt of this pass, by outcome.
-    pub(super) tally: Tally,
-    /// The city's clock minus ours (seconds), from the last `Date` header seen.
-    pub(super) clock_offset: Option<i64>,
     /// The spans to sweep, as they stand.
     pub(super) work: WorkList,
-    /// The store write under way, while the next answer is fetched.
-    pub(super) storing: Option<super::batches::PendingStore>,
+    /// The store write under way, and what the writes found.
+    pub(super) storing: Storing,
     /// Ids seen in this pass, kept on incremental passes to skip them when re-checking.
     pub(super) seen_ids: Option<HashSet<String>>,
-    /// Ids the city used for two different reports in this pass.
-    pub(super) duplicate_ids: HashSet<String>,
     /// Records dropped in this pass, by reason (each record once, however often it came).
-    pub(super) skipped_by_reason: BTreeMap<&'static str, u64>,
+    skipped_by_reason: BTreeMap<&'static str, u64>,
     /// The records dropped so far, by fingerprint.
     skipped_seen: HashSet<u64>,
     /// Service code → canonical category and name, from this pass's service list.
     pub(super) categorizer: Categorizer,
-    /// Most calls this pass may make (a probe's), if limited.
-    pub(super) budget: Option<u64>,
     /// A terminal progress line, when someone is watching.
-    pub progress: Option<indicatif::ProgressBar>,
+    pub(super) progress: Option<indicatif::ProgressBar>,
     /// Counters for the summary.
-    pub report: CityReport,
+    pub(super) report: CityReport,
 }
 
 impl<'a> CityPass<'a> {
@@ -156,21 +57,17 @@ impl<'a> CityPass<'a> {
         // Until this pass fetches the service list, the stored one categorizes requests.
         let (categorizer, _) = Categorizer::from_services(city, &store.list_services(&city.id)?);
         Ok(CityPass {
-            client,
+            endpoint: CityEndpoint::new(client, city, profile.format).counted(),
             store,
             city,
             profile,
             plan,
-            tally: Tally::default(),
-            clock_offset: None,
             work: WorkList::default(),
-            storing: None,
+            storing: Storing::default(),
             seen_ids: None,
-            duplicate_ids: HashSet::new(),
             skipped_by_reason: BTreeMap::new(),
             skipped_seen: HashSet::new(),
             categorizer,
-            budget: None,
             progress: None,
             report: CityReport::new(&city.id),
         })
@@ -192,7 +89,7 @@ impl<'a> CityPass<'a> {
         self.finish_report(started);
         let error = outcome.as_ref().err().map(ToString::to_string);
         let (store, id, profile) = (self.store.clone(), c.id.clone(), self.profile.to_json());
-        let (offset, figures) = (self.clock_offset, self.report.figures_json());
+        let (offset, figures) = (self.endpoint.clock_offset(), self.report.figures_json());
         blocking(move || {
             store.save_learned(&id, &profile, offset, &figures)?;
             store.harvest_finished(&id, error.as_deref())
@@ -207,7 +104,7 @@ impl<'a> CityPass<'a> {
     }
 
     async fn harvest_services(&mut self) -> Result<(), CityError> {
-        let Some(parsed) = self.fetch_read("services", &[], On404::Absent, read::parse_services).await? else {
+        let Some(parsed) = self.read(Resource::Services, &[], On404::Absent, read::parse_services).await? else {
             self.report.errors.push("services answered 404: no service list".to_string());
             return Ok(());
         };
@@ -223,7 +120,7 @@ impl<'a> CityPass<'a> {
         })
         .await?;
         // A probe (with a budget of calls) learns the endpoint, not each service's questions.
-        let definitions = if self.budget.is_some() { Vec::new() } else { with_metadata };
+        let definitions = if self.endpoint.budget().is_some() { Vec::new() } else { with_metadata };
         for code in definitions {
             if let Err(e) = self.harvest_definition(&code).await {
                 tracing::warn!(jurisdiction = %self.city.id, service_code = %code, error = %e, "Service definition not harvested");
@@ -234,13 +131,24 @@ impl<'a> CityPass<'a> {
     }
 
     async fn harvest_definition(&mut self, code: &str) -> Result<(), CityError> {
-        let resource = format!("services/{}", encode_segment(code));
-        let definition = self.fetch_read(&resource, &[], On404::Error, read::parse_service_definition).await?;
+        let resource = Resource::Definition(code);
+        let definition = self.read(resource, &[], On404::Error, read::parse_service_definition).await?;
         let Some(mut definition) = definition else { return Ok(()) };
         definition.service_code = code.to_string();
         let (store, id) = (self.store.clone(), self.city.id.clone());
         blocking(move || store.set_service_definition(&id, &definition)).await?;
         Ok(())
+    }
+
+    /// Reads one resource through the endpoint (see `fetch`).
+    async fn read<T>(
+        &mut self,
+        resource: Resource<'_>,
+        params: &[Param],
+        on_404: On404,
+        parse: impl Fn(&[u8]) -> Result<T, WireError>,
+    ) -> Result<Option<T>, CityError> {
+        fetch_read(&mut self.endpoint, &mut self.profile, resource, params, on_404, parse).await
     }
 
     pub(super) fn backfill_origin(&self) -> Timestamp {
@@ -256,7 +164,7 @@ impl<'a> CityPass<'a> {
             let c = self.report.counts;
             bar.set_message(format!(
                 "{stage}: {} calls, {} new, {} changed, {} unchanged",
-                self.tally.attempts(),
+                self.endpoint.tally().attempts(),
                 c.inserted,
                 c.changed,
                 c.unchanged
@@ -278,9 +186,9 @@ impl<'a> CityPass<'a> {
     fn finish_report(&mut self, started: Instant) {
         let r = &mut self.report;
         r.elapsed = started.elapsed();
-        r.calls = self.tally.attempts();
-        r.outcomes = self.tally.by_label();
-        r.duplicate_ids = self.duplicate_ids.len() as u64;
+        r.calls = self.endpoint.tally().attempts();
+        r.outcomes = self.endpoint.tally().by_label();
+        r.duplicate_ids = self.storing.duplicates() as u64;
         r.skipped_by_reason = self.skipped_by_reason.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         r.cap = self
             .profile

@@ -13,11 +13,12 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::city::{CityError, CityPass};
-use super::fetch::ListAnswer;
-use super::profile::{Order, SizeParam};
+use super::city::CityPass;
+use super::error::CityError;
+use super::lists::ListAnswer;
 use super::spans::{Axis, Span};
 use super::windows::{MIN_WINDOW, SMALLEST_CAP, oldest_in};
+use crate::upstream::{Order, SizeParam};
 
 /// How far outside its window a record may be before the server is taken to ignore dates
 /// (servers filtering in local time are off by hours at the edges).

@@ -1,26 +1,29 @@
 //! Harvesting: from each city's GeoReport endpoint into the store. The loop is written once
-//! ([`city::CityPass`]); cities differ only by data (their file and what was learned).
+//! (`city::CityPass`); cities differ only by data (their file and what was learned).
 //! One city failing never stops the others, and one window failing never stops its city.
 //!
-//! Layout: `client` (polite HTTP, with `pace`), `city` (one pass), `fetch` (one call, read),
-//! `plan` and `spans` (what a pass sweeps, and what it leaves), `requests` (the sweeps in
-//! rounds), `cursor` and `windows` (the two ways to sweep), `batches` (storing), `recheck`
-//! (open requests by id), `profile` (what is learned), `report` (the summary).
+//! Calls to cities go through [`crate::upstream`] (the client, what is learned of an endpoint).
+//!
+//! Layout: `city` (one pass, over the city's endpoint), `error` (why it failed), `fetch`
+//! (one resource read through the endpoint), `lists` (one list call), `settings` (the pass's effective
+//! settings), `plan` and `spans` (what a pass sweeps, and what it leaves), `requests` (the
+//! sweeps in rounds), `cursor` and `windows` (the two ways to sweep), `batches` (storing),
+//! `recheck` (open requests by id), `report` (the summary).
 
 mod batches;
 mod categorize;
 mod city;
-pub mod client;
 mod cursor;
+mod error;
 mod fetch;
-mod pace;
+mod lists;
 mod plan;
 mod probe;
-mod profile;
 mod recheck;
 mod report;
 mod requests;
 mod schedule;
+mod settings;
 mod spans;
 mod windows;
 
@@ -30,16 +33,15 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 
 pub use categorize::Categorizer;
-pub use city::{CityError, CityPass};
-pub use client::{Client, Outcome, Posted};
-pub use fetch::encode_segment;
+pub use error::CityError;
 pub use probe::{Probed, probe};
-pub use profile::{Order, Plan, Profile, SizeParam};
 pub use report::{CityReport, PassKind, summary_line, summary_table};
 pub use schedule::run_scheduler;
 
 use crate::registry::{Jurisdiction, Registry};
 use crate::store::Store;
+use crate::upstream::Client;
+use city::CityPass;
 
 /// Cities harvested at the same time (each host is still limited on its own).
 const CITIES_AT_ONCE: usize = 8;

@@ -106,7 +106,7 @@ impl CityPass<'_> {
             state,
             full,
             now: Timestamp::now(),
-            clock_offset: self.clock_offset.or(state.clock_offset),
+            clock_offset: self.endpoint.clock_offset().or(state.clock_offset),
             newest_requested,
             origin: self.backfill_origin(),
             updated_after: self.city.config.updated_after == Some(true),

@@ -5,14 +5,14 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::city::{CityError, CityPass};
-use super::client::Client;
-use super::profile::Profile;
+use super::city::CityPass;
+use super::error::CityError;
 use super::report::CityReport;
 use super::spans::Axis;
 use crate::domain::ServiceRequest;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
+use crate::upstream::{Client, Profile};
 
 /// Records kept as a sample of what the city sends.
 const SAMPLE: usize = 500;
@@ -37,7 +37,7 @@ pub struct Probed {
 /// Probes `city` with at most `calls` list calls, storing into `scratch` (a store of its own).
 pub async fn probe(client: &Client, scratch: &Store, city: &Jurisdiction, calls: u64) -> Result<Probed, CityError> {
     let mut pass = CityPass::new(client, scratch, city)?;
-    pass.budget = Some(calls);
+    pass.endpoint.set_budget(Some(calls));
     let outcome = pass.run(false).await;
     let reached_lists = pass.profile.answers_lists || pass.profile.largest_answer.is_some();
     match outcome {
@@ -50,7 +50,7 @@ pub async fn probe(client: &Client, scratch: &Store, city: &Jurisdiction, calls:
         .into_iter()
         .map(|stored| stored.request)
         .collect();
-    pass.budget = None;
+    pass.endpoint.set_budget(None);
     if pass.profile.paging.is_none() && !pass.profile.paging_probed {
         let (from, to) = (pass.backfill_origin(), Timestamp::now() + SignedDuration::from_hours(48));
         if let Err(e) = pass.probe_paging_now(from, to).await {
@@ -65,7 +65,7 @@ pub async fn probe(client: &Client, scratch: &Store, city: &Jurisdiction, calls:
         sample,
         updated_after,
         report: pass.report.clone(),
-        clock_offset: pass.clock_offset,
+        clock_offset: pass.endpoint.clock_offset(),
     })
 }
 

@@ -7,7 +7,8 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::city::{CityError, CityPass, blocking};
+use super::city::{CityPass, blocking};
+use super::error::CityError;
 use crate::domain::ServiceRequest;
 
 /// Most ids per `service_request_id` list.

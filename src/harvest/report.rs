@@ -75,7 +75,7 @@ impl CityReport {
         if self.kind == PassKind::Incremental {
             return None;
         }
-        let cap = u64::from(self.cap.unwrap_or(super::profile::SPEC_CAP).max(1));
+        let cap = u64::from(self.cap.unwrap_or(super::settings::SPEC_CAP).max(1));
         Some(self.records_held.div_ceil(cap).max(1))
     }
 

@@ -6,15 +6,17 @@
 //! then re-checked by id (`recheck`).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::city::{CityError, CityPass, blocking};
+use super::city::{CityPass, blocking};
+use super::error::CityError;
 use super::plan;
-use super::profile::Order;
 use super::report::PassKind;
 use super::spans::{self, Axis, Span, WorkList};
 use crate::store::PlannedSweep;
+use crate::upstream::Order;
 
 /// Rounds over the failed windows within one pass (the first included).
 const ROUNDS: u32 = 3;
@@ -105,6 +107,11 @@ impl CityPass<'_> {
                 Ok(false)
             }
         }
+    }
+
+    /// How long to pause between rounds of failed windows.
+    fn round_pause(&self, round: u32) -> Duration {
+        self.endpoint.backoff_unit().saturating_mul(4 << round.min(6))
     }
 }
 

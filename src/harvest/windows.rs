@@ -11,12 +11,14 @@ use std::collections::HashSet;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::city::{CityError, CityPass};
-use super::fetch::{ListAnswer, Param};
-use super::profile::SPEC_CAP;
+use super::city::CityPass;
+use super::error::CityError;
+use super::lists::{ListAnswer, MAX_ANSWER_RECORDS};
+use super::settings::SPEC_CAP;
 use super::spans::{Axis, Span};
 use crate::domain::ServiceRequest;
 use crate::registry::Paging;
+use crate::upstream::Param;
 
 /// The narrowest window fed311 splits down to.
 pub(super) const MIN_WINDOW: SignedDuration = SignedDuration::from_mins(1);
@@ -145,7 +147,7 @@ impl CityPass<'_> {
                 "{}: more than {MAX_PAGES} pages, or one answer of more than {} records, in one {}-second \
                  window from {from}: the server pages without end",
                 self.city.id,
-                super::fetch::MAX_ANSWER_RECORDS,
+                MAX_ANSWER_RECORDS,
                 span.as_secs()
             )));
         }
@@ -219,7 +221,7 @@ impl CityPass<'_> {
         let (paging, first_page) = if new_records(&seen, &second.records) {
             let one = self.fetch_requests(&page_one).await?;
             let style = match self.plan.size_param {
-                Some(super::profile::SizeParam::Limit) => Paging::Limit,
+                Some(crate::upstream::SizeParam::Limit) => Paging::Limit,
                 _ => Paging::PageSize,
             };
             (style, if new_records(&seen, &one.records) { 0 } else { 1 })
@@ -366,7 +368,11 @@ impl CityPass<'_> {
             Axis::Requested => ("start_date", "end_date"),
             Axis::Updated => ("updated_after", "updated_before"),
         };
-        vec![(after, self.format_time(from)), (before, self.format_time(to)), ("status", "open,closed".to_string())]
+        vec![
+            (after, self.endpoint.format_time(from)),
+            (before, self.endpoint.format_time(to)),
+            ("status", "open,closed".to_string()),
+        ]
     }
 
     /// The parameters of a first (or only) page: the size the server reads, where known, and

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::wire::WireFormat;
+
 /// One city's entry, exactly as written in its file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,26 +65,6 @@ pub struct JurisdictionFile {
     /// [`crate::taxonomy::categories`]), e.g. `categories = { "017" = "illegal_dumping" }`.
     /// They win over the multilingual rules for the services they name.
     pub categories: Option<BTreeMap<String, String>>,
-}
-
-/// The two GeoReport wire formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WireFormat {
-    /// `.json` resources.
-    Json,
-    /// `.xml` resources.
-    Xml,
-}
-
-impl WireFormat {
-    /// The resource suffix without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            WireFormat::Json => "json",
-            WireFormat::Xml => "xml",
-        }
-    }
 }
 
 /// Paging styles seen in the wild.

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use url::Url;
 
-use super::config::{DateStyle, JurisdictionFile, Paging, WireFormat};
+use super::config::{DateStyle, JurisdictionFile, Paging};
+use crate::wire::WireFormat;
 
 /// Harvesting starts here unless a file says otherwise.
 const DEFAULT_BACKFILL_FROM: Date = jiff::civil::date(2010, 1, 1);
@@ -98,6 +99,14 @@ pub struct Jurisdiction {
 }
 
 impl Jurisdiction {
+    /// The city's API key, from the environment variable its file names (`api_key_env`): a
+    /// key is a secret, so the file names where it is kept, never the key itself. The one
+    /// place the library reads the environment.
+    #[allow(clippy::disallowed_methods, reason = "the file names the variable that holds the city's key")]
+    pub fn api_key(&self) -> Option<String> {
+        self.config.api_key_env.as_ref().and_then(|var| std::env::var(var).ok())
+    }
+
     /// Configured wire format, if any.
     pub fn format(&self) -> Option<WireFormat> {
         self.config.format
@@ -279,7 +288,7 @@ fn validate(file: &Path, raw: JurisdictionFile) -> Result<Jurisdiction, Vec<Regi
     if raw.name.trim().is_empty() {
         fail("name", "must not be empty".into());
     }
-    let endpoint = check_endpoint(&raw.endpoint).map_err(|m| fail("endpoint", m)).ok();
+    let endpoint = check_endpoint(&raw.endpoint).map_err(|e| fail("endpoint", e.to_string())).ok();
     let timezone = TimeZone::get(&raw.timezone)
         .map_err(|_| fail("timezone", format!("`{}` is not an IANA time zone", raw.timezone)))
         .ok();
@@ -366,13 +375,32 @@ fn is_slug(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn check_endpoint(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+/// What is wrong with a jurisdiction's `endpoint`.
+#[derive(Debug, thiserror::Error)]
+enum EndpointError {
+    /// Not a URL at all.
+    #[error("`{text}` is not a URL: {source}")]
+    NotUrl {
+        /// As written.
+        text: String,
+        /// Why.
+        source: url::ParseError,
+    },
+    /// Not http or https.
+    #[error("`{0}` must be an http or https URL")]
+    NotHttp(String),
+    /// With a query string (parameters are fed311's to add).
+    #[error("`{0}` must not carry a query string")]
+    WithQuery(String),
+}
+
+fn check_endpoint(text: &str) -> Result<Url, EndpointError> {
+    let url = Url::parse(text).map_err(|source| EndpointError::NotUrl { text: text.to_string(), source })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{text}` must be an http or https URL"));
+        return Err(EndpointError::NotHttp(text.to_string()));
     }
     if url.query().is_some() {
-        return Err(format!("`{text}` must not carry a query string"));
+        return Err(EndpointError::WithQuery(text.to_string()));
     }
     let mut url = url;
     if !url.path().ends_with('/') {

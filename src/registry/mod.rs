@@ -6,5 +6,5 @@ mod config;
 mod load;
 pub mod zones;
 
-pub use config::{DateStyle, JurisdictionFile, Paging, WireFormat};
+pub use config::{DateStyle, JurisdictionFile, Paging};
 pub use load::{Jurisdiction, RateLimit, Registry, RegistryError, load_file};

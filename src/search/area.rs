@@ -34,6 +34,26 @@ pub struct Radius {
     pub metres: f64,
 }
 
+/// What is wrong with a `bbox`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BboxError {
+    /// Not four comma-separated numbers.
+    #[error("bbox `{0}` must be four numbers: west,south,east,north")]
+    NotFourNumbers(String),
+    /// An edge is not a finite number.
+    #[error("bbox edges must be numbers")]
+    NotNumbers,
+    /// A longitude beyond ±180.
+    #[error("bbox longitudes (west, east) must be from -180 to 180")]
+    Longitudes,
+    /// A latitude beyond ±90.
+    #[error("bbox latitudes (south, north) must be from -90 to 90")]
+    Latitudes,
+    /// The edges in the wrong order.
+    #[error("bbox south is above north: the order is west,south,east,north")]
+    SouthAboveNorth,
+}
+
 /// Largest radius: half the Earth's circumference.
 pub const MAX_RADIUS_METRES: f64 = 20_015_087.0;
 
@@ -58,33 +78,31 @@ impl Bbox {
     pub const WORLD: Bbox = Bbox { west: -180.0, south: -90.0, east: 180.0, north: 90.0 };
 
     /// Reads `west,south,east,north` (decimal degrees) and checks it.
-    pub fn parse(text: &str) -> Result<Bbox, String> {
-        let numbers: Vec<f64> = text
-            .split(',')
-            .map(|v| v.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| format!("bbox `{text}` must be four numbers: west,south,east,north"))?;
+    pub fn parse(text: &str) -> Result<Bbox, BboxError> {
+        let not_four = || BboxError::NotFourNumbers(text.to_string());
+        let numbers: Vec<f64> =
+            text.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| not_four())?;
         let [west, south, east, north] = numbers[..] else {
-            return Err(format!("bbox `{text}` must be four numbers: west,south,east,north"));
+            return Err(not_four());
         };
         let b = Bbox { west, south, east, north };
         b.validate().map(|()| b)
     }
 
     /// Checks edges: longitudes within ±180, latitudes within ±90, south not above north.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), BboxError> {
         let Bbox { west, south, east, north } = *self;
         if ![west, south, east, north].iter().all(|v| v.is_finite()) {
-            return Err("bbox edges must be numbers".to_string());
+            return Err(BboxError::NotNumbers);
         }
         if ![west, east].iter().all(|v| (-180.0..=180.0).contains(v)) {
-            return Err("bbox longitudes (west, east) must be from -180 to 180".to_string());
+            return Err(BboxError::Longitudes);
         }
         if ![south, north].iter().all(|v| (-90.0..=90.0).contains(v)) {
-            return Err("bbox latitudes (south, north) must be from -90 to 90".to_string());
+            return Err(BboxError::Latitudes);
         }
         if south > north {
-            return Err("bbox south is above north: the order is west,south,east,north".to_string());
+            return Err(BboxError::SouthAboveNorth);
         }
         Ok(())
     }

@@ -150,22 +150,36 @@ fn committed(index: &Index) -> Option<Payload> {
     serde_json::from_str(metas.payload.as_deref()?).ok()
 }
 
+/// Why an index found in the folder is not used (it is rebuilt from the store).
+#[derive(Debug, thiserror::Error)]
+enum Unusable {
+    /// tantivy cannot open or read it.
+    #[error("{0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// Its fields are not this version's.
+    #[error("its schema is not this version's")]
+    Schema,
+    /// It was not committed by this version.
+    #[error("its commit payload is missing or from another version")]
+    Payload,
+}
+
 /// The index in `dir` if it is usable; `None` when there is none yet.
-fn open_existing(dir: &Path, schema: &Schema) -> std::result::Result<Option<Index>, String> {
+fn open_existing(dir: &Path, schema: &Schema) -> std::result::Result<Option<Index>, Unusable> {
     if !dir.join("meta.json").exists() {
         return Ok(None);
     }
-    let index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    let index = Index::open_in_dir(dir)?;
     if index.schema() != *schema {
-        return Err("its schema is not this version's".to_string());
+        return Err(Unusable::Schema);
     }
-    let has_docs = index.searchable_segment_metas().map_err(|e| e.to_string())?.iter().any(|m| m.max_doc() > 0);
+    let has_docs = index.searchable_segment_metas()?.iter().any(|m| m.max_doc() > 0);
     match committed(&index) {
         Some(p) if p.version == VERSION => {}
         None if !has_docs => {}
-        _ => return Err("its commit payload is missing or from another version".to_string()),
+        _ => return Err(Unusable::Payload),
     }
-    index.reader().map_err(|e| e.to_string())?;
+    index.reader()?;
     Ok(Some(index))
 }
 

@@ -43,7 +43,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
-pub use area::{Bbox, Radius};
+pub use area::{Bbox, BboxError, Radius};
 pub use grid::{Grid, GridCell, MAX_ZOOM};
 pub use index::SearchIndex;
 pub use indexer::run_indexer;

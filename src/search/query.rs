@@ -116,11 +116,11 @@ impl SearchQuery {
             return bad("limit", format!("limit must be from 1 to {MAX_LIMIT}"));
         }
         if let Some(text) = &self.text {
-            check_text(text).map_err(|detail| SearchError::Invalid { parameter: "q", detail })?;
+            check_text(text).map_err(|e| SearchError::Invalid { parameter: "q", detail: e.to_string() })?;
         }
         self.filter.check_ranges().map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
         if let Some(b) = &self.bbox {
-            b.validate().map_err(|detail| SearchError::Invalid { parameter: "bbox", detail })?;
+            b.validate().map_err(|e| SearchError::Invalid { parameter: "bbox", detail: e.to_string() })?;
         }
         if let Some(r) = &self.radius {
             r.validate().map_err(|(parameter, detail)| SearchError::Invalid { parameter, detail })?;
@@ -142,13 +142,27 @@ fn span(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<Ti
     (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, second), to.map_or(i64::MAX, second)))
 }
 
+/// Why a text query costs too much to run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum TextError {
+    /// Too many characters.
+    #[error("q is longer than {MAX_TEXT_CHARS} characters")]
+    Long,
+    /// Parentheses nested this deep.
+    #[error("q nests parentheses {0} deep; at most {MAX_TEXT_DEPTH}")]
+    Deep(usize),
+    /// This many words and operators.
+    #[error("q has {0} words and operators; at most {MAX_TEXT_TERMS}")]
+    ManyTerms(usize),
+}
+
 /// Bounds what one text query may cost before it reaches the parser: length, number of
 /// terms and nesting (a deeply nested query would exhaust the parser's stack). Parentheses
 /// count wherever they stand, quoted or not, and every run of letters or digits is a term
 /// (`a.b.c` is a phrase of three), as is every `-`, `+` and `!`.
-fn check_text(text: &str) -> Result<(), String> {
+fn check_text(text: &str) -> Result<(), TextError> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(format!("q is longer than {MAX_TEXT_CHARS} characters"));
+        return Err(TextError::Long);
     }
     let (mut depth, mut deepest) = (0usize, 0usize);
     for c in text.chars() {
@@ -162,12 +176,12 @@ fn check_text(text: &str) -> Result<(), String> {
         }
     }
     if deepest > MAX_TEXT_DEPTH {
-        return Err(format!("q nests parentheses {deepest} deep; at most {MAX_TEXT_DEPTH}"));
+        return Err(TextError::Deep(deepest));
     }
     let words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
     let operators = text.chars().filter(|c| matches!(c, '-' | '+' | '!')).count();
     if words + operators > MAX_TEXT_TERMS {
-        return Err(format!("q has {} words and operators; at most {MAX_TEXT_TERMS}", words + operators));
+        return Err(TextError::ManyTerms(words + operators));
     }
     Ok(())
 }
@@ -179,14 +193,17 @@ mod tests {
     #[test]
     fn text_is_bounded_in_length_terms_and_depth() {
         assert!(check_text("pothole OR (flooding AND -\"storm drain\")").is_ok());
-        assert!(check_text(&"a".repeat(MAX_TEXT_CHARS + 1)).unwrap_err().contains("longer"));
-        assert!(check_text(&format!("{}a", "(".repeat(MAX_TEXT_DEPTH + 1))).unwrap_err().contains("nests"));
+        assert!(check_text(&"a".repeat(MAX_TEXT_CHARS + 1)).unwrap_err().to_string().contains("longer"));
+        assert!(check_text(&format!("{}a", "(".repeat(MAX_TEXT_DEPTH + 1))).unwrap_err().to_string().contains("nests"));
         assert!(check_text(&"(a) ".repeat(20)).is_ok(), "side by side is not nested");
-        assert!(check_text(&"NOT ".repeat(40)).unwrap_err().contains("operators"));
-        assert!(check_text(&format!("{}a", "-".repeat(40))).unwrap_err().contains("operators"));
-        assert!(check_text(&"pothole ".repeat(33)).unwrap_err().contains("words"));
+        assert!(check_text(&"NOT ".repeat(40)).unwrap_err().to_string().contains("operators"));
+        assert!(check_text(&format!("{}a", "-".repeat(40))).unwrap_err().to_string().contains("operators"));
+        assert!(check_text(&"pothole ".repeat(33)).unwrap_err().to_string().contains("words"));
         assert!(check_text(&format!("\"{}\"", "the ".repeat(33))).is_err(), "a phrase counts its words");
-        assert!(check_text("a\" ((((((((((x").unwrap_err().contains("nests"), "a quote does not hide nesting");
-        assert!(check_text(&"a.".repeat(40)).unwrap_err().contains("words"), "a.b.c is a phrase of three");
+        assert!(
+            check_text("a\" ((((((((((x").unwrap_err().to_string().contains("nests"),
+            "a quote does not hide nesting"
+        );
+        assert!(check_text(&"a.".repeat(40)).unwrap_err().to_string().contains("words"), "a.b.c is a phrase of three");
     }
 }

@@ -3,6 +3,37 @@
 //! index can follow the store by tailing `seq`; every observed change is also appended to the
 //! request history. The store knows nothing of HTTP.
 //!
+//! # The one surface
+//! [`Store`]'s methods, named for what their callers mean, are the only way the rest of
+//! fed311 reaches its data: no SQL, connection or rusqlite type leaves this module (only
+//! [`StoreError`] names its causes). A second backend (PostgreSQL) is a change here alone.
+//! The intents, by who needs them:
+//! - Opening: [`Store::open`], [`Store::exists_in`] (is there a store in a folder),
+//!   [`Store::identity`] (which store an index was built from), [`Store::data_version`]
+//!   (moves on any commit: the stamp of cached answers).
+//! - The registry: [`Store::sync_jurisdiction`], [`Store::changeset`],
+//!   [`Store::jurisdiction_endpoints`].
+//! - Harvesting a city (its services and requests, and where its pass stands):
+//!   [`Store::upsert_services`], [`Store::set_service_definition`],
+//!   [`Store::set_service_categories`], [`Store::upsert_requests`],
+//!   [`Store::upsert_categorized`], [`Store::harvest_state`], [`Store::harvest_started`],
+//!   [`Store::harvest_planned`], [`Store::harvest_progress`], [`Store::save_learned`],
+//!   [`Store::harvest_finished`], [`Store::last_successes`], [`Store::open_request_ids`],
+//!   [`Store::newest_requested`], [`Store::count_requests`].
+//! - Reading requests (the API, export): [`Store::list_requests`], [`Store::get_request`],
+//!   [`Store::get_requests`], [`Store::get_requests_by_seq`], [`Store::history_entries`],
+//!   [`Store::request_keys_after`], [`Store::visit_stats_rows`], [`Store::points`] (a sample
+//!   of locations, for coverage areas).
+//! - Services and categories: [`Store::list_services`], [`Store::service_definition`],
+//!   [`Store::crosswalk`].
+//! - Following the store (the search index): [`Store::requests_after_seq`], [`Store::max_seq`].
+//! - The outbox of submissions: [`Store::enqueue`], [`Store::submission`],
+//!   [`Store::due_submissions`], [`Store::next_submission_due`], [`Store::outbox_depth`],
+//!   [`Store::submission_sending`], [`Store::submission_delivered`],
+//!   [`Store::submission_awaiting`], [`Store::submission_refused`], [`Store::submission_retry`].
+//!
+//! [`Store::path`] names the SQLite file, for people and for tests that look inside it.
+//!
 //! rusqlite is synchronous: one writer connection (writes are serialized anyway) and a few
 //! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
 
@@ -99,6 +130,12 @@ impl Store {
         let inner =
             Inner { path, identity, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), watcher };
         Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// Whether `data_dir` holds a store (one made by [`Store::open`] before): a typo in a
+    /// folder name must not read as an empty store.
+    pub fn exists_in(data_dir: &Path) -> bool {
+        data_dir.join(DATABASE_FILE).is_file()
     }
 
     /// The store's random identity, made when it was created: what a search index built from

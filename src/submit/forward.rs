@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
-use url::Url;
 
 use super::reconcile::Sought;
 use super::secrets::Secrets;
 use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
-use crate::harvest::{Client, Posted, Profile};
-use crate::registry::{Jurisdiction, Registry, WireFormat};
+use crate::registry::{Jurisdiction, Registry};
 use crate::store::{Store, StoreError, Submission};
+use crate::upstream::{CityEndpoint, Client, Param, Posted, Profile, Resource};
+use crate::wire::WireFormat;
 use crate::wire::read;
 
 /// Longest wait between attempts, and between checks for due submissions.
@@ -111,34 +111,27 @@ impl Forwarder {
             let why = "the jurisdiction is no longer served".into();
             return Ok(Outcome::Refused { why, status: None });
         };
-        let format = self.format(city).await;
+        let learned = self.learned_format(city).await;
+        let mut endpoint = CityEndpoint::new(&self.client, city, learned);
         match s.state.as_str() {
-            "awaiting" => self.resolve_city_token(city, format, s).await,
-            "sending" => match self.find_delivered(city, format, s).await {
+            "awaiting" => self.resolve_city_token(&mut endpoint, s).await,
+            "sending" => match self.find_delivered(&mut endpoint, s).await {
                 Ok(Some(id)) => Ok(Outcome::Delivered { id, notice: None }),
-                Ok(None) => self.send(city, format, s).await,
+                Ok(None) => self.send(&endpoint, s).await,
                 // Not knowing is no reason to send again: look again later.
                 Err(error) => Ok(Outcome::Retry { state: "sending", retry_in: self.retry_in(s.attempts + 1), error }),
             },
-            _ => self.send(city, format, s).await,
+            _ => self.send(&endpoint, s).await,
         }
     }
 
     /// Commits `sending`, then posts: from here on a lost answer is looked for, never resent.
-    async fn send(&self, city: &Jurisdiction, format: WireFormat, s: &Submission) -> Result<Outcome, StoreError> {
+    async fn send(&self, endpoint: &CityEndpoint<'_>, s: &Submission) -> Result<Outcome, StoreError> {
         let token = s.token.clone();
         self.on_store(move |store| store.submission_sending(&token)).await?;
-        let mut form = s.form.clone();
-        if let Some(upstream) = &city.config.upstream_jurisdiction_id {
-            form.push(("jurisdiction_id".into(), upstream.clone()));
-        }
-        if let Some(key) = city.config.api_key_env.as_ref().and_then(|var| std::env::var(var).ok()) {
-            form.push(("api_key".into(), key));
-        }
-        let url = resource(city, &format, "requests");
         let retry_in = self.retry_in(s.attempts + 1);
         let retry = |state, error| Outcome::Retry { state, retry_in, error };
-        Ok(match self.client.post_form(&url, &form, &city.headers(), city.rate_limit).await {
+        Ok(match endpoint.post_form(&s.form).await {
             Posted::NotSent(e) => retry("pending", e),
             Posted::Unknown(e) => retry("sending", e),
             Posted::Answered(answer) if answer.status.is_success() => accepted(&answer.into_utf8(), retry_in),
@@ -152,15 +145,9 @@ impl Forwarder {
         })
     }
 
-    async fn resolve_city_token(
-        &self,
-        city: &Jurisdiction,
-        format: WireFormat,
-        s: &Submission,
-    ) -> Result<Outcome, StoreError> {
-        let Some(city_token) = &s.city_token else { return self.send(city, format, s).await };
-        let url = resource(city, &format, &format!("tokens/{}", crate::harvest::encode_segment(city_token)));
-        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await;
+    async fn resolve_city_token(&self, endpoint: &mut CityEndpoint<'_>, s: &Submission) -> Result<Outcome, StoreError> {
+        let Some(city_token) = &s.city_token else { return self.send(endpoint, s).await };
+        let answer = endpoint.get(Resource::Token(city_token), &[]).await;
         let id = answer
             .ok()
             .and_then(|a| read::parse_post_receipts(&a.into_utf8()).ok())
@@ -182,14 +169,9 @@ impl Forwarder {
     /// sends no `Date` is asked for its own default list (its newest requests). Matched as
     /// [`Sought`] says (text normalized, points within metres). `Err` when a list could not
     /// be read: then nobody knows, and nothing is sent.
-    async fn find_delivered(
-        &self,
-        city: &Jurisdiction,
-        format: WireFormat,
-        s: &Submission,
-    ) -> Result<Option<String>, String> {
+    async fn find_delivered(&self, endpoint: &mut CityEndpoint<'_>, s: &Submission) -> Result<Option<String>, String> {
         let sought = Sought::from_form(&s.form);
-        let (listed, city_clock) = self.city_list(city, format, s, Some(jiff::SignedDuration::ZERO)).await?;
+        let (listed, city_clock) = city_list(endpoint, s, Some(jiff::SignedDuration::ZERO)).await?;
         if let Some(id) = sought.find(&listed) {
             return Ok(Some(id));
         }
@@ -199,45 +181,9 @@ impl Forwarder {
             None => None,
         };
         let skew_s = skew.map(|d| d.as_secs());
-        tracing::info!(jurisdiction = %city.id, skew_s, "Looking for a submission on the city's clock");
-        let (listed, _) = self.city_list(city, format, s, skew).await?;
+        tracing::info!(jurisdiction = %endpoint.city().id, skew_s, "Looking for a submission on the city's clock");
+        let (listed, _) = city_list(endpoint, s, skew).await?;
         Ok(sought.find(&listed))
-    }
-
-    /// The city's requests of the submission's service, between its acceptance and now (an
-    /// hour either way) shifted by `skew` (the city's clock less ours), or the city's default
-    /// list when `skew` is unknown; with the skew its `Date` header shows.
-    async fn city_list(
-        &self,
-        city: &Jurisdiction,
-        format: WireFormat,
-        s: &Submission,
-        skew: Option<jiff::SignedDuration>,
-    ) -> Result<(Vec<ServiceRequest>, Option<jiff::SignedDuration>), String> {
-        let mut url = resource(city, &format, "requests");
-        url.query_pairs_mut().append_pair("service_code", &s.service_code);
-        if let Some(skew) = skew {
-            let accepted = jiff::Timestamp::from_second(s.created_at).map_err(|e| e.to_string())?;
-            let shift = |t: jiff::Timestamp, by: jiff::SignedDuration| t.checked_add(by).map_err(|e| e.to_string());
-            let since = shift(shift(accepted, skew)?, -WINDOW_MARGIN)?;
-            let until = shift(shift(jiff::Timestamp::now(), skew)?, WINDOW_MARGIN)?;
-            url.query_pairs_mut()
-                .append_pair("start_date", &format_utc(since))
-                .append_pair("end_date", &format_utc(until));
-        }
-        if let Some(upstream) = &city.config.upstream_jurisdiction_id {
-            url.query_pairs_mut().append_pair("jurisdiction_id", upstream);
-        }
-        let answer = self.client.get(&url, &city.headers(), city.rate_limit).await.map_err(|e| e.to_string())?;
-        let clock = answer.date.map(|date| date.duration_since(jiff::Timestamp::now()));
-        if answer.status.as_u16() == 404 {
-            return Ok((Vec::new(), clock)); // The list is empty (Mark-a-Spot says so with a 404).
-        }
-        if !answer.status.is_success() {
-            return Err(format!("{url}: HTTP {} while looking for the submission", answer.status.as_u16()));
-        }
-        let listed = read::parse_requests(&answer.into_utf8(), &city.timezone).map_err(|e| e.to_string())?.items;
-        Ok((listed, clock))
     }
 
     /// Writes an attempt's outcome for the submission `token`.
@@ -264,15 +210,15 @@ impl Forwarder {
         tokio::task::spawn_blocking(move || call(&store)).await.map_err(join_error)?
     }
 
-    /// The format the city speaks: from its file, else as the harvester learned it (JSON when
-    /// nothing is known).
-    async fn format(&self, city: &Jurisdiction) -> WireFormat {
-        if let Some(format) = city.format() {
-            return format;
+    /// The format the harvester learned the city speaks, when its file names none (the
+    /// endpoint speaks JSON when nothing is known).
+    async fn learned_format(&self, city: &Jurisdiction) -> Option<WireFormat> {
+        if city.format().is_some() {
+            return None;
         }
         let id = city.id.clone();
         let learned = self.on_store(move |store| Ok(store.harvest_state(&id)?.profile)).await.ok().flatten();
-        Profile::from_json(learned.as_deref()).format.unwrap_or(WireFormat::Json)
+        Profile::from_json(learned.as_deref()).format
     }
 
     /// Exponential backoff in seconds: 5 × 2^(attempt-1) backoff units, at most an hour.
@@ -281,6 +227,36 @@ impl Forwarder {
         let wait = 5.0 * unit * 2f64.powi((attempt - 1).clamp(0, 20) as i32);
         (wait.ceil() as i64).clamp(0, MAX_WAIT_SECS)
     }
+}
+
+/// The city's requests of the submission's service, between its acceptance and now (an hour
+/// either way) shifted by `skew` (the city's clock less ours), or the city's default list when
+/// `skew` is unknown; with the skew its `Date` header shows.
+async fn city_list(
+    endpoint: &mut CityEndpoint<'_>,
+    s: &Submission,
+    skew: Option<jiff::SignedDuration>,
+) -> Result<(Vec<ServiceRequest>, Option<jiff::SignedDuration>), String> {
+    let mut params: Vec<Param> = vec![("service_code", s.service_code.clone())];
+    if let Some(skew) = skew {
+        let accepted = jiff::Timestamp::from_second(s.created_at).map_err(|e| e.to_string())?;
+        let shift = |t: jiff::Timestamp, by: jiff::SignedDuration| t.checked_add(by).map_err(|e| e.to_string());
+        let since = shift(shift(accepted, skew)?, -WINDOW_MARGIN)?;
+        let until = shift(shift(jiff::Timestamp::now(), skew)?, WINDOW_MARGIN)?;
+        params.push(("start_date", format_utc(since)));
+        params.push(("end_date", format_utc(until)));
+    }
+    let answer = endpoint.get(Resource::Requests, &params).await.map_err(|e| e.to_string())?;
+    let clock = answer.date.map(|date| date.duration_since(jiff::Timestamp::now()));
+    if answer.status.as_u16() == 404 {
+        return Ok((Vec::new(), clock)); // The list is empty (Mark-a-Spot says so with a 404).
+    }
+    if !answer.status.is_success() {
+        let url = endpoint.url(Resource::Requests, &params);
+        return Err(format!("{url}: HTTP {} while looking for the submission", answer.status.as_u16()));
+    }
+    let listed = read::parse_requests(&answer.into_utf8(), &endpoint.city().timezone).map_err(|e| e.to_string())?.items;
+    Ok((listed, clock))
 }
 
 /// A city's 2xx answer: an id, a token to ask about later, or (a blackbox service) nothing.
@@ -295,12 +271,6 @@ fn accepted(body: &[u8], retry_in: i64) -> Outcome {
     }
 }
 
-fn resource(city: &Jurisdiction, format: &WireFormat, name: &str) -> Url {
-    let mut url = city.endpoint.clone();
-    url.set_path(&format!("{}{}.{}", city.endpoint.path(), name, format.extension()));
-    url
-}
-
 /// Whether a refusal is the client's to fix: only when the city said the data was wrong
 /// (400 Bad Request, 422 Unprocessable Content). Anything else (401, 403, 404, 405, …, and
 /// fed311's own refusals, which carry no status) says the city would not take any report
@@ -309,15 +279,11 @@ pub fn refusal_blames_the_client(status: Option<u16>) -> bool {
     matches!(status, Some(400 | 422))
 }
 
-/// The city's own words for a refusal.
+/// A refusal as the client is told it, in the city's own words when it gave any.
 fn refusal(status: u16, body: &[u8]) -> String {
-    match read::parse_errors(body) {
-        Some(errors) if !errors.is_empty() => {
-            let parts: Vec<String> =
-                errors.iter().map(|e| format!("{} {}", e.code, e.description).trim().to_string()).collect();
-            format!("the city refused it (HTTP {status}): {}", parts.join("; "))
-        }
-        _ => format!("the city refused it (HTTP {status})"),
+    match crate::upstream::refusal(body) {
+        Some(words) => format!("the city refused it (HTTP {status}): {words}"),
+        None => format!("the city refused it (HTTP {status})"),
     }
 }
 

@@ -86,8 +86,7 @@ impl Secrets {
 
     /// Every city's key (from the environment variables their files name) and the clients'.
     pub fn from_env(registry: &Registry, client_keys: &ApiKeys) -> Secrets {
-        let city_keys =
-            registry.iter().filter_map(|j| j.config.api_key_env.as_ref()).filter_map(|v| std::env::var(v).ok());
+        let city_keys = registry.iter().filter_map(|j| j.api_key());
         Secrets::new(city_keys.chain(client_keys.expose().iter().cloned()))
     }
 

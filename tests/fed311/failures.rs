@@ -140,7 +140,7 @@ async fn redirects_stay_on_the_host_and_long_waits_end_the_call() {
     tokio::spawn(async move { axum::serve(listener, city).await.unwrap() });
 
     let client =
-        fed311::harvest::Client::with_settings(std::time::Duration::from_millis(5), std::time::Duration::from_secs(5))
+        fed311::upstream::Client::with_settings(std::time::Duration::from_millis(5), std::time::Duration::from_secs(5))
             .unwrap();
     let url = |path: &str| url::Url::parse(&format!("http://{addr}{path}")).unwrap();
     let none = std::collections::BTreeMap::new();
@@ -190,7 +190,7 @@ async fn a_declared_charset_is_honoured() {
     let data = tempfile::tempdir().unwrap();
     let registry = fed311::registry::Registry::load(jurisdictions.path()).unwrap();
     let store = fed311::store::Store::open(data.path()).unwrap();
-    let client = fed311::harvest::Client::with_backoff(std::time::Duration::from_millis(5)).unwrap();
+    let client = fed311::upstream::Client::with_backoff(std::time::Duration::from_millis(5)).unwrap();
     let report = fed311::harvest::harvest_city(&client, &store, registry.get("koeln").unwrap(), false).await;
     assert!(report.succeeded(), "{:?}", report.failure);
     let stored = store.get_request("koeln", "K-1").unwrap().expect("stored");

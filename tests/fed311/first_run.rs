@@ -11,10 +11,11 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fed311::harvest::{Client, harvest_once};
+use fed311::harvest::harvest_once;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, SimCity, spawn};
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 /// A port on this machine where nothing listens.
 async fn closed_port() -> u16 {

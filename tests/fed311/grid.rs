@@ -9,10 +9,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
-use fed311::harvest::{Client, harvest_once};
+use fed311::harvest::harvest_once;
 use fed311::registry::Registry;
 use fed311::simulate::{SimulateArgs, Simulation, start_simulation};
 use fed311::store::Store;
+use fed311::upstream::Client;
 use serde_json::Value;
 
 struct World {

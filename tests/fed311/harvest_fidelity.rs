@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use common::harness::{Harness, assert_same};
 use fed311::domain::Status;
-use fed311::harvest::{Client, PassKind, harvest_city};
+use fed311::harvest::{PassKind, harvest_city};
 use fed311::registry::Registry;
 use fed311::simulate::Behaviour;
 use fed311::store::Store;
+use fed311::upstream::Client;
 use jiff::{SignedDuration, Timestamp};
 
 fn preset(name: &str) -> Behaviour {

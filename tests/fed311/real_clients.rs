@@ -3,16 +3,19 @@
 //! request arrives at the city. `.ci/run` installs the package and sets
 //! `FED311_REQUIRE_CLIENTS=1`, so there the test cannot skip.
 
+#![allow(clippy::disallowed_methods, reason = "this module reads its switch: FED311_REQUIRE_CLIENTS")]
+
 use crate::common;
 
 use std::time::Duration;
 
 use common::fake_city::{FakeCity, Mode};
 use common::*;
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, SimCity, spawn as spawn_sim};
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 fn georeport_available() -> bool {
     let ok = std::process::Command::new("python3")

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use common::fake_city::{FakeCity, Mode};
 use common::*;
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 struct Setup {
     jurisdictions: tempfile::TempDir,

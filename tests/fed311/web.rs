@@ -9,6 +9,11 @@
 //! Without a browser the tests say `skipping`; with `FED311_REQUIRE_BROWSER=1` (CI) a
 //! missing browser fails them.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "this module reads its switches: FED311_REQUIRE_BROWSER, FED311_BENCH_DIR, and PATH to find the browser"
+)]
+
 use crate::common;
 
 use std::path::{Path, PathBuf};
@@ -19,10 +24,11 @@ use common::fake_city::{FakeCity, Mode};
 use common::*;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
-use fed311::harvest::{Client as Harvester, harvest_once};
+use fed311::harvest::harvest_once;
 use fed311::registry::Registry;
 use fed311::simulate::{SimulateArgs, Simulation, start_simulation};
 use fed311::store::Store;
+use fed311::upstream::Client as Harvester;
 use serde_json::{Value, json};
 
 /// Where the screenshots go.

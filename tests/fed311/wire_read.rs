@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use fed311::domain::Status;
 use fed311::domain::time::format_utc;
-use fed311::registry::WireFormat;
+use fed311::wire::WireFormat;
 use fed311::wire::read::*;
 use jiff::tz::TimeZone;
 

@@ -13,9 +13,9 @@ use crate::api::blocking::run;
 use crate::api::openapi;
 use crate::api::problem::Problem;
 use crate::geo::GeoLayer;
-use crate::harvest::Profile;
 use crate::registry::Jurisdiction;
 use crate::store::Store;
+use crate::upstream::Profile;
 
 /// Every jurisdiction with its health.
 #[utoipa::path(

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::api::params::Params;
 use crate::api::{AppState, GeoReportErrors};
-use crate::registry::{Jurisdiction, WireFormat};
+use crate::registry::Jurisdiction;
+use crate::wire::WireFormat;
 
 /// Where a GeoReport call went, from its path: `/open311/v2/{file}` or
 /// `/jurisdictions/{jid}/open311/v2/{file}` (and the same with `services/`, `requests/`,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::call::Call;
 use crate::api::cache::Rendered;
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// A 200 document already rendered.

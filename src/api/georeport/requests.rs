@@ -11,9 +11,10 @@ use super::stamp;
 use crate::api::blocking::run;
 use crate::api::cache::Rendered;
 use crate::api::{AppState, GeoReportErrors};
-use crate::registry::{Jurisdiction, WireFormat};
+use crate::registry::Jurisdiction;
 use crate::search::SearchQuery;
 use crate::store::{RequestPage, StoredRequest};
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// A list of requests.

@@ -9,7 +9,7 @@ use super::stamp;
 use crate::api::blocking::run;
 use crate::api::cache::Rendered;
 use crate::api::{AppState, GeoReportErrors};
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 use crate::wire::write;
 
 /// The service list, rendered once per change of the store's services.

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::sniff::{Sniffed, sniff};
 use super::{Parsed, Rejected, Skipped, WireError, errors, json, xml};
 use crate::domain::UpstreamError;
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 
 /// Where a document kind keeps its records, in each format.
 pub(super) struct Shape {

@@ -29,8 +29,8 @@ mod xml;
 
 use jiff::tz::TimeZone;
 
+use super::WireFormat;
 use crate::domain::{Discovery, PostReceipt, Service, ServiceDefinition, ServiceRequest, UpstreamError};
-use crate::registry::WireFormat;
 
 use body::Body;
 

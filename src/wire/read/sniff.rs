@@ -9,7 +9,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::{WireError, charset};
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 
 /// A cleaned body: the text, where the document sits in it, and what it looks like.
 pub(super) struct Sniffed<'a> {

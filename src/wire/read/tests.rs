@@ -8,7 +8,7 @@ use super::lenient::{Flag, Int, Num, Text};
 use super::many::{Item, Many};
 use super::sniff::sniff;
 use super::xml;
-use crate::registry::WireFormat;
+use crate::wire::WireFormat;
 
 fn text(json: &str) -> Option<String> {
     serde_json::from_str::<Text>(json).ok().and_then(Text::owned)

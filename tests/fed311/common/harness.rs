@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use fed311::domain::ServiceRequest;
-use fed311::harvest::{CityReport, Client, harvest_city};
+use fed311::harvest::{CityReport, harvest_city};
 use fed311::registry::{Jurisdiction, Registry};
 use fed311::simulate::{Behaviour, SimCity, SimServer, spawn};
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 pub const ZONE: &str = "America/Toronto";
 

@@ -19,8 +19,9 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use fed311::app::{App, Roles, Settings, Upstream};
+use fed311::app::{App, Roles, Settings};
 use fed311::submit::ApiKeys;
+use fed311::upstream::ClientSettings;
 
 /// The responses recorded from real cities (`tests/fixtures/recorded/`, with their licences).
 pub fn recorded_fixtures() -> PathBuf {
@@ -89,8 +90,8 @@ pub async fn spawn_fed311_forwarding(
         index: None,
         roles: Roles { harvest: false, forward: true },
         api_keys: ApiKeys::new([TEST_KEY.to_string()]),
-        upstream: Upstream {
-            backoff: std::time::Duration::from_millis(20),
+        upstream: ClientSettings {
+            backoff_unit: std::time::Duration::from_millis(20),
             timeout: std::time::Duration::from_secs(2),
         },
         ..test_settings(jurisdictions, data)

@@ -6,10 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fed311::harvest::{Client, harvest_city};
+use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, SimCity, SimServer, spawn};
 use fed311::store::Store;
+use fed311::upstream::Client;
 
 /// Simulated cities (id, time zone, seed), their files, and the store they are harvested into.
 pub struct SimCities {

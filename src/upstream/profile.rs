@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{Jurisdiction, Paging, WireFormat};
+use crate::registry::Paging;
+use crate::wire::WireFormat;
 
 /// The order a server answers a list in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,52 +103,5 @@ impl Profile {
     pub fn saw_answer(&mut self, size: usize) {
         let size = u32::try_from(size).unwrap_or(u32::MAX);
         self.largest_answer = Some(self.largest_answer.map_or(size, |n| n.max(size)));
-    }
-}
-
-/// The effective settings for one pass: file first, then learned facts, then defaults.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    /// Format to ask for first.
-    pub format: WireFormat,
-    /// Whether the format is fixed by the file (no fallback).
-    pub format_fixed: bool,
-    /// Paging style.
-    pub paging: Paging,
-    /// Records per page to ask for, and the cap that means "maybe more".
-    pub page_size: u32,
-    /// Whether the page size is known (from the file, or learned) rather than assumed.
-    pub page_size_known: bool,
-    /// First page number.
-    pub first_page: u32,
-    /// The parameter asking for `page_size` records per call, when the server reads one.
-    pub size_param: Option<SizeParam>,
-    /// Whether the file says how the server pages (nothing to probe).
-    pub paging_fixed: bool,
-}
-
-/// The spec's default cap ("90 days or the first 1000 requests").
-pub const SPEC_CAP: u32 = 1000;
-
-impl Plan {
-    /// Combines a jurisdiction's file with what was learned.
-    pub fn new(j: &Jurisdiction, learned: &Profile) -> Plan {
-        let c = &j.config;
-        let paging = c.paging.or(learned.paging).unwrap_or(Paging::None);
-        let size_param = match paging {
-            Paging::PageSize => Some(SizeParam::PageSize),
-            Paging::Limit | Paging::Offset => Some(SizeParam::Limit),
-            Paging::None => learned.size_param,
-        };
-        Plan {
-            format: c.format.or(learned.format).unwrap_or(WireFormat::Json),
-            format_fixed: c.format.is_some(),
-            paging,
-            page_size: c.page_size.or(learned.cap).unwrap_or(SPEC_CAP),
-            page_size_known: c.page_size.or(learned.cap).is_some(),
-            first_page: c.first_page.or(learned.first_page).unwrap_or(1),
-            size_param,
-            paging_fixed: c.paging.is_some() || c.page_size.is_some(),
-        }
     }
 }
