@@ -22,7 +22,7 @@ use crate::api::{AppState, HttpSettings, ServeOptions, StateParts};
 use crate::geo::GeoLayer;
 use crate::registry::Registry;
 use crate::search::SearchIndex;
-use crate::store::Store;
+use crate::store::{Store, StoreLocation};
 use crate::submit::ApiKeys;
 use crate::upstream::{Client, ClientSettings};
 
@@ -35,8 +35,10 @@ const GEO_REFRESH: Duration = Duration::from_secs(600);
 pub struct Settings {
     /// Folder of jurisdiction files.
     pub jurisdictions: PathBuf,
-    /// Folder holding the SQLite store.
+    /// Folder holding the SQLite store (and the default place of `store`).
     pub data: PathBuf,
+    /// Where the store lives: SQLite in `data` unless set otherwise.
+    pub store: StoreLocation,
     /// Folder holding the search index; `None` serves without one (searches answer 503).
     pub index: Option<PathBuf>,
     /// Which background work runs beside the API.
@@ -56,13 +58,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings over these folders (the index in `index`), with every role on, no client
+    /// Settings over these folders (the SQLite store in `data`, the index in `index`), with every role on, no client
     /// keys, no client rate limit and the default connection limits, web page and upstream
     /// timing.
     pub fn new(jurisdictions: &Path, data: &Path, index: &Path) -> Settings {
         Settings {
             jurisdictions: jurisdictions.to_path_buf(),
             data: data.to_path_buf(),
+            store: StoreLocation::Sqlite(data.to_path_buf()),
             index: Some(index.to_path_buf()),
             roles: Roles::default(),
             api_keys: ApiKeys::default(),
@@ -102,7 +105,7 @@ impl App {
     /// in the store.
     pub async fn build(settings: Settings) -> Result<App> {
         let registry = Arc::new(load_registry(&settings.jurisdictions)?);
-        let store = Store::open(&settings.data).context("opening the store")?;
+        let store = connect(&settings.store).await?;
         let index = match &settings.index {
             Some(dir) => {
                 Some(SearchIndex::open(dir).with_context(|| format!("opening the search index in {}", dir.display()))?)
@@ -229,6 +232,15 @@ impl App {
         }));
         Ok((addr, stop))
     }
+}
+
+/// Opens the store at `location` (off the async threads: it may migrate, or wait on other
+/// nodes migrating).
+pub async fn connect(location: &StoreLocation) -> Result<Store> {
+    let at = location.clone();
+    tokio::task::spawn_blocking(move || Store::connect(&at))
+        .await?
+        .with_context(|| format!("opening the store at {location}"))
 }
 
 /// The registry in `dir`, every problem in its files listed.

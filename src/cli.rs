@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{App, Roles, Settings};
 use crate::harvest;
 use crate::registry::Registry;
-use crate::store::Store;
+use crate::store::StoreLocation;
 use crate::submit::ApiKeys;
 use crate::upstream::{Client, ClientSettings};
 
@@ -38,6 +38,11 @@ pub struct Global {
     /// Folder holding the search index.
     #[arg(long, global = true, env = "FED311_INDEX", default_value = "./index")]
     pub index: PathBuf,
+    /// Where the store lives: `sqlite:FOLDER`, or a PostgreSQL URL
+    /// (`postgres://user:password@host/database`) that several nodes may share. Default: SQLite
+    /// in `--data`. The password is never printed.
+    #[arg(long, global = true, env = "FED311_STORE", hide_env_values = true, value_name = "LOCATION")]
+    pub store: Option<StoreLocation>,
     /// The first retry wait of calls to cities, in milliseconds; later ones double (tests
     /// and benchmarks shrink it).
     #[arg(long, global = true, env = "FED311_BACKOFF_MS", default_value_t = 1000, hide = true)]
@@ -45,6 +50,11 @@ pub struct Global {
 }
 
 impl Global {
+    /// Where the store lives (`--store`, else SQLite in `--data`).
+    pub fn store(&self) -> StoreLocation {
+        self.store.clone().unwrap_or_else(|| StoreLocation::Sqlite(self.data.clone()))
+    }
+
     /// The settings of the HTTP client that calls cities.
     pub fn client_settings(&self) -> ClientSettings {
         ClientSettings { backoff_unit: std::time::Duration::from_millis(self.backoff_ms), ..ClientSettings::default() }
@@ -186,6 +196,7 @@ impl ServeArgs {
             serve: self.options(),
             web: crate::api::web::WebSettings::from_args(&self.web),
             upstream: global.client_settings(),
+            store: global.store(),
             ..Settings::new(&global.jurisdictions, &global.data, &global.index)
         }
     }
@@ -238,17 +249,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::simulate::run_simulate(args).await
         }
         Command::Bench { what: BenchCommand::Ingest(args) } => {
-            crate::bench::ingest(args, cli.global.client_settings()).await
+            crate::bench::ingest(args, cli.global.store.clone(), cli.global.client_settings()).await
         }
         Command::Bench { what: BenchCommand::Query(args) } => {
-            crate::bench::query(args, cli.global.client_settings()).await
+            crate::bench::query(args, cli.global.store.clone(), cli.global.client_settings()).await
         }
         Command::Bench { what: BenchCommand::Search(args) } => {
             crate::bench::search(args, cli.global.client_settings()).await
         }
         Command::Bench { what: BenchCommand::Web(args) } => crate::bench::web(args, cli.global.client_settings()).await,
-        Command::Export(args) => crate::export::export(&cli.global.data, args).await,
-        Command::Categories(args) => crate::export::categories(&cli.global.data, &args),
+        Command::Export(args) => crate::export::export(&cli.global.store(), args).await,
+        Command::Categories(args) => crate::export::categories(&cli.global.store(), &args),
         Command::Reindex => reindex(&cli.global).await,
         Command::AddCity(args) => {
             crate::add_city::add_city(&cli.global.jurisdictions, args, cli.global.client_settings()).await
@@ -276,7 +287,7 @@ fn check(global: &Global) -> Result<()> {
 }
 
 async fn reindex(global: &Global) -> Result<()> {
-    let store = Store::open(&global.data).context("opening the store")?;
+    let store = crate::app::connect(&global.store()).await?;
     let started = std::time::Instant::now();
     let indexed = crate::search::reindex(&global.index, store)
         .await
@@ -293,7 +304,7 @@ async fn reindex(global: &Global) -> Result<()> {
 async fn harvest_once(global: &Global, full: bool, only: &[String]) -> Result<()> {
     let registry = load_registry(global)?;
     let cities: Vec<_> = harvest::select(&registry, only).map_err(anyhow::Error::msg)?.into_iter().cloned().collect();
-    let store = Store::open(&global.data).context("opening the store")?;
+    let store = crate::app::connect(&global.store()).await?;
     let client = Client::build(global.client_settings()).context("building the HTTP client")?;
     let bars = std::io::IsTerminal::is_terminal(&std::io::stdout()).then(indicatif::MultiProgress::new);
     let reports = harvest::harvest_once(&client, &store, cities, full, bars.as_ref()).await;

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use crate::harvest::{CityReport, harvest_city};
 use crate::registry::Registry;
 use crate::simulate::{Behaviour, SimCity, SimPaging, spawn};
-use crate::store::Store;
+use crate::store::{ScratchDatabase, Store, StoreLocation};
 use crate::upstream::{Client, ClientSettings};
 
 /// The dialects `--dialect six` runs: the server families a harvester meets most.
@@ -45,8 +45,9 @@ struct Row {
     full: CityReport,
 }
 
-/// Runs the ingest benchmark and prints its figures.
-pub async fn ingest(args: IngestArgs, client: ClientSettings) -> Result<()> {
+/// Runs the ingest benchmark and prints its figures: into a fresh SQLite store per dialect,
+/// or with `store` a PostgreSQL URL, into a fresh database beside the one it names.
+pub async fn ingest(args: IngestArgs, store: Option<StoreLocation>, client: ClientSettings) -> Result<()> {
     let dialects: Vec<String> = if args.dialect == "six" {
         SIX.iter().map(|d| d.to_string()).collect()
     } else {
@@ -54,7 +55,7 @@ pub async fn ingest(args: IngestArgs, client: ClientSettings) -> Result<()> {
     };
     let mut rows = Vec::new();
     for dialect in &dialects {
-        rows.push(run_dialect(&args, dialect, client).await?);
+        rows.push(run_dialect(&args, dialect, store.as_ref(), client).await?);
     }
     print_table(&rows);
     println!(
@@ -66,7 +67,12 @@ pub async fn ingest(args: IngestArgs, client: ClientSettings) -> Result<()> {
     Ok(())
 }
 
-async fn run_dialect(args: &IngestArgs, dialect: &str, settings: ClientSettings) -> Result<Row> {
+async fn run_dialect(
+    args: &IngestArgs,
+    dialect: &str,
+    location: Option<&StoreLocation>,
+    settings: ClientSettings,
+) -> Result<Row> {
     let behaviour = Behaviour::dialect(dialect).with_context(|| format!("unknown dialect `{dialect}`"))?;
     let paging = if args.hints { paging_keys(&behaviour.paging) } else { String::new() };
     println!("{dialect}: generating {} records (cap {})…", args.records, behaviour.cap);
@@ -81,7 +87,7 @@ async fn run_dialect(args: &IngestArgs, dialect: &str, settings: ClientSettings)
     std::fs::write(jurisdictions.join("bench.toml"), file)?;
     let registry = Registry::load(&jurisdictions).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let city = registry.get("bench").context("bench city")?.clone();
-    let store = Store::open(&work.join("data"))?;
+    let (store, _scratch) = fresh_store(location, &work).await?;
     let client = Client::build(settings)?;
 
     let (first, first_time) = timed(harvest_city(&client, &store, &city, false)).await;
@@ -90,6 +96,26 @@ async fn run_dialect(args: &IngestArgs, dialect: &str, settings: ClientSettings)
     print_pass(dialect, "full pass, unchanged data", &full, full_time, args.records);
     std::fs::remove_dir_all(&work).ok();
     Ok(Row { dialect: dialect.to_string(), first, full })
+}
+
+/// A fresh store: SQLite in `work/data`, or a scratch database on the server `location`
+/// names (kept while the second value lives).
+pub(super) async fn fresh_store(
+    location: Option<&StoreLocation>,
+    work: &Path,
+) -> Result<(Store, Option<ScratchDatabase>)> {
+    let at = location.cloned();
+    let data = work.join("data");
+    tokio::task::spawn_blocking(move || match at {
+        Some(StoreLocation::Postgres(url)) => {
+            let scratch = ScratchDatabase::create(&url, "fed311_bench")?;
+            println!("storing in PostgreSQL: {}", scratch.location());
+            Ok((Store::connect(scratch.location())?, Some(scratch)))
+        }
+        Some(StoreLocation::Sqlite(dir)) => Ok((Store::open(&dir)?, None)),
+        None => Ok((Store::open(&data)?, None)),
+    })
+    .await?
 }
 
 fn paging_keys(paging: &SimPaging) -> String {

@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use super::ingest::{anonymous_memory_mib, peak_memory_mib};
 use super::setup::{Bench, Load, run_wrk, time_each};
-use crate::store::Store;
+use crate::store::{Store, StoreLocation};
 use crate::upstream::ClientSettings;
 
 /// Options of `fed311 bench query`.
@@ -45,8 +45,8 @@ const WORDS: &[&str] =
     &["pothole", "graffiti", "streetlight", "flooding", "tree", "trash", "sidewalk", "noise", "signal", "parking"];
 
 /// Runs the query benchmark and prints its figures.
-pub async fn query(args: QueryArgs, client: ClientSettings) -> Result<()> {
-    let bench = Bench::prepare(args.records, args.cities, args.dir.as_deref(), client).await?;
+pub async fn query(args: QueryArgs, store: Option<StoreLocation>, client: ClientSettings) -> Result<()> {
+    let bench = Bench::prepare_in(args.records, args.cities, args.dir.as_deref(), store.as_ref(), client).await?;
     let addr = bench.serve(args.record_cache).await?;
     let mut urls = QueryUrls::build(&bench.store, bench.cities().len(), WARM_UP + args.samples)?;
     let warm_up = urls.take_first(WARM_UP);

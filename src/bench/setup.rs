@@ -15,7 +15,7 @@ use crate::harvest::harvest_once;
 use crate::registry::Registry;
 use crate::search::SearchIndex;
 use crate::simulate::{Behaviour, SimCity, SimServer, spawn};
-use crate::store::Store;
+use crate::store::{ScratchDatabase, Store, StoreLocation};
 use crate::upstream::{Client, ClientSettings};
 
 const ZONES: &[&str] =
@@ -33,6 +33,8 @@ pub struct Bench {
     pub work: PathBuf,
     /// Whether the folder is kept (`--dir`).
     kept: bool,
+    /// The PostgreSQL database made for this run, if the store is there.
+    _scratch: Option<ScratchDatabase>,
 }
 
 impl Bench {
@@ -40,6 +42,19 @@ impl Bench {
     /// harvests `records` requests from `cities` simulated cities into a new one (in `dir`,
     /// or in a temporary folder); then waits for segment merges to settle.
     pub async fn prepare(records: usize, cities: usize, dir: Option<&Path>, client: ClientSettings) -> Result<Bench> {
+        Bench::prepare_in(records, cities, dir, None, client).await
+    }
+
+    /// Like [`Bench::prepare`], with the store at `store` when given: a PostgreSQL URL
+    /// harvests into a fresh database beside the one it names (dropped at the end; `--dir`
+    /// then keeps only the index and cities, so nothing is reused).
+    pub async fn prepare_in(
+        records: usize,
+        cities: usize,
+        dir: Option<&Path>,
+        store: Option<&StoreLocation>,
+        client: ClientSettings,
+    ) -> Result<Bench> {
         let work = match dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
@@ -47,15 +62,17 @@ impl Bench {
             }
             None => tempfile_dir()?,
         };
-        let bench = if dir.is_some() && work.join("data").exists() {
+        let postgres = matches!(store, Some(StoreLocation::Postgres(_)));
+        let bench = if dir.is_some() && work.join("data").exists() && !postgres {
             println!("reusing the store and index in {}", work.display());
             let registry = Registry::load(&work.join("jurisdictions")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let (store, index) = (Store::open(&work.join("data"))?, SearchIndex::open(&work.join("index"))?);
             index_all(&store, &index).await?;
-            Bench { store, index, registry, work, kept: true }
+            Bench { store, index, registry, work, kept: true, _scratch: None }
         } else {
-            let (store, index, registry) = build(records, cities, &work, client).await?;
-            Bench { store, index, registry, work, kept: dir.is_some() }
+            let (store, scratch) = super::ingest::fresh_store(store, &work).await?;
+            let (index, registry) = build(records, cities, &work, &store, client).await?;
+            Bench { store, index, registry, work, kept: dir.is_some(), _scratch: scratch }
         };
         settle(&bench.index).await?;
         Ok(bench)
@@ -116,24 +133,24 @@ async fn settle(index: &SearchIndex) -> Result<()> {
     Ok(())
 }
 
-/// Harvests the simulated cities into a new store in `work` and indexes it.
+/// Harvests the simulated cities into `store` (new) and indexes it in `work`.
 async fn build(
     records: usize,
     cities: usize,
     work: &Path,
+    store: &Store,
     client: ClientSettings,
-) -> Result<(Store, SearchIndex, Registry)> {
+) -> Result<(SearchIndex, Registry)> {
     let (servers, registry) = start_cities(records, cities, work).await?;
-    let store = Store::open(&work.join("data"))?;
     let started = Instant::now();
     let all: Vec<_> = registry.iter().cloned().collect();
-    let reports = harvest_once(&Client::build(client)?, &store, all, false, None).await;
+    let reports = harvest_once(&Client::build(client)?, store, all, false, None).await;
     let harvested: u64 = reports.iter().map(|r| r.counts.inserted).sum();
     println!("harvested {harvested} records from {} cities in {:.1} s", reports.len(), started.elapsed().as_secs_f64());
     drop(servers);
     let index = SearchIndex::open(&work.join("index"))?;
-    index_all(&store, &index).await?;
-    Ok((store, index, registry))
+    index_all(store, &index).await?;
+    Ok((index, registry))
 }
 
 async fn start_cities(records: usize, cities: usize, work: &Path) -> Result<(Vec<SimServer>, Registry)> {

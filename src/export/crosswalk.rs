@@ -2,8 +2,6 @@
 //! canonical category, and how that was decided) as an aligned table, for people curating
 //! it. The service name comes last so long names do not break the columns.
 
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
@@ -24,8 +22,8 @@ pub struct CategoriesArgs {
 const HEADER: [&str; 5] = ["JURISDICTION", "SERVICE_CODE", "CATEGORY", "HOW", "SERVICE_NAME"];
 
 /// Prints the crosswalk of the store in `data`.
-pub fn categories(data: &Path, args: &CategoriesArgs) -> Result<()> {
-    let store = super::open_existing(data)?;
+pub fn categories(location: &crate::store::StoreLocation, args: &CategoriesArgs) -> Result<()> {
+    let store = super::open_existing(location)?;
     let rows = store.crosswalk(None).context("reading the crosswalk")?;
     if let Some(unknown) = args.only.iter().find(|id| !rows.iter().any(|r| &r.jurisdiction_id == *id)) {
         bail!("jurisdiction `{unknown}` has no services in the store");

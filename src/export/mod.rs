@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::store::{RequestKey, Store};
+use crate::store::{RequestKey, Store, StoreLocation};
 pub use crosswalk::{CategoriesArgs, categories};
 pub use record::Format;
 use record::RecordWriter;
@@ -40,20 +40,23 @@ pub struct ExportArgs {
     pub output: PathBuf,
 }
 
-/// `fed311 export`: writes the records of the store in `data`; prints a summary on stderr.
-pub async fn export(data: &Path, args: ExportArgs) -> Result<()> {
-    let store = open_existing(data)?;
+/// `fed311 export`: writes the records of the store at `location`; prints a summary on stderr.
+pub async fn export(location: &StoreLocation, args: ExportArgs) -> Result<()> {
+    let store = open_existing(location)?;
     let written = tokio::task::spawn_blocking(move || write_output(&store, &args)).await??;
     eprintln!("exported {written} records");
     Ok(())
 }
 
-/// The store in `data`, which must exist (a typo in `--data` must not read as "no records").
-fn open_existing(data: &Path) -> Result<Store> {
-    if !Store::exists_in(data) {
-        bail!("no fed311 store in {} (give --data the folder `fed311 harvest` wrote)", data.display());
+/// The store at `location`, which must exist (a typo in `--data` must not read as "no
+/// records"; a PostgreSQL URL names its database, which connecting checks).
+fn open_existing(location: &StoreLocation) -> Result<Store> {
+    if let StoreLocation::Sqlite(data) = location {
+        if !Store::exists_in(data) {
+            bail!("no fed311 store in {} (give --data the folder `fed311 harvest` wrote)", data.display());
+        }
     }
-    Store::open(data).context("opening the store")
+    Store::connect(location).with_context(|| format!("opening the store at {location}"))
 }
 
 fn write_output(store: &Store, args: &ExportArgs) -> Result<u64> {

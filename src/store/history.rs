@@ -4,7 +4,6 @@
 //! its last state.
 
 use jiff::Timestamp;
-use rusqlite::params;
 
 use super::{Result, Store};
 use crate::domain::Status;
@@ -31,26 +30,6 @@ pub struct HistoryEntry {
 impl Store {
     /// Every observed change of one request, oldest first (empty for an unknown request).
     pub fn history_entries(&self, jurisdiction_id: &str, id: &str) -> Result<Vec<HistoryEntry>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seen_at, change, status, status_raw, status_notes, updated_at, description \
-             FROM request_history WHERE jurisdiction_id = ?1 AND service_request_id = ?2 ORDER BY id",
-        )?;
-        let rows = stmt.query_map(params![jurisdiction_id, id], |r| {
-            Ok(HistoryEntry {
-                seen_at: instant(r.get(0)?),
-                change: r.get(1)?,
-                status: Status::parse_spec(&r.get::<_, String>(2)?).unwrap_or(Status::Open),
-                status_raw: r.get(3)?,
-                status_notes: r.get(4)?,
-                updated_at: r.get::<_, Option<i64>>(5)?.map(instant),
-                description: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        self.backend.history_entries(jurisdiction_id, id)
     }
-}
-
-fn instant(seconds: i64) -> Timestamp {
-    Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }

@@ -1,14 +1,17 @@
-//! The store: SQLite, the source of truth. One file under the data folder, WAL mode,
-//! versioned migrations. Every insert or change of a request bumps its `seq`, so the search
+//! The store: the source of truth, in SQLite (one file under the data folder, WAL mode) or
+//! PostgreSQL (several nodes sharing one database), each with its versioned migrations. Every insert or change of a request bumps its `seq`, so the search
 //! index can follow the store by tailing `seq`; every observed change is also appended to the
 //! request history. The store knows nothing of HTTP.
 //!
 //! # The one surface
 //! [`Store`]'s methods, named for what their callers mean, are the only way the rest of
-//! fed311 reaches its data: no SQL, connection or rusqlite type leaves this module (only
-//! [`StoreError`] names its causes). A second backend (PostgreSQL) is a change here alone.
+//! fed311 reaches its data: no SQL, connection or database type leaves this module (only
+//! [`StoreError`] names its causes). `Store` holds one backend (`backend.rs`: a trait per
+//! area) and forwards to it: `sqlite/` or `postgres/`, each with the same semantics (the
+//! request-writing decisions are shared, in `upsert.rs`).
 //! The intents, by who needs them:
-//! - Opening: [`Store::open`], [`Store::exists_in`] (is there a store in a folder),
+//! - Opening: [`Store::open`] (SQLite in a folder), [`Store::connect`] (a [`StoreLocation`]),
+//!   [`Store::exists_in`] (is there a store in a folder),
 //!   [`Store::identity`] (which store an index was built from), [`Store::data_version`]
 //!   (moves on any commit: the stamp of cached answers).
 //! - The registry: [`Store::sync_jurisdiction`], [`Store::changeset`],
@@ -34,41 +37,42 @@
 //!
 //! [`Store::path`] names the SQLite file, for people and for tests that look inside it.
 //!
-//! rusqlite is synchronous: one writer connection (writes are serialized anyway) and a few
-//! reader connections, all behind std mutexes. Async callers go through `spawn_blocking`.
+//! Both backends are synchronous to their callers: a writer connection and a few reader
+//! connections. Async callers go through `spawn_blocking` (a few quick reads, such as
+//! [`Store::data_version`], are also made on async threads: both backends allow it).
 
+mod backend;
 mod export;
 mod filter;
 mod harvest_state;
 mod history;
+mod location;
 mod outbox;
 mod points;
+mod postgres;
 mod requests;
-mod schema;
 mod services;
+mod sqlite;
 mod stats;
 mod upsert;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use rusqlite::Connection;
+use backend::Backend;
 
 pub use export::RequestKey;
 pub use harvest_state::PlannedSweep;
 pub use harvest_state::{HarvestState, Health};
 pub use history::HistoryEntry;
+pub use location::StoreLocation;
 pub use outbox::Submission;
+pub use postgres::ScratchDatabase;
 pub use requests::{RequestPage, StoredRequest};
 pub use services::CrosswalkRow;
+pub use sqlite::DATABASE_FILE;
 pub use stats::{StatsRow, StatsScope};
 pub use upsert::{UpsertCounts, Upserted};
-
-/// The SQLite file inside the data folder.
-pub const DATABASE_FILE: &str = "fed311.sqlite";
-/// Reader connections kept open for the API.
-const READERS: usize = 4;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +83,9 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// PostgreSQL said no (or could not be reached).
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     /// A stored JSON column could not be read back.
     #[error("stored JSON is unreadable: {0}")]
     Json(#[from] serde_json::Error),
@@ -98,38 +105,27 @@ pub enum StoreError {
 /// Short alias for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A cheap-to-clone handle on the SQLite store.
+/// A cheap-to-clone handle on the store, whichever backend holds it.
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
-    /// A connection that only reads `PRAGMA data_version`, which moves whenever any other
-    /// connection (ours or another process's) commits: the stamp for cached answers.
-    watcher: Mutex<Connection>,
-    /// See [`Store::identity`].
-    identity: String,
+    backend: Arc<dyn Backend>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `data_dir` and migrates it to the latest schema.
+    /// Opens (creating if needed) the SQLite store in `data_dir` and migrates it to the latest
+    /// schema.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StoreError::Folder { path: data_dir.to_path_buf(), source })?;
-        let path = data_dir.join(DATABASE_FILE);
-        let mut writer = schema::connect(&path)?;
-        schema::migrate(&mut writer)?;
-        let readers = (0..READERS).map(|_| schema::connect(&path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        let watcher = Mutex::new(schema::connect(&path)?);
-        let identity = writer.query_row("SELECT id FROM store_identity", [], |r| r.get(0))?;
-        let inner =
-            Inner { path, identity, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), watcher };
-        Ok(Store { inner: Arc::new(inner) })
+        Ok(Store { backend: Arc::new(sqlite::SqliteStore::open(data_dir)?) })
+    }
+
+    /// Opens the store at `location`: SQLite in a folder (as [`Store::open`]), or a PostgreSQL
+    /// database, migrated to the latest schema (under a lock, so that several nodes may start
+    /// at once). Callable from any thread, async ones included.
+    pub fn connect(location: &StoreLocation) -> Result<Store> {
+        match location {
+            StoreLocation::Sqlite(dir) => Store::open(dir),
+            StoreLocation::Postgres(url) => Ok(Store { backend: Arc::new(postgres::PostgresStore::connect(url)?) }),
+        }
     }
 
     /// Whether `data_dir` holds a store (one made by [`Store::open`] before): a typo in a
@@ -141,34 +137,19 @@ impl Store {
     /// The store's random identity, made when it was created: what a search index built from
     /// it records, so that it is rebuilt beside any other store.
     pub fn identity(&self) -> &str {
-        &self.inner.identity
+        self.backend.identity()
     }
 
-    /// Path of the SQLite file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Path of the SQLite file (`None` for a PostgreSQL store).
+    pub fn path(&self) -> Option<&Path> {
+        self.backend.path()
     }
 
     /// A number that changes whenever anything was committed to the store, by this process
-    /// or another (`fed311 harvest --once` beside `serve`): cached answers carry it.
+    /// or another (`fed311 harvest --once` beside `serve`, another node): cached answers
+    /// carry it.
     pub fn data_version(&self) -> Result<i64> {
-        let conn = self.inner.watcher.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
-    }
-
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        self.inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        let readers = &self.inner.readers;
-        for r in readers {
-            if let Ok(guard) = r.try_lock() {
-                return guard;
-            }
-        }
-        let i = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
-        readers[i].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.backend.data_version()
     }
 }
 

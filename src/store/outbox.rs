@@ -2,9 +2,7 @@
 //! A row moves pending → sending → delivered (or awaiting a city token, or refused); a row
 //! found `sending` after a restart had an unknown outcome and is reconciled before any resend.
 
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Result, Store, now};
+use super::{Result, Store};
 
 /// One submission in the outbox.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,27 +34,6 @@ pub struct Submission {
     pub refusal_status: Option<u16>,
 }
 
-const COLUMNS: &str = "token, jurisdiction_id, service_code, form, state, attempts, created_at, \
-    service_request_id, city_token, service_notice, error, refusal_status";
-
-fn read(r: &Row<'_>) -> rusqlite::Result<Submission> {
-    let form: String = r.get(3)?;
-    Ok(Submission {
-        token: r.get(0)?,
-        jurisdiction_id: r.get(1)?,
-        service_code: r.get(2)?,
-        form: serde_json::from_str(&form).unwrap_or_default(),
-        state: r.get(4)?,
-        attempts: r.get(5)?,
-        created_at: r.get(6)?,
-        service_request_id: r.get(7)?,
-        city_token: r.get(8)?,
-        service_notice: r.get(9)?,
-        error: r.get(10)?,
-        refusal_status: r.get::<_, Option<i64>>(11)?.and_then(|s| u16::try_from(s).ok()),
-    })
-}
-
 impl Store {
     /// Accepts a submission durably (committed before the client hears of it).
     pub fn enqueue(
@@ -66,71 +43,37 @@ impl Store {
         service_code: &str,
         form: &[(String, String)],
     ) -> Result<()> {
-        let t = now();
-        self.writer().execute(
-            "INSERT INTO outbox (token, jurisdiction_id, service_code, form, state, next_attempt, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?5)",
-            params![token, jurisdiction_id, service_code, serde_json::to_string(form)?, t],
-        )?;
-        Ok(())
+        self.backend.enqueue(token, jurisdiction_id, service_code, form)
     }
 
     /// One submission by token.
     pub fn submission(&self, token: &str) -> Result<Option<Submission>> {
-        let conn = self.reader();
-        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE token = ?1");
-        Ok(conn.query_row(&sql, [token], read).optional()?)
+        self.backend.submission(token)
     }
 
     /// Submissions due for an attempt (pending, sending after a crash, awaiting a city token).
     pub fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
-        let conn = self.reader();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= ?1 \
-             ORDER BY next_attempt LIMIT ?2"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![now(), limit as i64], read)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        self.backend.due_submissions(limit)
     }
 
     /// Seconds until the next submission is due, if any is waiting.
     pub fn next_submission_due(&self) -> Result<Option<i64>> {
-        let conn = self.reader();
-        let next: Option<i64> = conn.query_row(
-            "SELECT MIN(next_attempt) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(next.map(|t| (t - now()).max(0)))
+        self.backend.next_submission_due()
     }
 
     /// How many submissions are not yet delivered or refused.
     pub fn outbox_depth(&self) -> Result<u64> {
-        let conn = self.reader();
-        let n: i64 =
-            conn.query_row("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')", [], |r| {
-                r.get(0)
-            })?;
-        Ok(n as u64)
+        self.backend.outbox_depth()
     }
 
     /// Marks an attempt as under way (committed before anything is sent).
     pub fn submission_sending(&self, token: &str) -> Result<()> {
-        self.set_state(
-            token,
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1",
-        )
+        self.backend.submission_sending(token)
     }
 
     /// The city has it, under this id.
     pub fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()> {
-        self.writer().execute(
-            "UPDATE outbox SET state = 'delivered', service_request_id = ?2, service_notice = COALESCE(?3, service_notice), \
-               error = NULL, updated_at = ?4 WHERE token = ?1",
-            params![token, id, notice, now()],
-        )?;
-        Ok(())
+        self.backend.submission_delivered(token, id, notice)
     }
 
     /// The city has it but answered with its own token; resolve it later.
@@ -141,34 +84,16 @@ impl Store {
         notice: Option<&str>,
         retry_in: i64,
     ) -> Result<()> {
-        self.writer().execute(
-            "UPDATE outbox SET state = 'awaiting', city_token = ?2, service_notice = COALESCE(?3, service_notice), \
-               next_attempt = ?4, updated_at = ?5 WHERE token = ?1",
-            params![token, city_token, notice, now() + retry_in, now()],
-        )?;
-        Ok(())
+        self.backend.submission_awaiting(token, city_token, notice, retry_in)
     }
 
     /// Refused for good: by the city, with its HTTP `status`, or by fed311 itself (`None`).
     pub fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
-        self.writer().execute(
-            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4 WHERE token = ?1",
-            params![token, error, status, now()],
-        )?;
-        Ok(())
+        self.backend.submission_refused(token, error, status)
     }
 
     /// Not delivered this time (and certainly not received): try again in `retry_in` seconds.
     pub fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
-        self.writer().execute(
-            "UPDATE outbox SET state = ?2, next_attempt = ?3, error = ?4, updated_at = ?5 WHERE token = ?1",
-            params![token, state, now() + retry_in, error, now()],
-        )?;
-        Ok(())
-    }
-
-    fn set_state(&self, token: &str, sql: &str) -> Result<()> {
-        self.writer().execute(sql, params![token, now()])?;
-        Ok(())
+        self.backend.submission_retry(token, state, retry_in, error)
     }
 }

@@ -1,6 +1,8 @@
 //! Writing requests: one transaction per batch that reads what is stored of the batch in one
 //! query, skips what is unchanged (no write at all), and for what is new or changed bumps
-//! `seq`, keeps `closed_at` right and appends the observed change to the history.
+//! `seq`, keeps `closed_at` right and appends the observed change to the history. What to
+//! write is decided here ([`plan`]), once for every backend; each backend reads the stored
+//! versions, takes the seqs and writes the plan in its own SQL.
 //!
 //! A version never replaces a newer one (by `updated_datetime`). Some cities send two
 //! different reports under one id (Köln: different services and requested times); of those,
@@ -11,9 +13,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use rusqlite::{Transaction, params};
-
-use super::{Result, Store, now};
+use super::{Result, Store};
 use crate::domain::{ServiceRequest, Status};
 
 /// What one upsert batch did.
@@ -48,27 +48,38 @@ impl std::ops::AddAssign for UpsertCounts {
     }
 }
 
-/// The fields whose changes make a history entry, and what chooses between versions.
-struct Tracked {
-    requested_at: Option<i64>,
-    status: String,
-    status_raw: Option<String>,
-    status_notes: Option<String>,
-    updated_at: Option<i64>,
-    description: Option<String>,
-    closed_at: Option<i64>,
-    hash: i64,
-    category: Option<String>,
+/// The fields whose changes make a history entry, and what chooses between versions: what a
+/// backend reads of each stored request of a batch.
+#[derive(Debug, Clone)]
+pub(crate) struct Tracked {
+    pub requested_at: Option<i64>,
+    pub status: String,
+    pub status_raw: Option<String>,
+    pub status_notes: Option<String>,
+    pub updated_at: Option<i64>,
+    pub description: Option<String>,
+    pub closed_at: Option<i64>,
+    pub hash: i64,
+    pub category: Option<String>,
 }
 
-/// One request on its way into the table.
-struct NewRow<'a> {
-    jurisdiction_id: &'a str,
-    request: &'a ServiceRequest,
-    hash: i64,
-    seq: i64,
-    seen_at: i64,
-    category: Option<String>,
+/// One write of a batch: a new or changed request, in the batch's order. The `k`-th write of a
+/// batch takes the `k`-th seq the backend hands out for it.
+pub(crate) struct Write<'r> {
+    /// The request as it is to be stored.
+    pub request: &'r ServiceRequest,
+    /// Its content hash.
+    pub hash: i64,
+    /// Its updated time (unix seconds).
+    pub updated_at: Option<i64>,
+    /// When it closed, as kept.
+    pub closed_at: Option<i64>,
+    /// Its canonical category (the stored one when the batch gave none).
+    pub category: Option<String>,
+    /// The history entry to append (`created`, or the changed fields); `None` for none.
+    pub change: Option<String>,
+    /// Whether the request was not stored before (this write inserts its row).
+    pub is_new: bool,
 }
 
 impl Store {
@@ -87,50 +98,55 @@ impl Store {
         requests: &[ServiceRequest],
         categories: &[Option<String>],
     ) -> Result<Upserted> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let mut done = Upserted::default();
-        let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?;
-        let seen_at = now();
-        let mut stored = tracked_batch(&tx, jurisdiction_id, requests)?;
-        for (i, request) in requests.iter().enumerate() {
-            let hash = content_hash(request);
-            let category = categories.get(i).cloned().flatten();
-            let id = request.service_request_id.as_str();
-            let old = stored.remove(id);
-            let other_report = old.as_ref().is_some_and(|old| is_other_report(old, request));
-            if other_report {
-                done.duplicate_ids.push(id.to_string());
-            }
-            let keep_stored = match &old {
-                None => None,
-                Some(old) if old.hash == hash => {
-                    (category.is_none() || old.category == category).then_some(Kept::Unchanged)
-                }
-                Some(old) => (prefer(old, request, hash, other_report) == Ordering::Greater).then_some(Kept::Newer),
-            };
-            if let Some(kept) = keep_stored {
-                match kept {
-                    Kept::Unchanged => done.counts.unchanged += 1,
-                    Kept::Newer => done.counts.stale += 1,
-                }
-                stored.extend(old.map(|old| (id, old)));
-                continue;
-            }
-            let flip = other_report;
-            seq += 1;
-            let is_new = old.is_none();
-            let category = category.or_else(|| old.as_ref().and_then(|o| o.category.clone()));
-            let row = NewRow { jurisdiction_id, request, hash, seq, seen_at, category };
-            let now_tracked = write_request(&tx, &row, old, flip)?;
-            stored.insert(id, now_tracked);
-            if is_new { done.counts.inserted += 1 } else { done.counts.changed += 1 }
-        }
-        tx.commit()?;
-        done.duplicate_ids.sort_unstable();
-        done.duplicate_ids.dedup();
-        Ok(done)
+        self.backend.upsert_categorized(jurisdiction_id, requests, categories)
     }
+}
+
+/// Decides what a batch writes, given what is stored of its requests (`stored`, by id):
+/// the counts, the duplicate ids, and the writes in order (`seen_at` is the batch's time).
+pub(crate) fn plan<'r>(
+    mut stored: HashMap<&'r str, Tracked>,
+    requests: &'r [ServiceRequest],
+    categories: &[Option<String>],
+    seen_at: i64,
+) -> (Upserted, Vec<Write<'r>>) {
+    let mut done = Upserted::default();
+    let mut writes = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        let hash = content_hash(request);
+        let category = categories.get(i).cloned().flatten();
+        let id = request.service_request_id.as_str();
+        let old = stored.remove(id);
+        let other_report = old.as_ref().is_some_and(|old| is_other_report(old, request));
+        if other_report {
+            done.duplicate_ids.push(id.to_string());
+        }
+        let keep_stored = match &old {
+            None => None,
+            Some(old) if old.hash == hash => {
+                (category.is_none() || old.category == category).then_some(Kept::Unchanged)
+            }
+            Some(old) => (prefer(old, request, hash, other_report) == Ordering::Greater).then_some(Kept::Newer),
+        };
+        if let Some(kept) = keep_stored {
+            match kept {
+                Kept::Unchanged => done.counts.unchanged += 1,
+                Kept::Newer => done.counts.stale += 1,
+            }
+            stored.extend(old.map(|old| (id, old)));
+            continue;
+        }
+        let flip = other_report;
+        let is_new = old.is_none();
+        let category = category.or_else(|| old.as_ref().and_then(|o| o.category.clone()));
+        let (write, now_tracked) = write_of(request, hash, category, old, flip, seen_at);
+        writes.push(write);
+        stored.insert(id, now_tracked);
+        if is_new { done.counts.inserted += 1 } else { done.counts.changed += 1 }
+    }
+    done.duplicate_ids.sort_unstable();
+    done.duplicate_ids.dedup();
+    (done, writes)
 }
 
 /// Why a stored version stays as it is.
@@ -163,48 +179,16 @@ fn prefer(old: &Tracked, new: &ServiceRequest, new_hash: i64, other_report: bool
     (old.updated_at, old.requested_at, old.hash).cmp(&(updated, requested, new_hash))
 }
 
-/// What is stored of a batch's requests, in one query.
-fn tracked_batch<'r>(
-    tx: &Transaction<'_>,
-    jurisdiction_id: &str,
-    requests: &'r [ServiceRequest],
-) -> Result<HashMap<&'r str, Tracked>> {
-    let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
-    let mut stmt = tx.prepare_cached(
-        "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash, \
-           category, requested_at FROM requests WHERE jurisdiction_id = ?1 AND service_request_id IN (SELECT value FROM json_each(?2))",
-    )?;
-    let rows = stmt.query_map(params![jurisdiction_id, serde_json::to_string(&ids)?], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Tracked {
-                status: r.get(1)?,
-                status_raw: r.get(2)?,
-                status_notes: r.get(3)?,
-                updated_at: r.get(4)?,
-                description: r.get(5)?,
-                closed_at: r.get(6)?,
-                hash: r.get(7)?,
-                category: r.get(8)?,
-                requested_at: r.get(9)?,
-            },
-        ))
-    })?;
-    let wanted: std::collections::HashSet<&'r str> = ids.iter().copied().collect();
-    let mut by_id = HashMap::with_capacity(ids.len());
-    for row in rows {
-        let (id, tracked) = row?;
-        if let Some(key) = wanted.get(id.as_str()) {
-            by_id.insert(*key, tracked);
-        }
-    }
-    Ok(by_id)
-}
-
-/// Writes one new or changed request; `flip` (another report under the same id replacing the
-/// stored one) writes no history entry.
-fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>, flip: bool) -> Result<Tracked> {
-    let NewRow { jurisdiction_id, request: r, hash, seq, seen_at, .. } = *row;
+/// The write of one new or changed request, and what is then stored of it; `flip` (another
+/// report under the same id replacing the stored one) writes no history entry.
+fn write_of(
+    r: &ServiceRequest,
+    hash: i64,
+    category: Option<String>,
+    old: Option<Tracked>,
+    flip: bool,
+    seen_at: i64,
+) -> (Write<'_>, Tracked) {
     let updated_at = r.updated_datetime.map(|t| t.as_second());
     let closed_at = closed_at(r, old.as_ref(), seen_at);
     let change = match &old {
@@ -212,59 +196,8 @@ fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>, f
         Some(_) if flip => None,
         Some(old) => changed_fields(old, r, updated_at),
     };
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
-           service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
-           expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
-           media_url, raw, content_hash, closed_at, first_seen, last_seen, category) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
-           ?22, ?23, ?24, ?25, ?26, ?27, ?27, ?28) \
-         ON CONFLICT (jurisdiction_id, service_request_id) DO UPDATE SET seq = excluded.seq, \
-           status = excluded.status, status_raw = excluded.status_raw, status_notes = excluded.status_notes, \
-           service_name = excluded.service_name, service_code = excluded.service_code, \
-           description = excluded.description, agency_responsible = excluded.agency_responsible, \
-           service_notice = excluded.service_notice, requested_at = excluded.requested_at, \
-           updated_at = excluded.updated_at, expected_at = excluded.expected_at, \
-           requested_text = excluded.requested_text, updated_text = excluded.updated_text, \
-           expected_text = excluded.expected_text, address = excluded.address, address_id = excluded.address_id, \
-           zipcode = excluded.zipcode, lat = excluded.lat, long = excluded.long, media_url = excluded.media_url, \
-           raw = excluded.raw, content_hash = excluded.content_hash, closed_at = excluded.closed_at, \
-           last_seen = excluded.last_seen, category = excluded.category",
-    )?;
-    stmt.execute(params![
-        jurisdiction_id,
-        r.service_request_id,
-        seq,
-        r.status.as_str(),
-        r.status_raw,
-        r.status_notes,
-        r.service_name,
-        r.service_code,
-        r.description,
-        r.agency_responsible,
-        r.service_notice,
-        r.requested_datetime.map(|t| t.as_second()),
-        updated_at,
-        r.expected_datetime.map(|t| t.as_second()),
-        r.requested_text,
-        r.updated_text,
-        r.expected_text,
-        r.address,
-        r.address_id,
-        r.zipcode,
-        r.lat,
-        r.long,
-        r.media_url,
-        r.raw,
-        hash,
-        closed_at,
-        seen_at,
-        row.category,
-    ])?;
-    if let Some(change) = change {
-        append_history(tx, jurisdiction_id, r, &change, updated_at, seen_at)?;
-    }
-    Ok(Tracked {
+    let is_new = old.is_none();
+    let tracked = Tracked {
         requested_at: r.requested_datetime.map(|t| t.as_second()),
         status: r.status.as_str().to_string(),
         status_raw: r.status_raw.clone(),
@@ -273,8 +206,9 @@ fn write_request(tx: &Transaction<'_>, row: &NewRow<'_>, old: Option<Tracked>, f
         description: r.description.clone(),
         closed_at,
         hash,
-        category: row.category.clone(),
-    })
+        category: category.clone(),
+    };
+    (Write { request: r, hash, updated_at, closed_at, category, change, is_new }, tracked)
 }
 
 /// When the request closed: kept while it stays closed, set on the closing change (the
@@ -304,32 +238,6 @@ fn changed_fields(old: &Tracked, r: &ServiceRequest, updated_at: Option<i64>) ->
         fields.push("description");
     }
     (!fields.is_empty()).then(|| fields.join(","))
-}
-
-fn append_history(
-    tx: &Transaction<'_>,
-    jurisdiction_id: &str,
-    r: &ServiceRequest,
-    change: &str,
-    updated_at: Option<i64>,
-    seen_at: i64,
-) -> Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO request_history (jurisdiction_id, service_request_id, seen_at, change, status, status_raw, \
-           status_notes, updated_at, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    stmt.execute(params![
-        jurisdiction_id,
-        r.service_request_id,
-        seen_at,
-        change,
-        r.status.as_str(),
-        r.status_raw,
-        r.status_notes,
-        updated_at,
-        r.description,
-    ])?;
-    Ok(())
 }
 
 /// A 64-bit hash of the raw record and the zone-dependent instants, eight bytes at a time.

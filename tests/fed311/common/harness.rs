@@ -52,7 +52,7 @@ impl Harness {
 
     /// Runs SQL on the store's file (to age its harvest state, say).
     pub fn sql(&self, statement: &str) {
-        let conn = rusqlite::Connection::open(self.store.path()).unwrap();
+        let conn = rusqlite::Connection::open(self.store.path().expect("a SQLite store")).unwrap();
         conn.execute_batch(statement).unwrap();
     }
 

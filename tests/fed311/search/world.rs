@@ -84,7 +84,7 @@ impl World {
 
 /// Canonical categories straight into SQLite (before indexing), until harvests classify.
 fn set_categories(store: &Store) {
-    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let conn = rusqlite::Connection::open(store.path().expect("a SQLite store")).unwrap();
     conn.execute(
         "UPDATE requests SET category = CASE WHEN CAST(service_code AS INTEGER) % 3 = 0 THEN 'pothole' \
          WHEN CAST(service_code AS INTEGER) % 3 = 1 THEN 'graffiti' ELSE NULL END",

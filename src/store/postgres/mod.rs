@@ -1,0 +1,209 @@
+//! The PostgreSQL backend: several fed311 nodes may share one database. Same semantics as
+//! SQLite (the request-writing decisions are shared: `store::upsert`), its own migrations
+//! (`migrations/NNN_*.sql`, recorded in `schema_migrations`, applied at connect under an
+//! advisory lock so that nodes starting at once apply each one once).
+//!
+//! # Seqs in commit order
+//! PostgreSQL's sequences hand out values in call order, not commit order: a follower could
+//! read seq 11 (committed) before seq 10 (still in flight) and skip 10 for ever. So seqs come
+//! from one row, `counters('seq')`, that a writing transaction locks (`SELECT … FOR UPDATE`)
+//! before it reads anything, and advances before it commits: the row lock serializes writers
+//! until commit, so every seq a transaction takes is above every seq of the transactions that
+//! committed before it, and it is visible before any later one (a rolled-back transaction
+//! rolls its seqs back too). A follower (`requests_after_seq`) reads one snapshot, so it sees
+//! a prefix of the seqs: it never skips one.
+//!
+//! `data_version` is `counters('data_version')`, advanced by every transaction that writes
+//! (last, just before its commit, so the lock is held briefly and always taken after the seq
+//! row: no deadlock).
+//!
+//! # Connections
+//! One writer connection (a node writes from one place at a time; writers of all nodes are
+//! serialized by the counter row anyway) and a few readers, each behind a mutex and keeping
+//! its prepared statements, as the SQLite backend does. The connections run on one small
+//! tokio runtime of their own (`exec.rs`); callers block on the answers with a plain
+//! thread-parking executor, so the store can be called from any thread, async ones included
+//! (the sync `postgres` crate cannot: it starts a runtime inside the caller's).
+
+mod exec;
+mod export;
+mod harvest_state;
+mod history;
+mod outbox;
+mod points;
+mod requests;
+mod schema;
+mod scratch;
+mod services;
+mod stats;
+mod upsert;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Row, Statement};
+
+use super::Result;
+use super::backend::Backend;
+use super::filter::Param;
+use exec::block_on;
+pub use scratch::ScratchDatabase;
+
+/// Reader connections kept open for the API.
+const READERS: usize = 4;
+
+/// One connection and the statements it has prepared.
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// A query's parameters.
+type Params<'a> = [&'a (dyn ToSql + Sync)];
+
+impl Conn {
+    fn new(client: Client) -> Conn {
+        Conn { client, statements: HashMap::new() }
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = block_on(self.client.prepare(sql))?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(&mut self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
+        let statement = self.prepare(sql)?;
+        Ok(block_on(self.client.query(&statement, params))?)
+    }
+
+    fn query_opt(&mut self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
+        let statement = self.prepare(sql)?;
+        Ok(block_on(self.client.query_opt(&statement, params))?)
+    }
+
+    fn query_one(&mut self, sql: &str, params: &Params<'_>) -> Result<Row> {
+        let statement = self.prepare(sql)?;
+        Ok(block_on(self.client.query_one(&statement, params))?)
+    }
+
+    fn execute(&mut self, sql: &str, params: &Params<'_>) -> Result<u64> {
+        let statement = self.prepare(sql)?;
+        Ok(block_on(self.client.execute(&statement, params))?)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(block_on(self.client.batch_execute(sql))?)
+    }
+}
+
+/// The PostgreSQL store.
+pub(crate) struct PostgresStore {
+    writer: Mutex<Conn>,
+    readers: Vec<Mutex<Conn>>,
+    next_reader: AtomicUsize,
+    identity: String,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` and migrates it to the latest schema.
+    pub(crate) fn connect(url: &str) -> Result<PostgresStore> {
+        let mut writer = Conn::new(exec::connect(url)?);
+        schema::migrate(&mut writer)?;
+        let readers = (0..READERS).map(|_| Ok(Mutex::new(Conn::new(exec::connect(url)?)))).collect::<Result<_>>()?;
+        let identity = writer.query_one("SELECT id FROM store_identity", &[])?.get(0);
+        Ok(PostgresStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), identity })
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Conn> {
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` in one transaction on the writer; `work` says whether it wrote anything, and
+    /// when it did, `data_version` moves with the commit.
+    fn write<T>(&self, work: impl FnOnce(&mut Conn) -> Result<(T, bool)>) -> Result<T> {
+        let mut conn = match self.writer.lock() {
+            Ok(conn) => conn,
+            Err(poisoned) => {
+                // A panic mid-transaction: end whatever it left open.
+                let mut conn = poisoned.into_inner();
+                conn.batch("ROLLBACK")?;
+                conn
+            }
+        };
+        conn.batch("BEGIN")?;
+        let done = work(&mut conn).and_then(|(value, wrote)| {
+            if wrote {
+                conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'", &[])?;
+            }
+            Ok(value)
+        });
+        match done {
+            Ok(value) => {
+                conn.batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// One statement in its own transaction: the rows it wrote.
+    fn write_one(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
+        self.write(|conn| {
+            let n = conn.execute(sql, params)?;
+            Ok((n, n > 0))
+        })
+    }
+}
+
+impl Backend for PostgresStore {
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        Ok(self.reader().query_one("SELECT value FROM counters WHERE name = 'data_version'", &[])?.get(0))
+    }
+
+    fn path(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// A filter's parameters, boxed for tokio-postgres.
+fn boxed(params: Vec<Param>) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    params
+        .into_iter()
+        .map(|p| -> Box<dyn ToSql + Sync + Send> {
+            match p {
+                Param::Text(t) => Box::new(t),
+                Param::Integer(i) => Box::new(i),
+            }
+        })
+        .collect()
+}
+
+/// Borrows boxed parameters as tokio-postgres takes them.
+fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+/// A count or limit as PostgreSQL's BIGINT.
+fn big(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

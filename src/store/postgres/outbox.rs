@@ -1,0 +1,112 @@
+//! The outbox of submissions, in PostgreSQL (see `store::outbox`).
+
+use tokio_postgres::Row;
+
+use super::{PostgresStore, big};
+use crate::store::backend::OutboxRows;
+use crate::store::{Result, Submission, now};
+
+const COLUMNS: &str = "token, jurisdiction_id, service_code, form, state, attempts, created_at, \
+    service_request_id, city_token, service_notice, error, refusal_status";
+
+fn read(r: &Row) -> Result<Submission> {
+    let form: String = r.try_get(3)?;
+    Ok(Submission {
+        token: r.try_get(0)?,
+        jurisdiction_id: r.try_get(1)?,
+        service_code: r.try_get(2)?,
+        form: serde_json::from_str(&form).unwrap_or_default(),
+        state: r.try_get(4)?,
+        attempts: r.try_get(5)?,
+        created_at: r.try_get(6)?,
+        service_request_id: r.try_get(7)?,
+        city_token: r.try_get(8)?,
+        service_notice: r.try_get(9)?,
+        error: r.try_get(10)?,
+        refusal_status: r.try_get::<_, Option<i64>>(11)?.and_then(|s| u16::try_from(s).ok()),
+    })
+}
+
+impl OutboxRows for PostgresStore {
+    fn enqueue(&self, token: &str, jurisdiction_id: &str, service_code: &str, form: &[(String, String)]) -> Result<()> {
+        let t = now();
+        self.write_one(
+            "INSERT INTO outbox (token, jurisdiction_id, service_code, form, state, next_attempt, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $5, $5)",
+            &[&token, &jurisdiction_id, &service_code, &serde_json::to_string(form)?, &t],
+        )?;
+        Ok(())
+    }
+
+    fn submission(&self, token: &str) -> Result<Option<Submission>> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE token = $1");
+        self.reader().query_opt(&sql, &[&token])?.as_ref().map(read).transpose()
+    }
+
+    fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= $1 \
+             ORDER BY next_attempt LIMIT $2"
+        );
+        let rows = self.reader().query(&sql, &[&now(), &big(limit)])?;
+        rows.iter().map(read).collect()
+    }
+
+    fn next_submission_due(&self) -> Result<Option<i64>> {
+        let row = self
+            .reader()
+            .query_one("SELECT MIN(next_attempt) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')", &[])?;
+        let next: Option<i64> = row.try_get(0)?;
+        Ok(next.map(|t| (t - now()).max(0)))
+    }
+
+    fn outbox_depth(&self) -> Result<u64> {
+        let row = self
+            .reader()
+            .query_one("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')", &[])?;
+        Ok(row.try_get::<_, i64>(0)? as u64)
+    }
+
+    fn submission_sending(&self, token: &str) -> Result<()> {
+        self.write_one(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $2 WHERE token = $1",
+            &[&token, &now()],
+        )?;
+        Ok(())
+    }
+
+    fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()> {
+        self.write_one(
+            "UPDATE outbox SET state = 'delivered', service_request_id = $2, \
+               service_notice = COALESCE($3, service_notice), error = NULL, updated_at = $4 WHERE token = $1",
+            &[&token, &id, &notice, &now()],
+        )?;
+        Ok(())
+    }
+
+    fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()> {
+        self.write_one(
+            "UPDATE outbox SET state = 'awaiting', city_token = $2, service_notice = COALESCE($3, service_notice), \
+               next_attempt = $4, updated_at = $5 WHERE token = $1",
+            &[&token, &city_token, &notice, &(now() + retry_in), &now()],
+        )?;
+        Ok(())
+    }
+
+    fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
+        let status = status.map(i64::from);
+        self.write_one(
+            "UPDATE outbox SET state = 'refused', error = $2, refusal_status = $3, updated_at = $4 WHERE token = $1",
+            &[&token, &error, &status, &now()],
+        )?;
+        Ok(())
+    }
+
+    fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
+        self.write_one(
+            "UPDATE outbox SET state = $2, next_attempt = $3, error = $4, updated_at = $5 WHERE token = $1",
+            &[&token, &state, &(now() + retry_in), &error, &now()],
+        )?;
+        Ok(())
+    }
+}
