@@ -28,6 +28,7 @@ mod research;
 mod search;
 mod search_lists;
 mod simulate;
+mod store_backends;
 mod submissions;
 mod taxonomy;
 mod web;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Transaction, TransactionBehavior, params};
 
 use super::SqliteStore;
 use crate::domain::ServiceRequest;
@@ -20,7 +20,10 @@ impl Upserts for SqliteStore {
         categories: &[Option<String>],
     ) -> Result<Upserted> {
         let mut conn = self.writer();
-        let tx = conn.transaction()?;
+        // Immediate: the write lock is taken before the batch reads anything, so a second
+        // process writing at once waits (busy timeout) instead of failing on upgrade, and the
+        // seqs after `MAX(seq)` are this batch's alone.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM requests", [], |r| r.get(0))?;
         let seen_at = now();
         let stored = tracked_batch(&tx, jurisdiction_id, requests)?;
