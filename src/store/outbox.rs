@@ -1,9 +1,14 @@
 //! The outbox: submissions accepted from clients, kept durably until their city has them.
 //! A row moves pending → sending → delivered (or awaiting a city token, or refused); a row
 //! found `sending` after a restart had an unknown outcome and is reconciled before any resend.
+//! Nodes sharing the store take due rows by claim: a row is one node's until its claim runs
+//! out, and only the claim's holder marks it `sending`, so each attempt is made by one node.
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use std::time::Duration;
+
+use super::leases::lease_seconds;
 use super::{Result, Store, now};
 
 /// One submission in the outbox.
@@ -82,16 +87,25 @@ impl Store {
         Ok(conn.query_row(&sql, [token], read).optional()?)
     }
 
-    /// Submissions due for an attempt (pending, sending after a crash, awaiting a city token).
-    pub fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
-        let conn = self.reader();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= ?1 \
-             ORDER BY next_attempt LIMIT ?2"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![now(), limit as i64], read)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    /// Claims for `node`, for `lease`, up to `limit` submissions due for an attempt (pending,
+    /// sending after a crash, awaiting a city token) that no other node's claim holds.
+    pub fn claim_due_submissions(&self, node: &str, limit: usize, lease: Duration) -> Result<Vec<Submission>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let t = now();
+        let claimed = {
+            let sql = format!(
+                "UPDATE outbox SET claimed_by = ?1, claim_until = ?2 WHERE token IN ( \
+                   SELECT token FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= ?3 \
+                   AND (claimed_by IS NULL OR claimed_by = ?1 OR claim_until <= ?3) ORDER BY next_attempt LIMIT ?4) \
+                 RETURNING {COLUMNS}"
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![node, t + lease_seconds(lease), t, limit as i64], read)?;
+            rows.collect::<std::result::Result<Vec<_>, _>>()?
+        };
+        tx.commit()?;
+        Ok(claimed)
     }
 
     /// Seconds until the next submission is due, if any is waiting.
@@ -115,19 +129,23 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Marks an attempt as under way (committed before anything is sent).
-    pub fn submission_sending(&self, token: &str) -> Result<()> {
-        self.set_state(
-            token,
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1",
-        )
+    /// Marks an attempt by `node` as under way (committed before anything is sent); `false`,
+    /// and nothing marked, when `node`'s claim on it has run out.
+    pub fn submission_sending(&self, token: &str, node: &str) -> Result<bool> {
+        let t = now();
+        let changed = self.writer().execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?3 \
+             WHERE token = ?1 AND claimed_by = ?2 AND claim_until > ?3",
+            params![token, node, t],
+        )?;
+        Ok(changed == 1)
     }
 
     /// The city has it, under this id.
     pub fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()> {
         self.writer().execute(
             "UPDATE outbox SET state = 'delivered', service_request_id = ?2, service_notice = COALESCE(?3, service_notice), \
-               error = NULL, updated_at = ?4 WHERE token = ?1",
+               error = NULL, updated_at = ?4, claimed_by = NULL, claim_until = 0 WHERE token = ?1",
             params![token, id, notice, now()],
         )?;
         Ok(())
@@ -143,7 +161,7 @@ impl Store {
     ) -> Result<()> {
         self.writer().execute(
             "UPDATE outbox SET state = 'awaiting', city_token = ?2, service_notice = COALESCE(?3, service_notice), \
-               next_attempt = ?4, updated_at = ?5 WHERE token = ?1",
+               next_attempt = ?4, updated_at = ?5, claimed_by = NULL, claim_until = 0 WHERE token = ?1",
             params![token, city_token, notice, now() + retry_in, now()],
         )?;
         Ok(())
@@ -152,7 +170,8 @@ impl Store {
     /// Refused for good: by the city, with its HTTP `status`, or by fed311 itself (`None`).
     pub fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
         self.writer().execute(
-            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4 WHERE token = ?1",
+            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4, claimed_by = NULL, \
+             claim_until = 0 WHERE token = ?1",
             params![token, error, status, now()],
         )?;
         Ok(())
@@ -161,14 +180,10 @@ impl Store {
     /// Not delivered this time (and certainly not received): try again in `retry_in` seconds.
     pub fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
         self.writer().execute(
-            "UPDATE outbox SET state = ?2, next_attempt = ?3, error = ?4, updated_at = ?5 WHERE token = ?1",
+            "UPDATE outbox SET state = ?2, next_attempt = ?3, error = ?4, updated_at = ?5, claimed_by = NULL, \
+             claim_until = 0 WHERE token = ?1",
             params![token, state, now() + retry_in, error, now()],
         )?;
-        Ok(())
-    }
-
-    fn set_state(&self, token: &str, sql: &str) -> Result<()> {
-        self.writer().execute(sql, params![token, now()])?;
         Ok(())
     }
 }
