@@ -22,7 +22,7 @@ use crate::api::{AppState, HttpSettings, ServeOptions, StateParts};
 use crate::geo::GeoLayer;
 use crate::registry::Registry;
 use crate::search::SearchIndex;
-use crate::store::{Store, StoreLocation};
+use crate::store::{Node, Store, StoreLocation};
 use crate::submit::ApiKeys;
 use crate::upstream::{Client, ClientSettings};
 
@@ -41,8 +41,10 @@ pub struct Settings {
     pub store: StoreLocation,
     /// Folder holding the search index; `None` serves without one (searches answer 503).
     pub index: Option<PathBuf>,
-    /// Which background work runs beside the API.
+    /// What this node does.
     pub roles: Roles,
+    /// This node's name in the store and how long its claims hold.
+    pub node: Node,
     /// Keys clients must send to post.
     pub api_keys: ApiKeys,
     /// Trusted proxies and CORS origins.
@@ -68,6 +70,7 @@ impl Settings {
             store: StoreLocation::Sqlite(data.to_path_buf()),
             index: Some(index.to_path_buf()),
             roles: Roles::default(),
+            node: Node::this_host(),
             api_keys: ApiKeys::default(),
             http: HttpSettings::default(),
             serve: ServeOptions::default(),
@@ -78,19 +81,47 @@ impl Settings {
     }
 }
 
-/// The background work a node does beside serving the API.
-#[derive(Debug, Clone, Copy)]
+/// What a node does (`serve --roles`): nodes sharing a store may split the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Roles {
-    /// Harvest every enabled city on its schedule.
+    /// Serve the APIs and the web page (without it, only `/healthz`, `/readyz`, `/metrics`).
+    pub api: bool,
+    /// Harvest the enabled cities this node claims when they are due.
     pub harvest: bool,
     /// Forward accepted reports from the outbox to their cities.
     pub forward: bool,
 }
 
+impl Roles {
+    /// No background work: the API alone.
+    pub const API: Roles = Roles { api: true, harvest: false, forward: false };
+}
+
 impl Default for Roles {
     /// Everything.
     fn default() -> Self {
-        Roles { harvest: true, forward: true }
+        Roles { api: true, harvest: true, forward: true }
+    }
+}
+
+impl std::str::FromStr for Roles {
+    type Err = String;
+
+    /// A comma list of `api`, `harvest` and `forward`.
+    fn from_str(text: &str) -> Result<Roles, String> {
+        let mut roles = Roles { api: false, harvest: false, forward: false };
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "api" => roles.api = true,
+                "harvest" => roles.harvest = true,
+                "forward" => roles.forward = true,
+                other => return Err(format!("`{other}` is not a role: api, harvest or forward")),
+            }
+        }
+        if roles == (Roles { api: false, harvest: false, forward: false }) {
+            return Err("name at least one role: api, harvest, forward".into());
+        }
+        Ok(roles)
     }
 }
 
@@ -169,12 +200,23 @@ impl App {
     pub fn describe(&self, addr: SocketAddr) -> String {
         let registry = self.state.registry();
         let enabled = registry.iter().filter(|j| j.enabled).count();
-        let harvesting = if self.settings.roles.harvest {
+        let roles = self.settings.roles;
+        let harvesting = if roles.harvest {
             format!("harvesting {enabled} of {} cities, first passes over the next minute", registry.len())
         } else {
-            "not harvesting (--no-harvest)".to_string()
+            "not harvesting".to_string()
         };
-        format!("fed311 serving http://{addr}/ — {harvesting}; each city's state: GET /api/v1/jurisdictions")
+        let forwarding = if roles.forward { "" } else { ", not forwarding reports" };
+        if roles.api {
+            format!(
+                "fed311 serving http://{addr}/ — {harvesting}{forwarding}; each city's state: GET /api/v1/jurisdictions"
+            )
+        } else {
+            format!(
+                "fed311 node {} — {harvesting}{forwarding}; health on http://{addr}/healthz",
+                self.settings.node.name
+            )
+        }
     }
 
     /// Serves the API on `listener` until `shutdown` completes, with the indexer, the area
@@ -196,7 +238,14 @@ impl App {
         if self.settings.roles.harvest {
             let cities = state.registry().iter().filter(|j| j.enabled).cloned().collect();
             let client = self.client()?;
-            tasks.push(tokio::spawn(crate::harvest::run_scheduler(client, store.clone(), cities, stopped.clone())));
+            let node = self.settings.node.clone();
+            tasks.push(tokio::spawn(crate::harvest::run_scheduler(
+                client,
+                store.clone(),
+                cities,
+                node,
+                stopped.clone(),
+            )));
         }
         if self.settings.roles.forward {
             let forwarder = crate::submit::Forwarder {
@@ -205,6 +254,7 @@ impl App {
                 registry: state.registry().clone(),
                 wake: state.forwarder_wake(),
                 secrets: state.secrets(),
+                node: self.settings.node.clone(),
             };
             tasks.push(tokio::spawn(crate::submit::run_forwarder(forwarder, stopped.clone())));
         }
@@ -212,7 +262,8 @@ impl App {
             shutdown.await;
             let _ = stop.send(true);
         };
-        let served = crate::api::serve(listener, state, self.settings.serve, api_shutdown).await;
+        let options = ServeOptions { operations_only: !self.settings.roles.api, ..self.settings.serve };
+        let served = crate::api::serve(listener, state, options, api_shutdown).await;
         for task in tasks {
             let _ = task.await;
         }

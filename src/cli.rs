@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{App, Roles, Settings};
 use crate::harvest;
 use crate::registry::Registry;
-use crate::store::StoreLocation;
+use crate::store::{Node, StoreLocation};
 use crate::submit::ApiKeys;
 use crate::upstream::{Client, ClientSettings};
 
@@ -123,9 +123,26 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FED311_ADDR", default_value = crate::api::DEFAULT_ADDR)]
     pub addr: String,
-    /// Serve what is stored without harvesting.
+    /// Serve what is stored without harvesting (the same as leaving `harvest` out of `--roles`).
     #[arg(long)]
     pub no_harvest: bool,
+    /// What this node does, a comma list of `api` (the APIs and the web page; without it only
+    /// /healthz, /readyz and /metrics), `harvest` and `forward` (reports to their cities).
+    /// Nodes sharing a PostgreSQL store may split them.
+    #[arg(long, env = "FED311_ROLES", default_value = "api,harvest,forward")]
+    pub roles: Roles,
+    /// This node's name in the store, unique among the nodes sharing it (default: the host
+    /// name, so a node restarted on its machine takes its claims back at once; two nodes on
+    /// one machine sharing a store need names of their own).
+    #[arg(long, env = "FED311_NODE_ID")]
+    pub node_id: Option<String>,
+    /// Seconds a node's claim on a city holds; renewed while its pass runs, so a node that
+    /// dies gives its cities up within this time.
+    #[arg(long, env = "FED311_CITY_LEASE", default_value_t = 60.0, value_parser = seconds, hide = true)]
+    pub city_lease: f64,
+    /// Seconds a node's claim on a submission holds: longer than a post may take.
+    #[arg(long, env = "FED311_SUBMISSION_CLAIM", default_value_t = 300.0, value_parser = seconds, hide = true)]
+    pub submission_claim: f64,
     /// Calls per second each client address may make on average (0: no limit).
     #[arg(long, env = "FED311_CLIENT_RATE", default_value_t = 50)]
     pub client_rate: u32,
@@ -187,7 +204,8 @@ impl ServeArgs {
     /// The settings a node runs with.
     fn settings(&self, global: &Global) -> Settings {
         Settings {
-            roles: Roles { harvest: !self.no_harvest, forward: true },
+            roles: Roles { harvest: self.roles.harvest && !self.no_harvest, ..self.roles },
+            node: self.node(),
             api_keys: self.api_keys.clone(),
             http: crate::api::HttpSettings {
                 trusted_proxies: self.trusted_proxies.0.clone(),
@@ -198,6 +216,15 @@ impl ServeArgs {
             upstream: global.client_settings(),
             store: global.store(),
             ..Settings::new(&global.jurisdictions, &global.data, &global.index)
+        }
+    }
+
+    /// This node, named as asked or anew.
+    fn node(&self) -> Node {
+        Node {
+            city_lease: std::time::Duration::from_secs_f64(self.city_lease),
+            submission_claim: std::time::Duration::from_secs_f64(self.submission_claim),
+            ..self.node_id.clone().map(Node::named).unwrap_or_default()
         }
     }
 
@@ -213,7 +240,7 @@ impl ServeArgs {
         if let Some(max) = self.max_connections {
             connections.max_connections = max;
         }
-        crate::api::ServeOptions { limit, connections }
+        crate::api::ServeOptions { limit, connections, operations_only: false }
     }
 }
 

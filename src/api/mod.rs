@@ -262,6 +262,9 @@ pub struct ServeOptions {
     pub limit: Option<ClientLimit>,
     /// Timeouts and connection caps.
     pub connections: ConnectionLimits,
+    /// Serve only `/healthz`, `/readyz` and `/metrics`: a node without the `api` role, which
+    /// its load balancer and orchestrator still watch.
+    pub operations_only: bool,
 }
 
 /// Serves the API on `listener` until `shutdown` completes, limiting each client when asked.
@@ -274,6 +277,7 @@ pub async fn serve(
     metrics::handle();
     let proxies = state.http.trusted_proxies.clone();
     let app = match options.limit {
+        _ if options.operations_only => finish(Router::new().route("/metrics", get(metrics::render)), state),
         Some(limit) => limited_router(state, limit),
         None => router(state),
     };

@@ -82,7 +82,7 @@ impl Bench {
     /// harvesting, no forwarding: the cities are gone once the store is built).
     pub async fn serve(&self, record_cache: usize) -> Result<SocketAddr> {
         let settings = Settings {
-            roles: Roles { harvest: false, forward: false },
+            roles: Roles::API,
             record_cache,
             ..Settings::new(&self.work.join("jurisdictions"), &self.work.join("data"), &self.work.join("index"))
         };

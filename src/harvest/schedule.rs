@@ -3,6 +3,12 @@
 //! most a day). Once every city has been tried since the last time, one line says how the
 //! round went (harvested, unreachable and why, failing). Shutdown is cooperative: a city
 //! finishes the window in hand, then stops.
+//!
+//! Nodes sharing a store share the schedule: a city is harvested by the node that claims it
+//! in the store once it is due ([`Store::claim_city`]), which renews its lease while the pass
+//! runs and writes when the city is next due at the end. Two nodes make the calls one would;
+//! a node that dies gives its cities up when its leases run out, and the next holder resumes
+//! from the work list the pass kept in the store.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,13 +17,22 @@ use tokio::sync::{mpsc, watch};
 
 use super::{CityReport, Client, harvest_city, summary_line};
 use crate::registry::Jurisdiction;
-use crate::store::Store;
+use crate::store::{CityClaim, Node, Store, StoreError};
 
 /// Longest wait between attempts for a failing city.
 const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 
-/// Runs every city's loop until `shutdown` turns true.
-pub async fn run_scheduler(client: Client, store: Store, cities: Vec<Jurisdiction>, shutdown: watch::Receiver<bool>) {
+/// Longest sleep before a city is asked for again when the store cannot be read.
+const RETRY_STORE: Duration = Duration::from_secs(30);
+
+/// Runs every city's loop as `node` until `shutdown` turns true.
+pub async fn run_scheduler(
+    client: Client,
+    store: Store,
+    cities: Vec<Jurisdiction>,
+    node: Node,
+    shutdown: watch::Receiver<bool>,
+) {
     let mut tasks = tokio::task::JoinSet::new();
     let (reports, received) = mpsc::channel(cities.len().max(1));
     tokio::spawn(summarize_rounds(cities.len(), received));
@@ -25,7 +40,7 @@ pub async fn run_scheduler(client: Client, store: Store, cities: Vec<Jurisdictio
         let (client, store, shutdown, reports) = (client.clone(), store.clone(), shutdown.clone(), reports.clone());
         // Spread first passes over the first minute.
         let first_delay = Duration::from_millis((i as u64 * 997) % 60_000);
-        tasks.spawn(city_loop(client, store, city, first_delay, shutdown, reports));
+        tasks.spawn(city_loop(client, store, city, node.clone(), first_delay, shutdown, reports));
     }
     while tasks.join_next().await.is_some() {}
 }
@@ -46,12 +61,12 @@ async fn city_loop(
     client: Client,
     store: Store,
     city: Jurisdiction,
+    node: Node,
     first_delay: Duration,
     mut shutdown: watch::Receiver<bool>,
     reports: mpsc::Sender<CityReport>,
 ) {
     let interval = Duration::from_secs(60 * u64::from(city.interval_minutes));
-    let mut failures: u32 = 0;
     let mut wait = first_delay;
     loop {
         tokio::select! {
@@ -61,14 +76,72 @@ async fn city_loop(
         if *shutdown.borrow() {
             return;
         }
+        let failures = match on_store(&store, &city.id, &node, |s, id, n| s.claim_city(id, &n.name, n.city_lease)).await
+        {
+            Ok(CityClaim::Ours { failures }) => failures,
+            Ok(CityClaim::Wait(until)) => {
+                wait = until.min(interval) + jitter(Duration::from_secs(2));
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(jurisdiction = %city.id, error = %e, "Could not claim the city in the store");
+                wait = RETRY_STORE;
+                continue;
+            }
+        };
         let report = tokio::select! {
             report = harvest_city(&client, &store, &city, false) => report,
-            _ = wait_for_shutdown(shutdown.clone()) => return,
+            () = hold_lease(&store, &city.id, &node) => {
+                tracing::warn!(jurisdiction = %city.id, "Another node took the city over (this node's lease ran out): pass stopped");
+                wait = interval;
+                continue;
+            }
+            _ = wait_for_shutdown(shutdown.clone()) => {
+                let _ = on_store(&store, &city.id, &node, |s, id, n| s.release_city(id, &n.name)).await;
+                return;
+            }
         };
-        failures = if report.succeeded() { 0 } else { failures.saturating_add(1) };
+        let failures = if report.succeeded() { 0 } else { failures.saturating_add(1) };
         wait = next_wait(interval, failures);
+        let finished =
+            on_store(&store, &city.id, &node, move |s, id, n| s.finish_city(id, &n.name, wait, failures)).await;
+        if let Err(e) = finished {
+            tracing::warn!(jurisdiction = %city.id, error = %e, "Could not record the end of the pass");
+        }
         let _ = reports.send(report).await;
     }
+}
+
+/// Renews the node's lease on the city every third of it; returns only when the lease is
+/// lost (another node holds the city).
+async fn hold_lease(store: &Store, city: &str, node: &Node) {
+    loop {
+        tokio::time::sleep(node.city_lease / 3).await;
+        match on_store(store, city, node, |s, id, n| s.renew_city(id, &n.name, n.city_lease)).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::warn!(jurisdiction = %city, error = %e, "Could not renew the city's lease"),
+        }
+    }
+}
+
+/// Runs a lease call on the blocking pool.
+async fn on_store<T: Send + 'static>(
+    store: &Store,
+    city: &str,
+    node: &Node,
+    call: impl FnOnce(&Store, &str, &Node) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (store, city, node) = (store.clone(), city.to_string(), node.clone());
+    tokio::task::spawn_blocking(move || call(&store, &city, &node))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+/// Up to `most`, from the clock's nanoseconds.
+fn jitter(most: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    most.mul_f64(f64::from(nanos % 1000) / 1000.0)
 }
 
 async fn wait_for_shutdown(mut shutdown: watch::Receiver<bool>) {

@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::time::Duration;
 
 use super::{
-    CrosswalkRow, HarvestState, HistoryEntry, PlannedSweep, RequestKey, RequestPage, Result, StatsRow, StatsScope,
-    StoredRequest, Submission, Upserted,
+    CityClaim, CrosswalkRow, HarvestState, HistoryEntry, PlannedSweep, RequestKey, RequestPage, Result, StatsRow,
+    StatsScope, StoredRequest, Submission, Upserted,
 };
 use crate::domain::{Service, ServiceDefinition, ServiceRequest};
 
@@ -26,6 +27,7 @@ pub(crate) trait Backend:
     + ServiceRows
     + HarvestStates
     + OutboxRows
+    + CityLeases
 {
     /// See [`Store::identity`](super::Store::identity).
     fn identity(&self) -> &str;
@@ -117,12 +119,21 @@ pub(crate) trait HarvestStates {
 pub(crate) trait OutboxRows {
     fn enqueue(&self, token: &str, jurisdiction_id: &str, service_code: &str, form: &[(String, String)]) -> Result<()>;
     fn submission(&self, token: &str) -> Result<Option<Submission>>;
-    fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>>;
+    fn claim_due_submissions(&self, node: &str, limit: usize, lease: Duration) -> Result<Vec<Submission>>;
     fn next_submission_due(&self) -> Result<Option<i64>>;
     fn outbox_depth(&self) -> Result<u64>;
-    fn submission_sending(&self, token: &str) -> Result<()>;
+    fn submission_sending(&self, token: &str, node: &str) -> Result<bool>;
     fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()>;
     fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()>;
     fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()>;
     fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()>;
+}
+
+/// Which node harvests each city.
+pub(crate) trait CityLeases {
+    fn claim_city(&self, jurisdiction_id: &str, node: &str, lease: Duration) -> Result<CityClaim>;
+    fn renew_city(&self, jurisdiction_id: &str, node: &str, lease: Duration) -> Result<bool>;
+    fn finish_city(&self, jurisdiction_id: &str, node: &str, next_due_in: Duration, failures: u32) -> Result<()>;
+    fn release_city(&self, jurisdiction_id: &str, node: &str) -> Result<()>;
+    fn city_holder(&self, jurisdiction_id: &str) -> Result<Option<String>>;
 }

@@ -31,9 +31,12 @@
 //!   [`Store::crosswalk`].
 //! - Following the store (the search index): [`Store::requests_after_seq`], [`Store::max_seq`].
 //! - The outbox of submissions: [`Store::enqueue`], [`Store::submission`],
-//!   [`Store::due_submissions`], [`Store::next_submission_due`], [`Store::outbox_depth`],
+//!   [`Store::claim_due_submissions`], [`Store::next_submission_due`], [`Store::outbox_depth`],
 //!   [`Store::submission_sending`], [`Store::submission_delivered`],
 //!   [`Store::submission_awaiting`], [`Store::submission_refused`], [`Store::submission_retry`].
+//! - Many nodes on one store: which node harvests each city ([`Store::claim_city`],
+//!   [`Store::renew_city`], [`Store::finish_city`], [`Store::release_city`],
+//!   [`Store::city_holder`]); submissions are claimed by one node at a time (above).
 //!
 //! [`Store::path`] names the SQLite file, for people and for tests that look inside it.
 //!
@@ -46,6 +49,7 @@ mod export;
 mod filter;
 mod harvest_state;
 mod history;
+mod leases;
 mod location;
 mod outbox;
 mod points;
@@ -65,6 +69,7 @@ pub use export::RequestKey;
 pub use harvest_state::PlannedSweep;
 pub use harvest_state::{HarvestState, Health};
 pub use history::HistoryEntry;
+pub use leases::{CityClaim, Node};
 pub use location::StoreLocation;
 pub use outbox::Submission;
 pub use postgres::ScratchDatabase;

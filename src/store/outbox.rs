@@ -1,6 +1,10 @@
 //! The outbox: submissions accepted from clients, kept durably until their city has them.
 //! A row moves pending → sending → delivered (or awaiting a city token, or refused); a row
 //! found `sending` after a restart had an unknown outcome and is reconciled before any resend.
+//! Nodes sharing the store take due rows by claim: a row is one node's until its claim runs
+//! out, and only the claim's holder marks it `sending`, so each attempt is made by one node.
+
+use std::time::Duration;
 
 use super::{Result, Store};
 
@@ -51,9 +55,10 @@ impl Store {
         self.backend.submission(token)
     }
 
-    /// Submissions due for an attempt (pending, sending after a crash, awaiting a city token).
-    pub fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
-        self.backend.due_submissions(limit)
+    /// Claims for `node`, for `lease`, up to `limit` submissions due for an attempt (pending,
+    /// sending after a crash, awaiting a city token) that no other node's claim holds.
+    pub fn claim_due_submissions(&self, node: &str, limit: usize, lease: Duration) -> Result<Vec<Submission>> {
+        self.backend.claim_due_submissions(node, limit, lease)
     }
 
     /// Seconds until the next submission is due, if any is waiting.
@@ -66,9 +71,10 @@ impl Store {
         self.backend.outbox_depth()
     }
 
-    /// Marks an attempt as under way (committed before anything is sent).
-    pub fn submission_sending(&self, token: &str) -> Result<()> {
-        self.backend.submission_sending(token)
+    /// Marks an attempt by `node` as under way (committed before anything is sent); `false`,
+    /// and nothing marked, when `node`'s claim on it has run out.
+    pub fn submission_sending(&self, token: &str, node: &str) -> Result<bool> {
+        self.backend.submission_sending(token, node)
     }
 
     /// The city has it, under this id.

@@ -16,7 +16,7 @@ use super::secrets::Secrets;
 use crate::domain::ServiceRequest;
 use crate::domain::time::format_utc;
 use crate::registry::{Jurisdiction, Registry};
-use crate::store::{Store, StoreError, Submission};
+use crate::store::{Node, Store, StoreError, Submission};
 use crate::upstream::{CityEndpoint, Client, Param, Posted, Profile, Resource};
 use crate::wire::WireFormat;
 use crate::wire::read;
@@ -37,6 +37,8 @@ pub struct Forwarder {
     pub wake: Arc<Notify>,
     /// Keys scrubbed from every city answer before it is stored.
     pub secrets: Arc<Secrets>,
+    /// This node, and how long its claim on a submission holds.
+    pub node: Node,
 }
 
 /// How far around the submission's time (on the city's clock) its list is searched.
@@ -72,6 +74,8 @@ enum Outcome {
     Retry { state: &'static str, retry_in: i64, error: String },
     /// Final: the city (with its HTTP status) or fed311 (no status) will not take it.
     Refused { why: String, status: Option<u16> },
+    /// This node's claim ran out before it sent anything: another node has it now.
+    NotOurs,
 }
 
 impl Outcome {
@@ -86,6 +90,7 @@ impl Outcome {
                 Outcome::Retry { state, retry_in, error: secrets.scrub(&error) }
             }
             Outcome::Refused { why, status } => Outcome::Refused { why: secrets.scrub(&why), status },
+            Outcome::NotOurs => Outcome::NotOurs,
         }
     }
 }
@@ -93,7 +98,9 @@ impl Outcome {
 impl Forwarder {
     /// One round over everything due now.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
-        let due = self.on_store(|store| store.due_submissions(64)).await?;
+        let claims = self.node.clone();
+        let due =
+            self.on_store(move |store| store.claim_due_submissions(&claims.name, 64, claims.submission_claim)).await?;
         for submission in due {
             let written = match self.attempt(&submission).await {
                 Ok(outcome) => self.record(&submission.token, outcome).await,
@@ -127,8 +134,10 @@ impl Forwarder {
 
     /// Commits `sending`, then posts: from here on a lost answer is looked for, never resent.
     async fn send(&self, endpoint: &CityEndpoint<'_>, s: &Submission) -> Result<Outcome, StoreError> {
-        let token = s.token.clone();
-        self.on_store(move |store| store.submission_sending(&token)).await?;
+        let (token, node) = (s.token.clone(), self.node.name.clone());
+        if !self.on_store(move |store| store.submission_sending(&token, &node)).await? {
+            return Ok(Outcome::NotOurs);
+        }
         let retry_in = self.retry_in(s.attempts + 1);
         let retry = |state, error| Outcome::Retry { state, retry_in, error };
         Ok(match endpoint.post_form(&s.form).await {
@@ -197,6 +206,7 @@ impl Forwarder {
             }
             Outcome::Retry { state, retry_in, error } => store.submission_retry(&token, state, retry_in, &error),
             Outcome::Refused { why, status } => store.submission_refused(&token, &why, status),
+            Outcome::NotOurs => Ok(()),
         })
         .await
     }

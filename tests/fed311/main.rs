@@ -9,6 +9,7 @@
 mod common;
 
 mod add_city;
+mod cluster;
 mod connections;
 mod exactly_once;
 mod failures;

@@ -12,9 +12,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use fed311::domain::{RequestFilter, Service, ServiceRequest, Status};
-use fed311::store::{Health, PlannedSweep, RequestPage, ScratchDatabase, StatsRow, StatsScope, Store, StoreLocation};
+use fed311::store::{
+    CityClaim, Health, PlannedSweep, RequestPage, ScratchDatabase, StatsRow, StatsScope, Store, StoreLocation,
+};
 use jiff::Timestamp;
 
 use crate::common::get_json;
@@ -231,12 +234,15 @@ fn the_outbox_moves_a_submission_through_its_states() {
         s.enqueue("t1", "city", "pothole", &form).unwrap();
         s.enqueue("t2", "city", "pothole", &form).unwrap();
         assert_eq!(s.outbox_depth().unwrap(), 2, "{}", b.name);
-        let due = s.due_submissions(10).unwrap();
+        let claim = Duration::from_secs(300);
+        let due = s.claim_due_submissions("node-a", 10, claim).unwrap();
         assert_eq!(due.len(), 2, "{}", b.name);
+        assert!(s.claim_due_submissions("node-b", 10, claim).unwrap().is_empty(), "{}: claimed by a", b.name);
+        assert!(!s.submission_sending("t1", "node-b").unwrap(), "{}: only the holder sends", b.name);
         assert_eq!(due[0].form, form, "{}", b.name);
         assert_eq!(s.next_submission_due().unwrap(), Some(0), "{}", b.name);
 
-        s.submission_sending("t1").unwrap();
+        assert!(s.submission_sending("t1", "node-a").unwrap(), "{}", b.name);
         s.submission_awaiting("t1", "city-token", Some("thanks"), 300).unwrap();
         let t1 = s.submission("t1").unwrap().unwrap();
         assert_eq!((t1.state.as_str(), t1.attempts, t1.city_token.as_deref()), ("awaiting", 1, Some("city-token")));
@@ -245,9 +251,9 @@ fn the_outbox_moves_a_submission_through_its_states() {
         assert_eq!((t1.state.as_str(), t1.service_request_id.as_deref()), ("delivered", Some("4711")), "{}", b.name);
         assert_eq!(t1.service_notice.as_deref(), Some("thanks"), "{}", b.name);
 
-        s.submission_sending("t2").unwrap();
+        assert!(s.submission_sending("t2", "node-a").unwrap(), "{}", b.name);
         s.submission_retry("t2", "pending", 120, "timed out").unwrap();
-        assert!(s.due_submissions(10).unwrap().is_empty(), "{}", b.name);
+        assert!(s.claim_due_submissions("node-b", 10, claim).unwrap().is_empty(), "{}: not due", b.name);
         assert!((119..=120).contains(&s.next_submission_due().unwrap().unwrap()), "{}", b.name);
         s.submission_refused("t2", "the city refused it (HTTP 422): bad", Some(422)).unwrap();
         let t2 = s.submission("t2").unwrap().unwrap();
@@ -296,6 +302,40 @@ fn harvest_state_keeps_plans_pending_spans_and_health() {
         assert_eq!(state.pending.as_deref(), Some(pending), "{}: failed spans wait for the next pass", b.name);
         assert_eq!((state.consecutive_failures, state.last_error.as_deref()), (2, Some("HTTP 502")), "{}", b.name);
         assert_eq!(state.health(), Health::Failing, "{}", b.name);
+    });
+}
+
+#[test]
+fn one_node_at_a_time_holds_a_city() {
+    on_both("leases", |b| {
+        let (s, other) = (&b.store, b.reopen());
+        let lease = Duration::from_secs(60);
+        assert_eq!(s.claim_city("city", "a", lease).unwrap(), CityClaim::Ours { failures: 0 }, "{}", b.name);
+        assert!(matches!(other.claim_city("city", "b", lease).unwrap(), CityClaim::Wait(_)), "{}", b.name);
+        assert_eq!(other.city_holder("city").unwrap().as_deref(), Some("a"), "{}", b.name);
+        assert!(s.renew_city("city", "a", lease).unwrap(), "{}", b.name);
+        assert!(!other.renew_city("city", "b", lease).unwrap(), "{}: b holds nothing", b.name);
+        s.finish_city("city", "a", Duration::from_secs(600), 2).unwrap();
+        assert_eq!(s.city_holder("city").unwrap(), None, "{}", b.name);
+        let CityClaim::Wait(wait) = other.claim_city("city", "b", lease).unwrap() else {
+            panic!("{}: the city is not due for ten minutes", b.name)
+        };
+        assert!(wait > Duration::from_secs(590), "{}: {wait:?}", b.name);
+        s.finish_city("city", "b", Duration::ZERO, 0).unwrap();
+        assert!(
+            matches!(other.claim_city("city", "b", lease).unwrap(), CityClaim::Wait(_)),
+            "{}: a's finish only",
+            b.name
+        );
+
+        assert_eq!(s.claim_city("town", "a", lease).unwrap(), CityClaim::Ours { failures: 0 }, "{}", b.name);
+        s.release_city("town", "a").unwrap();
+        assert_eq!(other.claim_city("town", "b", lease).unwrap(), CityClaim::Ours { failures: 0 }, "{}", b.name);
+        s.finish_city("town", "b", Duration::ZERO, 3).unwrap();
+        // Due again in (at least) a second, with its failures kept for the backoff.
+        assert!(matches!(s.claim_city("town", "b", lease).unwrap(), CityClaim::Wait(_)), "{}", b.name);
+        std::thread::sleep(Duration::from_millis(2100));
+        assert_eq!(s.claim_city("town", "b", lease).unwrap(), CityClaim::Ours { failures: 3 }, "{}", b.name);
     });
 }
 

@@ -29,6 +29,7 @@ mod exec;
 mod export;
 mod harvest_state;
 mod history;
+mod leases;
 mod outbox;
 mod points;
 mod requests;

@@ -1,9 +1,13 @@
 //! The outbox of submissions, in PostgreSQL (see `store::outbox`).
 
+use std::time::Duration;
+
 use tokio_postgres::Row;
 
+use super::leases::DB_NOW;
 use super::{PostgresStore, big};
 use crate::store::backend::OutboxRows;
+use crate::store::leases::lease_seconds;
 use crate::store::{Result, Submission, now};
 
 const COLUMNS: &str = "token, jurisdiction_id, service_code, form, state, attempts, created_at, \
@@ -43,13 +47,21 @@ impl OutboxRows for PostgresStore {
         self.reader().query_opt(&sql, &[&token])?.as_ref().map(read).transpose()
     }
 
-    fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
+    fn claim_due_submissions(&self, node: &str, limit: usize, lease: Duration) -> Result<Vec<Submission>> {
+        // SKIP LOCKED: rows another node is claiming right now are left to it.
         let sql = format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= $1 \
-             ORDER BY next_attempt LIMIT $2"
+            "UPDATE outbox SET claimed_by = $1, claim_until = {DB_NOW} + $2 WHERE token IN ( \
+               SELECT token FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= {DB_NOW} \
+               AND (claimed_by IS NULL OR claimed_by = $1 OR claim_until <= {DB_NOW}) ORDER BY next_attempt LIMIT $3 \
+               FOR UPDATE SKIP LOCKED) \
+             RETURNING {COLUMNS}"
         );
-        let rows = self.reader().query(&sql, &[&now(), &big(limit)])?;
-        rows.iter().map(read).collect()
+        self.write(|conn| {
+            let rows = conn.query(&sql, &[&node, &lease_seconds(lease), &big(limit)])?;
+            let claimed = rows.iter().map(read).collect::<Result<Vec<_>>>()?;
+            let wrote = !claimed.is_empty();
+            Ok((claimed, wrote))
+        })
     }
 
     fn next_submission_due(&self) -> Result<Option<i64>> {
@@ -67,18 +79,22 @@ impl OutboxRows for PostgresStore {
         Ok(row.try_get::<_, i64>(0)? as u64)
     }
 
-    fn submission_sending(&self, token: &str) -> Result<()> {
-        self.write_one(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $2 WHERE token = $1",
-            &[&token, &now()],
+    fn submission_sending(&self, token: &str, node: &str) -> Result<bool> {
+        let changed = self.write_one(
+            &format!(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $3 \
+                 WHERE token = $1 AND claimed_by = $2 AND claim_until > {DB_NOW}"
+            ),
+            &[&token, &node, &now()],
         )?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()> {
         self.write_one(
             "UPDATE outbox SET state = 'delivered', service_request_id = $2, \
-               service_notice = COALESCE($3, service_notice), error = NULL, updated_at = $4 WHERE token = $1",
+               service_notice = COALESCE($3, service_notice), error = NULL, updated_at = $4, claimed_by = NULL, claim_until = 0 \
+               WHERE token = $1",
             &[&token, &id, &notice, &now()],
         )?;
         Ok(())
@@ -87,7 +103,7 @@ impl OutboxRows for PostgresStore {
     fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()> {
         self.write_one(
             "UPDATE outbox SET state = 'awaiting', city_token = $2, service_notice = COALESCE($3, service_notice), \
-               next_attempt = $4, updated_at = $5 WHERE token = $1",
+               next_attempt = $4, updated_at = $5, claimed_by = NULL, claim_until = 0 WHERE token = $1",
             &[&token, &city_token, &notice, &(now() + retry_in), &now()],
         )?;
         Ok(())
@@ -96,7 +112,8 @@ impl OutboxRows for PostgresStore {
     fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
         let status = status.map(i64::from);
         self.write_one(
-            "UPDATE outbox SET state = 'refused', error = $2, refusal_status = $3, updated_at = $4 WHERE token = $1",
+            "UPDATE outbox SET state = 'refused', error = $2, refusal_status = $3, updated_at = $4, claimed_by = NULL, \
+             claim_until = 0 WHERE token = $1",
             &[&token, &error, &status, &now()],
         )?;
         Ok(())
@@ -104,7 +121,8 @@ impl OutboxRows for PostgresStore {
 
     fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
         self.write_one(
-            "UPDATE outbox SET state = $2, next_attempt = $3, error = $4, updated_at = $5 WHERE token = $1",
+            "UPDATE outbox SET state = $2, next_attempt = $3, error = $4, updated_at = $5, claimed_by = NULL, \
+             claim_until = 0 WHERE token = $1",
             &[&token, &state, &(now() + retry_in), &error, &now()],
         )?;
         Ok(())

@@ -9,6 +9,7 @@
 mod export;
 mod harvest_state;
 mod history;
+mod leases;
 mod outbox;
 mod points;
 mod requests;

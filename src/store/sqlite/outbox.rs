@@ -2,8 +2,11 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use std::time::Duration;
+
 use super::SqliteStore;
 use crate::store::backend::OutboxRows;
+use crate::store::leases::lease_seconds;
 use crate::store::{Result, Submission, now};
 
 const COLUMNS: &str = "token, jurisdiction_id, service_code, form, state, attempts, created_at, \
@@ -47,18 +50,25 @@ impl OutboxRows for SqliteStore {
     }
 
     /// Submissions due for an attempt (pending, sending after a crash, awaiting a city token).
-    fn due_submissions(&self, limit: usize) -> Result<Vec<Submission>> {
-        let conn = self.reader();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= ?1 \
-             ORDER BY next_attempt LIMIT ?2"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![now(), limit as i64], read)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    fn claim_due_submissions(&self, node: &str, limit: usize, lease: Duration) -> Result<Vec<Submission>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let t = now();
+        let claimed = {
+            let sql = format!(
+                "UPDATE outbox SET claimed_by = ?1, claim_until = ?2 WHERE token IN ( \
+                   SELECT token FROM outbox WHERE state IN ('pending', 'sending', 'awaiting') AND next_attempt <= ?3 \
+                   AND (claimed_by IS NULL OR claimed_by = ?1 OR claim_until <= ?3) ORDER BY next_attempt LIMIT ?4) \
+                 RETURNING {COLUMNS}"
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![node, t + lease_seconds(lease), t, limit as i64], read)?;
+            rows.collect::<std::result::Result<Vec<_>, _>>()?
+        };
+        tx.commit()?;
+        Ok(claimed)
     }
 
-    /// Seconds until the next submission is due, if any is waiting.
     fn next_submission_due(&self) -> Result<Option<i64>> {
         let conn = self.reader();
         let next: Option<i64> = conn.query_row(
@@ -80,18 +90,20 @@ impl OutboxRows for SqliteStore {
     }
 
     /// Marks an attempt as under way (committed before anything is sent).
-    fn submission_sending(&self, token: &str) -> Result<()> {
-        self.set_state(
-            token,
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE token = ?1",
-        )
+    fn submission_sending(&self, token: &str, node: &str) -> Result<bool> {
+        let t = now();
+        let changed = self.writer().execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?3 \
+             WHERE token = ?1 AND claimed_by = ?2 AND claim_until > ?3",
+            params![token, node, t],
+        )?;
+        Ok(changed == 1)
     }
 
-    /// The city has it, under this id.
     fn submission_delivered(&self, token: &str, id: &str, notice: Option<&str>) -> Result<()> {
         self.writer().execute(
             "UPDATE outbox SET state = 'delivered', service_request_id = ?2, service_notice = COALESCE(?3, service_notice), \
-               error = NULL, updated_at = ?4 WHERE token = ?1",
+               error = NULL, updated_at = ?4, claimed_by = NULL, claim_until = 0 WHERE token = ?1",
             params![token, id, notice, now()],
         )?;
         Ok(())
@@ -101,7 +113,7 @@ impl OutboxRows for SqliteStore {
     fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()> {
         self.writer().execute(
             "UPDATE outbox SET state = 'awaiting', city_token = ?2, service_notice = COALESCE(?3, service_notice), \
-               next_attempt = ?4, updated_at = ?5 WHERE token = ?1",
+               next_attempt = ?4, updated_at = ?5, claimed_by = NULL, claim_until = 0 WHERE token = ?1",
             params![token, city_token, notice, now() + retry_in, now()],
         )?;
         Ok(())
@@ -110,7 +122,8 @@ impl OutboxRows for SqliteStore {
     /// Refused for good: by the city, with its HTTP `status`, or by fed311 itself (`None`).
     fn submission_refused(&self, token: &str, error: &str, status: Option<u16>) -> Result<()> {
         self.writer().execute(
-            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4 WHERE token = ?1",
+            "UPDATE outbox SET state = 'refused', error = ?2, refusal_status = ?3, updated_at = ?4, claimed_by = NULL, \
+             claim_until = 0 WHERE token = ?1",
             params![token, error, status, now()],
         )?;
         Ok(())
@@ -119,16 +132,10 @@ impl OutboxRows for SqliteStore {
     /// Not delivered this time (and certainly not received): try again in `retry_in` seconds.
     fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
         self.writer().execute(
-            "UPDATE outbox SET state = ?2, next_attempt = ?3, error = ?4, updated_at = ?5 WHERE token = ?1",
+            "UPDATE outbox SET state = ?2, next_attempt = ?3, error = ?4, updated_at = ?5, claimed_by = NULL, \
+             claim_until = 0 WHERE token = ?1",
             params![token, state, now() + retry_in, error, now()],
         )?;
-        Ok(())
-    }
-}
-
-impl SqliteStore {
-    fn set_state(&self, token: &str, sql: &str) -> Result<()> {
-        self.writer().execute(sql, params![token, now()])?;
         Ok(())
     }
 }

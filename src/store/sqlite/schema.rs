@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_identity.sql"),
     include_str!("migrations/007_refusal_status.sql"),
     include_str!("migrations/008_harvest_fidelity.sql"),
+    include_str!("migrations/009_nodes.sql"),
 ];
 
 /// How much of the database file readers map into memory.

@@ -56,10 +56,7 @@ pub async fn spawn_static(root: PathBuf) -> SocketAddr {
 /// Settings for a fed311 in a test: the store in `data`, the index in `data/index`, the
 /// registry in `jurisdictions`, and no background work unless a test turns it on.
 pub fn test_settings(jurisdictions: &Path, data: &Path) -> Settings {
-    Settings {
-        roles: Roles { harvest: false, forward: false },
-        ..Settings::new(jurisdictions, data, &data.join("index"))
-    }
+    Settings { roles: Roles::API, ..Settings::new(jurisdictions, data, &data.join("index")) }
 }
 
 /// Builds fed311 as `settings` say, with the index caught up with the store and coverage
@@ -88,7 +85,7 @@ pub async fn spawn_fed311_forwarding(
 ) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
     let settings = Settings {
         index: None,
-        roles: Roles { harvest: false, forward: true },
+        roles: Roles { forward: true, ..Roles::API },
         api_keys: ApiKeys::new([TEST_KEY.to_string()]),
         upstream: ClientSettings {
             backoff_unit: std::time::Duration::from_millis(20),
@@ -167,6 +164,19 @@ impl ServeProcess {
         env: &[(&str, &str)],
         open_files: Option<u32>,
     ) -> ServeProcess {
+        ServeProcess::start_indexed(jurisdictions, data, &data.join("index"), args, env, open_files).await
+    }
+
+    /// [`ServeProcess::start`] with the search index in `index` (nodes sharing a store each
+    /// keep their own).
+    pub async fn start_indexed(
+        jurisdictions: &Path,
+        data: &Path,
+        index: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        open_files: Option<u32>,
+    ) -> ServeProcess {
         let addr = free_addr();
         let log = data.join(format!("serve-{}.log", addr.port()));
         let mut command = match open_files {
@@ -184,7 +194,7 @@ impl ServeProcess {
             .arg("--data")
             .arg(data)
             .arg("--index")
-            .arg(data.join("index"))
+            .arg(index)
             .arg("serve")
             .arg("--addr")
             .arg(addr.to_string())

@@ -43,7 +43,7 @@ impl World {
         let index = SearchIndex::open(&index_dir).unwrap();
         assert_eq!(index.catch_up(&store).unwrap() as usize, records * CITIES.len());
         let settings = Settings {
-            roles: Roles { harvest: false, forward: false },
+            roles: Roles::API,
             ..Settings::new(cities.jurisdictions.path(), cities.data.path(), &index_dir)
         };
         let registry = cities.registry.clone();
