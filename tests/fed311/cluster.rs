@@ -1,6 +1,8 @@
 //! Many nodes on one store: real `fed311 serve` processes sharing a store harvest each city
 //! once (the calls one node would make), take over a city whose node was killed mid-pass,
-//! and deliver every report once whichever node took it and however often nodes die.
+//! and deliver every report once whichever node took it and however often nodes die. Each
+//! test runs on a shared SQLite file, then on PostgreSQL when the tests have a server
+//! (`FED311_TEST_POSTGRES`, see [`common::test_postgres`]).
 
 use crate::common;
 
@@ -13,7 +15,7 @@ use common::*;
 use fed311::harvest::harvest_city;
 use fed311::registry::Registry;
 use fed311::simulate::{Behaviour, DIALECTS, SimCity, SimServer, spawn};
-use fed311::store::Store;
+use fed311::store::{ScratchDatabase, Store, StoreLocation};
 use fed311::upstream::Client;
 
 /// Records per simulated city.
@@ -47,11 +49,54 @@ async fn one_node_alone() -> (HashMap<String, u64>, u64) {
     (records, servers.iter().map(|s| s.city.calls()).sum())
 }
 
-/// A node of the cluster: the real binary on the shared store, with its own index.
-async fn node(jurisdictions: &Path, data: &Path, name: &str, roles: &str, env: &[(&str, &str)]) -> ServeProcess {
-    let index = data.join(format!("index-{name}"));
-    let args = ["--node-id", name, "--roles", roles, "--city-lease", "2", "--submission-claim", "5"];
-    ServeProcess::start_indexed(jurisdictions, data, &index, &args, env, None).await
+/// The store the nodes share: a SQLite file in a folder, or a fresh PostgreSQL database.
+struct Shared {
+    location: StoreLocation,
+    /// The jurisdiction files, and each node's index and log.
+    jurisdictions: tempfile::TempDir,
+    data: tempfile::TempDir,
+    _database: Option<ScratchDatabase>,
+}
+
+impl Shared {
+    fn sqlite() -> Shared {
+        let data = tempfile::tempdir().unwrap();
+        let location = StoreLocation::Sqlite(data.path().to_path_buf());
+        Shared { location, jurisdictions: tempfile::tempdir().unwrap(), data, _database: None }
+    }
+
+    fn postgres(test: &str) -> Option<Shared> {
+        let database = ScratchDatabase::create(&test_postgres(test)?, "fed311_c").expect("a scratch database");
+        let location = database.location().clone();
+        let (jurisdictions, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        Some(Shared { location, jurisdictions, data, _database: Some(database) })
+    }
+
+    /// A handle on the store, as the test's own eyes.
+    fn store(&self) -> Store {
+        Store::connect(&self.location).expect("the shared store opens")
+    }
+
+    /// A node: the real binary on the shared store, with its own index.
+    async fn node(&self, name: &str, roles: &str, env: &[(&str, &str)]) -> ServeProcess {
+        let (jurisdictions, data) = (self.jurisdictions.path(), self.data.path());
+        let index = data.join(format!("index-{name}"));
+        let mut args = vec!["--node-id", name, "--roles", roles, "--city-lease", "2", "--submission-claim", "5"];
+        let url;
+        if let StoreLocation::Postgres(u) = &self.location {
+            url = u.clone();
+            args.extend(["--store", url.as_str()]);
+        }
+        ServeProcess::start_indexed(jurisdictions, data, &index, &args, env, None).await
+    }
+}
+
+/// Runs `body` on a shared SQLite file, then on PostgreSQL when there is a server.
+async fn on_both<F: std::future::Future<Output = ()>>(test: &str, body: impl Fn(Shared) -> F) {
+    body(Shared::sqlite()).await;
+    if let Some(shared) = Shared::postgres(test) {
+        body(shared).await;
+    }
 }
 
 /// Waits (up to two minutes) until every city in `ids` has finished a successful pass.
@@ -74,15 +119,17 @@ async fn wait_for_passes(store: &Store, ids: &[String], nodes: &mut [&mut ServeP
 
 #[tokio::test]
 async fn three_nodes_on_one_store_harvest_every_record_once_with_the_calls_of_one() {
-    let (alone, alone_calls) = one_node_alone().await;
+    on_both("three_nodes", three_nodes).await;
+}
 
-    let (jurisdictions, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let servers = cities_of_every_dialect(jurisdictions.path()).await;
+async fn three_nodes(shared: Shared) {
+    let (alone, alone_calls) = one_node_alone().await;
+    let servers = cities_of_every_dialect(shared.jurisdictions.path()).await;
     let mut nodes = Vec::new();
     for name in ["n1", "n2", "n3"] {
-        nodes.push(node(jurisdictions.path(), data.path(), name, "api,harvest", &[]).await);
+        nodes.push(shared.node(name, "api,harvest", &[]).await);
     }
-    let store = Store::open(data.path()).unwrap();
+    let store = shared.store();
     let ids: Vec<String> = alone.keys().cloned().collect();
     wait_for_passes(&store, &ids, &mut nodes.iter_mut().collect::<Vec<_>>()).await;
 
@@ -90,7 +137,7 @@ async fn three_nodes_on_one_store_harvest_every_record_once_with_the_calls_of_on
         assert_eq!(store.count_requests(id).unwrap(), *count, "{id}: every record, once");
     }
     let calls: u64 = servers.iter().map(|s| s.city.calls()).sum();
-    println!("calls: three nodes {calls}, one node {alone_calls}");
+    println!("{}: calls: three nodes {calls}, one node {alone_calls}", shared.location);
     assert!(calls as f64 <= alone_calls as f64 * 1.1, "three nodes made {calls} calls, one alone {alone_calls}");
     // Each node's index follows the shared store: a search on any node finds every record.
     let total: u64 = alone.values().sum();
@@ -110,14 +157,17 @@ async fn three_nodes_on_one_store_harvest_every_record_once_with_the_calls_of_on
 
 #[tokio::test]
 async fn a_city_whose_node_is_killed_mid_pass_is_finished_by_another() {
-    let (jurisdictions, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    on_both("killed_mid_pass", killed_mid_pass).await;
+}
+
+async fn killed_mid_pass(shared: Shared) {
     // A slow city: every call waits, so the pass is long enough to be cut.
     let slow = Behaviour { cap: 50, stall_every: Some(1), stall: Duration::from_millis(120), ..Behaviour::default() };
     let city = spawn(SimCity::generate(90, 2000, "America/Chicago"), slow).await.unwrap();
-    write_city(jurisdictions.path(), "slow", &city.url(), "");
-    let store = Store::open(data.path()).unwrap();
+    write_city(shared.jurisdictions.path(), "slow", &city.url(), "");
+    let store = shared.store();
 
-    let mut first = node(jurisdictions.path(), data.path(), "first", "harvest", &[]).await;
+    let mut first = shared.node("first", "harvest", &[]).await;
     let started = Instant::now();
     while store.count_requests("slow").unwrap() < 300 {
         assert!(started.elapsed() < Duration::from_secs(60), "the first node never got going: {}", first.log_text());
@@ -129,7 +179,7 @@ async fn a_city_whose_node_is_killed_mid_pass_is_finished_by_another() {
     let partial = store.count_requests("slow").unwrap();
     assert!(partial < 2000, "killed mid-pass: {partial} of 2000");
 
-    let mut second = node(jurisdictions.path(), data.path(), "second", "harvest", &[]).await;
+    let mut second = shared.node("second", "harvest", &[]).await;
     let taken = loop {
         if store.city_holder("slow").unwrap().as_deref() == Some("second") {
             break killed_at.elapsed();
@@ -137,22 +187,21 @@ async fn a_city_whose_node_is_killed_mid_pass_is_finished_by_another() {
         assert!(killed_at.elapsed() < Duration::from_secs(30), "never taken over: {}", second.log_text());
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    println!("taken over {:.1} s after the kill (lease 2 s)", taken.as_secs_f64());
+    println!("{}: taken over {:.1} s after the kill (lease 2 s)", shared.location, taken.as_secs_f64());
     wait_for_passes(&store, &["slow".to_string()], &mut [&mut second]).await;
     assert_eq!(store.count_requests("slow").unwrap(), 2000, "every record, nothing lost");
 }
 
 #[tokio::test]
 async fn reports_posted_to_different_nodes_reach_the_city_once_across_kills() {
-    let (jurisdictions, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    on_both("reports_once", reports_once).await;
+}
+
+async fn reports_once(shared: Shared) {
     let port = free_addr().port();
-    write_city(jurisdictions.path(), "town", &format!("http://127.0.0.1:{port}/"), "format = \"json\"");
+    write_city(shared.jurisdictions.path(), "town", &format!("http://127.0.0.1:{port}/"), "format = \"json\"");
     let env = [("FED311_API_KEYS", TEST_KEY)];
-    let start = |name: &'static str| {
-        let (j, d) = (jurisdictions.path().to_path_buf(), data.path().to_path_buf());
-        async move { node(&j, &d, name, "api,forward", &env).await }
-    };
-    let (mut a, mut b) = (start("a").await, start("b").await);
+    let (mut a, mut b) = (shared.node("a", "api,forward", &env).await, shared.node("b", "api,forward", &env).await);
 
     // The city is down: every report waits in the shared outbox.
     let mut tokens = Vec::new();
@@ -184,7 +233,7 @@ async fn reports_posted_to_different_nodes_reach_the_city_once_across_kills() {
 
     let city = FakeCity::new(Mode::Accept);
     city.serve(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await;
-    let (a, b) = (start("a").await, start("b").await);
+    let (a, b) = (shared.node("a", "api,forward", &env).await, shared.node("b", "api,forward", &env).await);
     for token in &tokens {
         for api in [a.addr, b.addr] {
             let url = format!("http://{api}/open311/v2/tokens/{token}.json");

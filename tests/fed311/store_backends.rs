@@ -48,14 +48,7 @@ fn sqlite() -> Backend {
 
 /// A fresh PostgreSQL database, or `None` (after saying `skipping`) when none is configured.
 fn postgres(test: &str) -> Option<Backend> {
-    let Ok(url) = std::env::var("FED311_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("FED311_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "FED311_REQUIRE_POSTGRES=1 but FED311_TEST_POSTGRES is not set"
-        );
-        eprintln!("{test}: skipping PostgreSQL (set FED311_TEST_POSTGRES=postgres://…)");
-        return None;
-    };
+    let url = crate::common::test_postgres(test)?;
     let database = ScratchDatabase::create(&url, "fed311_t").expect("a scratch database");
     let location = database.location().clone();
     let store = Store::connect(&location).expect("the PostgreSQL store opens");

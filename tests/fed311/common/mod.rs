@@ -74,6 +74,25 @@ pub async fn spawn_fed311(jurisdictions: &Path, data: &Path) -> SocketAddr {
     spawn_app(test_settings(jurisdictions, data)).await.0
 }
 
+/// The PostgreSQL server tests may use (`FED311_TEST_POSTGRES`, e.g.
+/// `postgres://fed311:fed311@127.0.0.1:5432/fed311`), or `None` after saying `skipping`;
+/// with `FED311_REQUIRE_POSTGRES=1` (CI) a missing server fails the test instead.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "tests read their switches: FED311_TEST_POSTGRES, FED311_REQUIRE_POSTGRES"
+)]
+pub fn test_postgres(test: &str) -> Option<String> {
+    let Ok(url) = std::env::var("FED311_TEST_POSTGRES") else {
+        assert!(
+            std::env::var("FED311_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "FED311_REQUIRE_POSTGRES=1 but FED311_TEST_POSTGRES is not set"
+        );
+        eprintln!("{test}: skipping PostgreSQL (set FED311_TEST_POSTGRES=postgres://…)");
+        return None;
+    };
+    Some(url)
+}
+
 /// The client key the forwarding test servers accept.
 pub const TEST_KEY: &str = "test-key-1";
 
