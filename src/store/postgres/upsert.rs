@@ -73,7 +73,10 @@ fn tracked_batch<'r>(
 /// second write leaves it; a new row takes the next row number (`rid`) in the order rows were
 /// first inserted, as SQLite's rowid does.
 fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq: i64, seen_at: i64) -> Result<()> {
-    let mut rid: i64 = conn.query_one("SELECT COALESCE(MAX(rid), 0) FROM requests", &[])?.get(0);
+    // Under the seq counter's lock (taken first by every writer), so row numbers too are
+    // given in commit order and never twice.
+    let first_rid: i64 = conn.query_one("SELECT value FROM counters WHERE name = 'rid'", &[])?.get(0);
+    let mut rid = first_rid;
     let mut rids: HashMap<&str, i64> = HashMap::new();
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, w) in writes.iter().enumerate() {
@@ -83,6 +86,9 @@ fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq:
             rids.insert(id, rid);
         }
         last.insert(id, i);
+    }
+    if rid > first_rid {
+        conn.execute("UPDATE counters SET value = $1 WHERE name = 'rid'", &[&rid])?;
     }
     let mut rows = Columns::default();
     for (i, w) in writes.iter().enumerate() {

@@ -64,7 +64,6 @@ CREATE TABLE requests (
     PRIMARY KEY (jurisdiction_id, service_request_id)
 );
 CREATE UNIQUE INDEX requests_by_seq ON requests (seq);
-CREATE UNIQUE INDEX requests_by_rid ON requests (rid);
 CREATE INDEX requests_by_requested ON requests (jurisdiction_id, requested_at, service_request_id);
 CREATE INDEX requests_by_updated ON requests (jurisdiction_id, updated_at);
 CREATE INDEX requests_by_category ON requests (category);
@@ -131,4 +130,5 @@ CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
     value BIGINT NOT NULL
 );
-INSERT INTO counters (name, value) VALUES ('seq', 0), ('data_version', 0);
+-- `rid`: the last row number given (a new request takes the next, as SQLite's rowid does).
+INSERT INTO counters (name, value) VALUES ('seq', 0), ('data_version', 0), ('rid', 0);
