@@ -16,6 +16,20 @@ use std::collections::HashMap;
 use super::{Result, Store};
 use crate::domain::{ServiceRequest, Status};
 
+/// What inserting a request row does when the row is there, on both backends: every column
+/// takes the new version's value; `first_seen` (and PostgreSQL's `rid`) stay.
+pub(crate) const TAKE_NEW_VERSION: &str = "ON CONFLICT (jurisdiction_id, service_request_id) DO UPDATE SET \
+    seq = excluded.seq, status = excluded.status, status_raw = excluded.status_raw, \
+    status_notes = excluded.status_notes, service_name = excluded.service_name, \
+    service_code = excluded.service_code, description = excluded.description, \
+    agency_responsible = excluded.agency_responsible, service_notice = excluded.service_notice, \
+    requested_at = excluded.requested_at, updated_at = excluded.updated_at, expected_at = excluded.expected_at, \
+    requested_text = excluded.requested_text, updated_text = excluded.updated_text, \
+    expected_text = excluded.expected_text, address = excluded.address, address_id = excluded.address_id, \
+    zipcode = excluded.zipcode, lat = excluded.lat, long = excluded.long, media_url = excluded.media_url, \
+    raw = excluded.raw, content_hash = excluded.content_hash, closed_at = excluded.closed_at, \
+    last_seen = excluded.last_seen, category = excluded.category";
+
 /// What one upsert batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertCounts {

@@ -508,12 +508,24 @@ async fn a_city_harvested_into_postgres_is_served_as_from_sqlite() {
     assert!(answers[0][0].as_array().is_some_and(|a| a.len() == 50), "{}", answers[0][0]);
 }
 
-/// Drops what differs between two nodes by nature (timings).
+/// Drops what differs between two harvests by nature: timings, and when each record was seen
+/// (the two harvests may fall in different seconds).
 fn strip_volatile(mut value: serde_json::Value) -> serde_json::Value {
-    if let Some(object) = value.as_object_mut() {
-        for key in ["took_ms", "generated_at", "as_of"] {
-            object.remove(key);
+    match &mut value {
+        serde_json::Value::Object(object) => {
+            for key in ["took_ms", "generated_at", "as_of", "first_seen", "last_seen"] {
+                object.remove(key);
+            }
+            for child in object.values_mut() {
+                *child = strip_volatile(child.take());
+            }
         }
+        serde_json::Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = strip_volatile(item.take());
+            }
+        }
+        _ => {}
     }
     value
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{Conn, PostgresStore};
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
-use crate::store::upsert::{Tracked, Write, plan};
+use crate::store::upsert::{TAKE_NEW_VERSION, Tracked, Write, plan};
 use crate::store::{Result, Upserted, now};
 
 impl Upserts for PostgresStore {
@@ -99,7 +99,8 @@ fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq:
     }
     let c = &rows;
     conn.execute(
-        "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
+        &format!(
+            "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
            service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
            expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
            media_url, raw, content_hash, closed_at, category, rid, first_seen, last_seen) \
@@ -108,17 +109,8 @@ fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq:
            $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
            $21::float8[], $22::float8[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::text[], \
            $28::bigint[]) AS u \
-         ON CONFLICT (jurisdiction_id, service_request_id) DO UPDATE SET seq = excluded.seq, \
-           status = excluded.status, status_raw = excluded.status_raw, status_notes = excluded.status_notes, \
-           service_name = excluded.service_name, service_code = excluded.service_code, \
-           description = excluded.description, agency_responsible = excluded.agency_responsible, \
-           service_notice = excluded.service_notice, requested_at = excluded.requested_at, \
-           updated_at = excluded.updated_at, expected_at = excluded.expected_at, \
-           requested_text = excluded.requested_text, updated_text = excluded.updated_text, \
-           expected_text = excluded.expected_text, address = excluded.address, address_id = excluded.address_id, \
-           zipcode = excluded.zipcode, lat = excluded.lat, long = excluded.long, media_url = excluded.media_url, \
-           raw = excluded.raw, content_hash = excluded.content_hash, closed_at = excluded.closed_at, \
-           last_seen = excluded.last_seen, category = excluded.category",
+         {TAKE_NEW_VERSION}"
+        ),
         &[
             &jurisdiction_id,
             &c.id,

@@ -9,7 +9,7 @@ use rusqlite::{Transaction, TransactionBehavior, params};
 use super::SqliteStore;
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
-use crate::store::upsert::{Tracked, Write, plan};
+use crate::store::upsert::{TAKE_NEW_VERSION, Tracked, Write, plan};
 use crate::store::{Result, Upserted, now};
 
 impl Upserts for SqliteStore {
@@ -77,25 +77,15 @@ fn tracked_batch<'r>(
 /// Writes one new or changed request under `seq`, and its history entry if it has one.
 fn write_request(tx: &Transaction<'_>, jurisdiction_id: &str, w: &Write<'_>, seq: i64, seen_at: i64) -> Result<()> {
     let r = w.request;
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.prepare_cached(&format!(
         "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
            service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
            expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
            media_url, raw, content_hash, closed_at, first_seen, last_seen, category) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
            ?22, ?23, ?24, ?25, ?26, ?27, ?27, ?28) \
-         ON CONFLICT (jurisdiction_id, service_request_id) DO UPDATE SET seq = excluded.seq, \
-           status = excluded.status, status_raw = excluded.status_raw, status_notes = excluded.status_notes, \
-           service_name = excluded.service_name, service_code = excluded.service_code, \
-           description = excluded.description, agency_responsible = excluded.agency_responsible, \
-           service_notice = excluded.service_notice, requested_at = excluded.requested_at, \
-           updated_at = excluded.updated_at, expected_at = excluded.expected_at, \
-           requested_text = excluded.requested_text, updated_text = excluded.updated_text, \
-           expected_text = excluded.expected_text, address = excluded.address, address_id = excluded.address_id, \
-           zipcode = excluded.zipcode, lat = excluded.lat, long = excluded.long, media_url = excluded.media_url, \
-           raw = excluded.raw, content_hash = excluded.content_hash, closed_at = excluded.closed_at, \
-           last_seen = excluded.last_seen, category = excluded.category",
-    )?;
+         {TAKE_NEW_VERSION}"
+    ))?;
     stmt.execute(params![
         jurisdiction_id,
         r.service_request_id,
