@@ -113,6 +113,8 @@ pub struct AppState {
     pub(crate) secrets: Arc<Secrets>,
     /// Set once the index has caught up with the store (`/readyz`).
     pub(crate) ready: Arc<AtomicBool>,
+    /// The store's newest `seq`, as last asked for (the index lag).
+    pub(crate) newest_seq: Arc<ready::NewestSeq>,
     /// When each city was last harvested, for `X-Last-Harvest`.
     pub(crate) harvest_marks: Arc<freshness::HarvestMarks>,
     /// The web page's base map and report form.
@@ -135,6 +137,7 @@ impl AppState {
             http: Arc::new(parts.http),
             secrets: Arc::new(secrets),
             ready: Arc::default(),
+            newest_seq: Arc::default(),
             harvest_marks: Arc::default(),
             web: Arc::new(parts.web),
         }

@@ -2,9 +2,13 @@
 //! deleted) the index catches up with the store for a while, and until then searches find
 //! less than the store holds. `/readyz` answers 503 with the lag until the index has caught
 //! up once, then 200 (a load balancer can wait for it); every answer the index helps make
-//! says its lag in `X-Index-Lag`: store changes (by `seq`) not yet searchable.
+//! says its lag in `X-Index-Lag`: store changes (by `seq`) not yet searchable. The store's
+//! newest `seq` is asked for at most every quarter second ([`NewestSeq`]): on PostgreSQL
+//! that is a round trip, which would otherwise come with every search.
 
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -16,11 +20,37 @@ use super::AppState;
 /// The header naming the lag.
 pub const LAG_HEADER: &str = "x-index-lag";
 
-/// Store changes not yet searchable; `None` without an index or when the store cannot say.
+/// How long the store's newest `seq` is taken as known.
+const NEWEST_FOR: Duration = Duration::from_millis(250);
+
+/// The store's newest `seq` as last asked for, and when.
+#[derive(Debug, Default)]
+pub struct NewestSeq(Mutex<Option<(i64, Instant)>>);
+
+impl NewestSeq {
+    fn fresh(&self) -> Option<i64> {
+        let known = *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        known.filter(|(_, at)| at.elapsed() < NEWEST_FOR).map(|(seq, _)| seq)
+    }
+
+    fn set(&self, seq: i64) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((seq, Instant::now()));
+    }
+}
+
+/// Store changes not yet searchable (as of at most a quarter second ago); `None` without an
+/// index or when the store cannot say.
 pub async fn index_lag(s: &AppState) -> Option<i64> {
     let index = s.index.clone()?;
-    let store = s.store.clone();
-    let newest = super::blocking::run(move || store.max_seq()).await.ok()?;
+    let newest = match s.newest_seq.fresh() {
+        Some(seq) => seq,
+        None => {
+            let store = s.store.clone();
+            let seq = super::blocking::run(move || store.max_seq()).await.ok()?;
+            s.newest_seq.set(seq);
+            seq
+        }
+    };
     let lag = (newest - index.searchable_seq()).max(0);
     if lag == 0 {
         s.ready.store(true, Ordering::Relaxed);

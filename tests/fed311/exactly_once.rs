@@ -157,7 +157,12 @@ async fn two_kill_9s_during_a_slow_skewed_city_deliver_every_report_once() {
     }
     // Twice: kill fed311 while the city is in the middle of answering a post, then restart.
     for _ in 0..2 {
-        wait_until("the city is answering a post", || city.answering.load(Ordering::SeqCst) > 0).await;
+        // A post this fed311 made: the city may still be answering one the last (killed) made.
+        let kept_before = city.kept.lock().unwrap().len();
+        wait_until("the city is answering a post of this fed311", || {
+            city.answering.load(Ordering::SeqCst) > 0 && city.kept.lock().unwrap().len() > kept_before
+        })
+        .await;
         served.kill9();
         served = start().await;
     }
