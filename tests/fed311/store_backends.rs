@@ -333,6 +333,22 @@ fn one_node_at_a_time_holds_a_city() {
 }
 
 #[test]
+fn leases_leave_cached_answers_alone_on_postgres() {
+    // PostgreSQL's data_version moves only with data a client sees (SQLite's moves with any
+    // change of the file): nodes looking at cities must not drop every node's cached answers.
+    let Some(b) = postgres("leases_and_data_version") else { return };
+    let (s, lease) = (&b.store, Duration::from_secs(60));
+    let before = s.data_version().unwrap();
+    assert_eq!(s.claim_city("city", "a", lease).unwrap(), CityClaim::Ours { failures: 0 });
+    assert!(matches!(b.reopen().claim_city("city", "b", lease).unwrap(), CityClaim::Wait(_)));
+    assert!(s.renew_city("city", "a", lease).unwrap());
+    s.finish_city("city", "a", Duration::from_secs(600), 0).unwrap();
+    assert_eq!(s.claim_city("town", "a", lease).unwrap(), CityClaim::Ours { failures: 0 });
+    s.release_city("town", "a").unwrap();
+    assert_eq!(s.data_version().unwrap(), before);
+}
+
+#[test]
 fn identity_is_kept_by_a_store_and_differs_between_stores() {
     on_both("identity", |b| {
         let id = b.store.identity().to_string();

@@ -1,6 +1,8 @@
 //! Which node harvests each city, in PostgreSQL (see `store::leases`). Times are the database's
 //! clock (`now()`), so nodes on different machines agree on when a lease runs out; a claim
-//! locks the city's row (`FOR UPDATE`) so two nodes claiming at once take turns.
+//! locks the city's row (`FOR UPDATE`) so two nodes claiming at once take turns. Leases are
+//! no data a client sees, so they never move `data_version` (which would drop every node's
+//! cached answers each time a node looks at a city).
 
 use std::time::Duration;
 
@@ -30,21 +32,21 @@ impl CityLeases for PostgresStore {
                 (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?);
             let held_elsewhere = holder.as_deref().is_some_and(|h| h != node) && expires_at > t;
             if held_elsewhere {
-                return Ok((CityClaim::Wait(seconds(expires_at - t)), true));
+                return Ok((CityClaim::Wait(seconds(expires_at - t)), false));
             }
             if next_due_at > t {
-                return Ok((CityClaim::Wait(seconds(next_due_at - t)), true));
+                return Ok((CityClaim::Wait(seconds(next_due_at - t)), false));
             }
             conn.execute(
                 "UPDATE harvest_leases SET node = $2, expires_at = $3 WHERE jurisdiction_id = $1",
                 &[&jurisdiction_id, &node, &(t + lease_seconds(lease))],
             )?;
-            Ok((CityClaim::Ours { failures: u32::try_from(failures).unwrap_or(u32::MAX) }, true))
+            Ok((CityClaim::Ours { failures: u32::try_from(failures).unwrap_or(u32::MAX) }, false))
         })
     }
 
     fn renew_city(&self, jurisdiction_id: &str, node: &str, lease: Duration) -> Result<bool> {
-        let changed = self.write_one(
+        let changed = self.write_unseen(
             &format!("UPDATE harvest_leases SET expires_at = {DB_NOW} + $3 WHERE jurisdiction_id = $1 AND node = $2"),
             &[&jurisdiction_id, &node, &lease_seconds(lease)],
         )?;
@@ -52,7 +54,7 @@ impl CityLeases for PostgresStore {
     }
 
     fn finish_city(&self, jurisdiction_id: &str, node: &str, next_due_in: Duration, failures: u32) -> Result<()> {
-        self.write_one(
+        self.write_unseen(
             &format!(
                 "UPDATE harvest_leases SET node = NULL, expires_at = 0, next_due_at = {DB_NOW} + $3, failures = $4 \
                  WHERE jurisdiction_id = $1 AND node = $2"
@@ -63,7 +65,7 @@ impl CityLeases for PostgresStore {
     }
 
     fn release_city(&self, jurisdiction_id: &str, node: &str) -> Result<()> {
-        self.write_one(
+        self.write_unseen(
             "UPDATE harvest_leases SET node = NULL, expires_at = 0 WHERE jurisdiction_id = $1 AND node = $2",
             &[&jurisdiction_id, &node],
         )?;

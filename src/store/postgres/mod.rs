@@ -170,6 +170,11 @@ impl PostgresStore {
             Ok((n, n > 0))
         })
     }
+
+    /// One statement that writes nothing a client sees (leases): `data_version` stays.
+    fn write_unseen(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
+        self.write(|conn| Ok((conn.execute(sql, params)?, false)))
+    }
 }
 
 impl Backend for PostgresStore {
