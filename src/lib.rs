@@ -7,7 +7,7 @@
 //! - [`wire`]: the GeoReport v2 wire format, reading what cities send and writing what we serve.
 //! - [`taxonomy`]: the canonical category vocabulary and the multilingual crosswalk from each city's services to it. No I/O.
 //! - [`registry`]: jurisdiction files (`jurisdictions/*.toml`) → validated [`registry::Jurisdiction`]s.
-//! - [`store`]: SQLite, the source of truth (requests, services, history, harvest state).
+//! - [`store`]: the source of truth (requests, services, history, harvest state, outbox, leases) behind one surface, on SQLite or PostgreSQL.
 //! - [`upstream`]: talking to cities: the polite HTTP client, each city's endpoint (its URLs, format, refusals) and what is learned of it.
 //! - [`harvest`]: windows and paging, from each city into the store.
 //! - [`search`]: the tantivy index that follows the store (by `seq`) and finds keys for text, filters and geo.
