@@ -1,4 +1,6 @@
-//! The outbox of submissions, in PostgreSQL (see `store::outbox`).
+//! The outbox of submissions, in PostgreSQL (see `store::outbox`). When a submission is next
+//! due and how long a claim holds are on the database's clock, so nodes whose clocks differ
+//! agree on both; the created and updated times are the accepting node's.
 
 use std::time::Duration;
 
@@ -35,8 +37,10 @@ impl OutboxRows for PostgresStore {
     fn enqueue(&self, token: &str, jurisdiction_id: &str, service_code: &str, form: &[(String, String)]) -> Result<()> {
         let t = now();
         self.write_one(
-            "INSERT INTO outbox (token, jurisdiction_id, service_code, form, state, next_attempt, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'pending', $5, $5, $5)",
+            &format!(
+                "INSERT INTO outbox (token, jurisdiction_id, service_code, form, state, next_attempt, created_at, \
+                   updated_at) VALUES ($1, $2, $3, $4, 'pending', {DB_NOW}, $5, $5)"
+            ),
             &[&token, &jurisdiction_id, &service_code, &serde_json::to_string(form)?, &t],
         )?;
         Ok(())
@@ -65,11 +69,14 @@ impl OutboxRows for PostgresStore {
     }
 
     fn next_submission_due(&self) -> Result<Option<i64>> {
-        let row = self
-            .reader()
-            .query_one("SELECT MIN(next_attempt) FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')", &[])?;
+        let row = self.reader().query_one(
+            &format!(
+                "SELECT MIN(next_attempt) - {DB_NOW} FROM outbox WHERE state IN ('pending', 'sending', 'awaiting')"
+            ),
+            &[],
+        )?;
         let next: Option<i64> = row.try_get(0)?;
-        Ok(next.map(|t| (t - now()).max(0)))
+        Ok(next.map(|wait| wait.max(0)))
     }
 
     fn outbox_depth(&self) -> Result<u64> {
@@ -102,9 +109,11 @@ impl OutboxRows for PostgresStore {
 
     fn submission_awaiting(&self, token: &str, city_token: &str, notice: Option<&str>, retry_in: i64) -> Result<()> {
         self.write_one(
-            "UPDATE outbox SET state = 'awaiting', city_token = $2, service_notice = COALESCE($3, service_notice), \
-               next_attempt = $4, updated_at = $5, claimed_by = NULL, claim_until = 0 WHERE token = $1",
-            &[&token, &city_token, &notice, &(now() + retry_in), &now()],
+            &format!(
+                "UPDATE outbox SET state = 'awaiting', city_token = $2, service_notice = COALESCE($3, service_notice), \
+                   next_attempt = {DB_NOW} + $4, updated_at = $5, claimed_by = NULL, claim_until = 0 WHERE token = $1"
+            ),
+            &[&token, &city_token, &notice, &retry_in, &now()],
         )?;
         Ok(())
     }
@@ -121,9 +130,11 @@ impl OutboxRows for PostgresStore {
 
     fn submission_retry(&self, token: &str, state: &str, retry_in: i64, error: &str) -> Result<()> {
         self.write_one(
-            "UPDATE outbox SET state = $2, next_attempt = $3, error = $4, updated_at = $5, claimed_by = NULL, \
-             claim_until = 0 WHERE token = $1",
-            &[&token, &state, &(now() + retry_in), &error, &now()],
+            &format!(
+                "UPDATE outbox SET state = $2, next_attempt = {DB_NOW} + $3, error = $4, updated_at = $5, \
+                   claimed_by = NULL, claim_until = 0 WHERE token = $1"
+            ),
+            &[&token, &state, &retry_in, &error, &now()],
         )?;
         Ok(())
     }
