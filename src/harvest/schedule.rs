@@ -125,17 +125,15 @@ async fn hold_lease(store: &Store, city: &str, node: &Node) {
     }
 }
 
-/// Runs a lease call on the blocking pool.
+/// A lease call on the city by the node, off the async threads.
 async fn on_store<T: Send + 'static>(
     store: &Store,
     city: &str,
     node: &Node,
     call: impl FnOnce(&Store, &str, &Node) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    let (store, city, node) = (store.clone(), city.to_string(), node.clone());
-    tokio::task::spawn_blocking(move || call(&store, &city, &node))
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+    let (city, node) = (city.to_string(), node.clone());
+    store.off_thread(move |s| call(s, &city, &node)).await
 }
 
 /// Up to `most`, from the clock's nanoseconds.

@@ -158,6 +158,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Runs `call` on the blocking pool, for async callers (a write may wait behind another
+    /// node's or a harvest's transaction).
+    pub async fn off_thread<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || call(&store)).await.map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
 /// Current time in unix seconds.
 pub(crate) fn now() -> i64 {
     jiff::Timestamp::now().as_second()

@@ -50,7 +50,7 @@ pub async fn run_forwarder(fwd: Forwarder, mut shutdown: watch::Receiver<bool>) 
         if let Err(e) = fwd.deliver_due().await {
             tracing::error!(error = %e, "Forwarder could not read the outbox");
         }
-        let due = fwd.on_store(|store| store.next_submission_due()).await.ok().flatten();
+        let due = fwd.store.off_thread(|store| store.next_submission_due()).await.ok().flatten();
         let wait = Duration::from_secs(due.unwrap_or(MAX_WAIT_SECS).clamp(0, MAX_WAIT_SECS) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
@@ -99,8 +99,10 @@ impl Forwarder {
     /// One round over everything due now.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
         let claims = self.node.clone();
-        let due =
-            self.on_store(move |store| store.claim_due_submissions(&claims.name, 64, claims.submission_claim)).await?;
+        let due = self
+            .store
+            .off_thread(move |store| store.claim_due_submissions(&claims.name, 64, claims.submission_claim))
+            .await?;
         for submission in due {
             let written = match self.attempt(&submission).await {
                 Ok(outcome) => self.record(&submission.token, outcome).await,
@@ -135,7 +137,7 @@ impl Forwarder {
     /// Commits `sending`, then posts: from here on a lost answer is looked for, never resent.
     async fn send(&self, endpoint: &CityEndpoint<'_>, s: &Submission) -> Result<Outcome, StoreError> {
         let (token, node) = (s.token.clone(), self.node.name.clone());
-        if !self.on_store(move |store| store.submission_sending(&token, &node)).await? {
+        if !self.store.off_thread(move |store| store.submission_sending(&token, &node)).await? {
             return Ok(Outcome::NotOurs);
         }
         let retry_in = self.retry_in(s.attempts + 1);
@@ -199,25 +201,17 @@ impl Forwarder {
     async fn record(&self, token: &str, outcome: Outcome) -> Result<(), StoreError> {
         let token = token.to_string();
         let outcome = outcome.scrubbed(&self.secrets);
-        self.on_store(move |store| match outcome {
-            Outcome::Delivered { id, notice } => store.submission_delivered(&token, &id, notice.as_deref()),
-            Outcome::Awaiting { city_token, notice, retry_in } => {
-                store.submission_awaiting(&token, &city_token, notice.as_deref(), retry_in)
-            }
-            Outcome::Retry { state, retry_in, error } => store.submission_retry(&token, state, retry_in, &error),
-            Outcome::Refused { why, status } => store.submission_refused(&token, &why, status),
-            Outcome::NotOurs => Ok(()),
-        })
-        .await
-    }
-
-    /// Runs a store call on the blocking pool.
-    async fn on_store<T: Send + 'static>(
-        &self,
-        call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || call(&store)).await.map_err(join_error)?
+        self.store
+            .off_thread(move |store| match outcome {
+                Outcome::Delivered { id, notice } => store.submission_delivered(&token, &id, notice.as_deref()),
+                Outcome::Awaiting { city_token, notice, retry_in } => {
+                    store.submission_awaiting(&token, &city_token, notice.as_deref(), retry_in)
+                }
+                Outcome::Retry { state, retry_in, error } => store.submission_retry(&token, state, retry_in, &error),
+                Outcome::Refused { why, status } => store.submission_refused(&token, &why, status),
+                Outcome::NotOurs => Ok(()),
+            })
+            .await
     }
 
     /// The format the harvester learned the city speaks, when its file names none (the
@@ -227,7 +221,7 @@ impl Forwarder {
             return None;
         }
         let id = city.id.clone();
-        let learned = self.on_store(move |store| Ok(store.harvest_state(&id)?.profile)).await.ok().flatten();
+        let learned = self.store.off_thread(move |store| Ok(store.harvest_state(&id)?.profile)).await.ok().flatten();
         Profile::from_json(learned.as_deref()).format
     }
 
@@ -295,10 +289,6 @@ fn refusal(status: u16, body: &[u8]) -> String {
         Some(words) => format!("the city refused it (HTTP {status}): {words}"),
         None => format!("the city refused it (HTTP {status})"),
     }
-}
-
-fn join_error(e: tokio::task::JoinError) -> StoreError {
-    StoreError::Task(e.to_string())
 }
 
 #[cfg(test)]
