@@ -16,7 +16,7 @@ function barChart(label, rows, series, format) {
   const barHeight = 12;
   const gap = 10;
   const labelWidth = 170;
-  const width = 640;
+  const width = chartWidth();
   const groupHeight = series.length * barHeight + gap;
   const height = rows.length * groupHeight + 24;
   const max = Math.max(1e-9, ...rows.flatMap((r) => r.values.filter((v) => v !== null)));
@@ -36,9 +36,14 @@ function barChart(label, rows, series, format) {
   return h("figure", { class: "figure" }, svg, legend(series));
 }
 
+/** The drawing's width: the page's, up to 640, so that on a phone the text is not shrunk. */
+function chartWidth() {
+  return Math.max(320, Math.min(640, document.documentElement.clientWidth - 32));
+}
+
 /** Lines over `xs` (labels), one per series: `values[series][x]`. */
 function lineChart(label, xs, series, values) {
-  const width = 640;
+  const width = chartWidth();
   const height = 220;
   const left = 48;
   const bottom = 28;
