@@ -4,11 +4,6 @@
 //! `postgres://fed311:fed311@127.0.0.1:5432/fed311`); without it the PostgreSQL half says
 //! `skipping`, unless `FED311_REQUIRE_POSTGRES=1` (CI), which makes it fail.
 
-#![allow(
-    clippy::disallowed_methods,
-    reason = "this module reads its switches: FED311_TEST_POSTGRES and FED311_REQUIRE_POSTGRES"
-)]
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
