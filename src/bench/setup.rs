@@ -75,6 +75,7 @@ impl Bench {
             Bench { store, index, registry, work, kept: dir.is_some(), _scratch: scratch }
         };
         settle(&bench.index).await?;
+        settle_store(&bench.store).await?;
         Ok(bench)
     }
 
@@ -130,6 +131,16 @@ async fn settle(index: &SearchIndex) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     println!("segment merges settled: {last} segments after {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Brings the store to rest (see [`Store::settle`]), saying how long it took when it had work.
+async fn settle_store(store: &Store) -> Result<()> {
+    let started = Instant::now();
+    store.off_thread(Store::settle).await?;
+    if store.path().is_none() {
+        println!("store vacuumed and analyzed in {:.1} s", started.elapsed().as_secs_f64());
+    }
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub(crate) trait Backend:
     fn data_version(&self) -> Result<i64>;
     /// The SQLite file, for a SQLite store.
     fn path(&self) -> Option<&Path>;
+    /// See [`Store::settle`](super::Store::settle).
+    fn settle(&self) -> Result<()>;
 }
 
 /// Reading requests, and following the store by `seq`.

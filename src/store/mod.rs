@@ -89,7 +89,7 @@ pub enum StoreError {
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     /// PostgreSQL said no (or could not be reached).
-    #[error("PostgreSQL error: {0}")]
+    #[error("PostgreSQL error: {}", postgres_detail(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// A stored JSON column could not be read back.
     #[error("stored JSON is unreadable: {0}")]
@@ -105,6 +105,17 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+/// What PostgreSQL said: the server's message and SQLSTATE, or the client's error and its
+/// cause (tokio-postgres's own text is only "db error").
+fn postgres_detail(e: &tokio_postgres::Error) -> String {
+    use std::error::Error as _;
+    match (e.as_db_error(), e.source()) {
+        (Some(db), _) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
 }
 
 /// Short alias for store results.
@@ -155,6 +166,13 @@ impl Store {
     /// carry it.
     pub fn data_version(&self) -> Result<i64> {
         self.backend.data_version()
+    }
+
+    /// Brings the store to rest after a bulk load, before timing queries on it: PostgreSQL
+    /// vacuums and analyzes what was written (what autovacuum would do soon after, sharing the
+    /// cores with the queries meanwhile); SQLite has nothing left to do.
+    pub fn settle(&self) -> Result<()> {
+        self.backend.settle()
     }
 }
 

@@ -7,6 +7,7 @@
 //! SQLite). tokio's own `block_on` refuses async threads, which is why this one exists.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
@@ -53,6 +54,15 @@ pub(super) fn connect(url: &str) -> Result<Client> {
     }
 }
 
+/// Runs `future` on the connections' runtime, in the background.
+pub(super) fn spawn<F>(future: F) -> Result<tokio::task::JoinHandle<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Ok(runtime()?.spawn(future))
+}
+
 /// Wakes a parked thread.
 struct Unpark(Thread);
 
@@ -64,6 +74,57 @@ impl Wake for Unpark {
     fn wake_by_ref(self: &Arc<Self>) {
         self.0.unpark();
     }
+}
+
+/// Awaits `futures` together, their outputs in their order. On its first poll each query
+/// future of tokio-postgres sends its request, and they are first polled in order: the
+/// requests go out back to back (pipelined), and the answers come in one round trip.
+pub(super) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(out) => *output = Some(out),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// Runs `first` (when there is one) and `then` together on this thread, sent in that order:
+/// a transaction's `BEGIN` goes out with its first statement.
+pub(super) fn block_on_after<A: Future, B: Future>(first: Option<A>, then: B) -> (Option<A::Output>, B::Output) {
+    let mut first = first.map(Box::pin);
+    let mut then = Box::pin(then);
+    let (mut first_out, mut then_out) = (None, None);
+    let out = block_on(std::future::poll_fn(|cx| {
+        if let (Some(future), None) = (first.as_mut(), first_out.as_ref()) {
+            if let Poll::Ready(out) = future.as_mut().poll(cx) {
+                first_out = Some(out);
+            }
+        }
+        if then_out.is_none() {
+            if let Poll::Ready(out) = then.as_mut().poll(cx) {
+                then_out = Some(out);
+            }
+        }
+        let first_done = first.is_none() || first_out.is_some();
+        match then_out.take() {
+            Some(out) if first_done => Poll::Ready(out),
+            waiting => {
+                then_out = waiting;
+                Poll::Pending
+            }
+        }
+    }));
+    (first_out, out)
 }
 
 /// Runs `future` to completion on this thread, parking between polls.

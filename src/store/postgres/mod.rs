@@ -15,7 +15,9 @@
 //!
 //! `data_version` is `counters('data_version')`, advanced by every transaction that writes
 //! (last, just before its commit, so the lock is held briefly and always taken after the seq
-//! row: no deadlock).
+//! row: no deadlock), which also announces the new version with `NOTIFY`: each store follows
+//! the announcements on a listening connection (`watch.rs`) and answers `data_version`
+//! without a query.
 //!
 //! # Connections
 //! One writer connection (a node writes from one place at a time; writers of all nodes are
@@ -38,11 +40,13 @@ mod scratch;
 mod services;
 mod stats;
 mod upsert;
+mod watch;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
@@ -56,10 +60,16 @@ pub use scratch::ScratchDatabase;
 /// Reader connections kept open for the API.
 const READERS: usize = 4;
 
+/// Advances `data_version` and announces it (delivered to every listener at commit).
+const NEXT_VERSION: &str = "WITH v AS (UPDATE counters SET value = value + 1 WHERE name = 'data_version' RETURNING value) \
+     SELECT value, pg_notify($1, value::text) FROM v";
+
 /// One connection and the statements it has prepared.
 pub(super) struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// A transaction was begun and its `BEGIN` is still to go out with the next statement.
+    begin_pending: bool,
 }
 
 /// A query's parameters.
@@ -67,7 +77,12 @@ type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 impl Conn {
     fn new(client: Client) -> Conn {
-        Conn { client, statements: HashMap::new() }
+        Conn { client, statements: HashMap::new(), begin_pending: false }
+    }
+
+    /// Begins a transaction: `BEGIN` is sent with the next statement, saving a round trip.
+    fn begin(&mut self) {
+        self.begin_pending = true;
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
@@ -81,27 +96,57 @@ impl Conn {
 
     fn query(&mut self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
         let statement = self.prepare(sql)?;
-        Ok(block_on(self.client.query(&statement, params))?)
+        let future = self.client.query(&statement, params);
+        send(&mut self.begin_pending, &self.client, future)
     }
 
     fn query_opt(&mut self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
         let statement = self.prepare(sql)?;
-        Ok(block_on(self.client.query_opt(&statement, params))?)
+        let future = self.client.query_opt(&statement, params);
+        send(&mut self.begin_pending, &self.client, future)
     }
 
     fn query_one(&mut self, sql: &str, params: &Params<'_>) -> Result<Row> {
         let statement = self.prepare(sql)?;
-        Ok(block_on(self.client.query_one(&statement, params))?)
+        let future = self.client.query_one(&statement, params);
+        send(&mut self.begin_pending, &self.client, future)
     }
 
     fn execute(&mut self, sql: &str, params: &Params<'_>) -> Result<u64> {
         let statement = self.prepare(sql)?;
-        Ok(block_on(self.client.execute(&statement, params))?)
+        let future = self.client.execute(&statement, params);
+        send(&mut self.begin_pending, &self.client, future)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(block_on(self.client.batch_execute(sql))?)
+        let future = self.client.batch_execute(sql);
+        send(&mut self.begin_pending, &self.client, future)
     }
+
+    /// Runs `steps` in order, sent together and answered in one round trip: their rows, or
+    /// the first error (a failed step fails the transaction, so the steps after it fail too).
+    fn pipeline(&mut self, steps: &[(&str, &Params<'_>)]) -> Result<Vec<Vec<Row>>> {
+        let statements = steps.iter().map(|(sql, _)| self.prepare(sql)).collect::<Result<Vec<_>>>()?;
+        let client = &self.client;
+        let all = exec::join_all(
+            statements.iter().zip(steps).map(|(statement, (_, params))| client.query(statement, params)).collect(),
+        );
+        let answers = send(&mut self.begin_pending, client, async { Ok(all.await) })?;
+        Ok(answers.into_iter().collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+}
+
+/// Runs a statement's `future` on `client`, after the transaction's `BEGIN` when it is still
+/// to go out (`begin_pending`, cleared).
+fn send<T>(
+    begin_pending: &mut bool,
+    client: &Client,
+    future: impl Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+) -> Result<T> {
+    let begin = std::mem::take(begin_pending).then(|| client.batch_execute("BEGIN"));
+    let (begun, out) = exec::block_on_after(begin, future);
+    begun.transpose()?;
+    Ok(out?)
 }
 
 /// The PostgreSQL store.
@@ -110,6 +155,9 @@ pub(crate) struct PostgresStore {
     readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
     identity: String,
+    /// The newest `data_version` heard of, and the listener that hears it.
+    version: Arc<watch::KnownVersion>,
+    _listener: watch::Listener,
 }
 
 impl PostgresStore {
@@ -119,7 +167,16 @@ impl PostgresStore {
         schema::migrate(&mut writer)?;
         let readers = (0..READERS).map(|_| Ok(Mutex::new(Conn::new(exec::connect(url)?)))).collect::<Result<_>>()?;
         let identity = writer.query_one("SELECT id FROM store_identity", &[])?.get(0);
-        Ok(PostgresStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), identity })
+        let version = Arc::new(watch::KnownVersion::default());
+        let listener = watch::listen(url, &version)?;
+        Ok(PostgresStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            identity,
+            version,
+            _listener: listener,
+        })
     }
 
     fn reader(&self) -> MutexGuard<'_, Conn> {
@@ -140,24 +197,25 @@ impl PostgresStore {
             Err(poisoned) => {
                 // A panic mid-transaction: end whatever it left open.
                 let mut conn = poisoned.into_inner();
-                conn.batch("ROLLBACK")?;
+                if !std::mem::take(&mut conn.begin_pending) {
+                    conn.batch("ROLLBACK")?;
+                }
                 conn
             }
         };
-        conn.batch("BEGIN")?;
-        let done = work(&mut conn).and_then(|(value, wrote)| {
-            if wrote {
-                conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'", &[])?;
-            }
-            Ok(value)
-        });
+        conn.begin();
+        let done = work(&mut conn).and_then(|(value, wrote)| Ok((value, commit(&mut conn, wrote)?)));
         match done {
-            Ok(value) => {
-                conn.batch("COMMIT")?;
+            Ok((value, version)) => {
+                if let Some(version) = version {
+                    self.version.raise(version);
+                }
                 Ok(value)
             }
             Err(e) => {
-                let _ = conn.batch("ROLLBACK");
+                if !std::mem::take(&mut conn.begin_pending) {
+                    let _ = conn.batch("ROLLBACK");
+                }
                 Err(e)
             }
         }
@@ -183,12 +241,35 @@ impl Backend for PostgresStore {
     }
 
     fn data_version(&self) -> Result<i64> {
-        Ok(self.reader().query_one("SELECT value FROM counters WHERE name = 'data_version'", &[])?.get(0))
+        match self.version.get() {
+            Some(version) => Ok(version),
+            None => Ok(self.reader().query_one("SELECT value FROM counters WHERE name = 'data_version'", &[])?.get(0)),
+        }
     }
 
     fn path(&self) -> Option<&Path> {
         None
     }
+
+    fn settle(&self) -> Result<()> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).batch("VACUUM (ANALYZE)")
+    }
+}
+
+/// Commits the transaction under way; one that wrote advances `data_version` first, in the
+/// same round trip, and gives the new version.
+fn commit(conn: &mut Conn, wrote: bool) -> Result<Option<i64>> {
+    if std::mem::take(&mut conn.begin_pending) {
+        // Nothing was sent: there is no transaction to commit.
+        return Ok(None);
+    }
+    if !wrote {
+        conn.batch("COMMIT")?;
+        return Ok(None);
+    }
+    let answers = conn.pipeline(&[(NEXT_VERSION, &[&watch::CHANNEL]), ("COMMIT", &[])])?;
+    let version = answers.first().and_then(|rows| rows.first()).map(|row| row.try_get(0)).transpose()?;
+    Ok(version)
 }
 
 /// A filter's parameters, boxed for tokio-postgres.

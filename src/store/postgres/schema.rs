@@ -6,7 +6,11 @@ use super::Conn;
 use crate::store::Result;
 
 /// Every schema version, oldest first. Append only: never edit a released migration.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_schema.sql"), include_str!("migrations/002_nodes.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_schema.sql"),
+    include_str!("migrations/002_nodes.sql"),
+    include_str!("migrations/003_history_key.sql"),
+];
 
 /// The advisory lock key migrations run under ("fed311" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6665_6433_3131;

@@ -1,15 +1,19 @@
 //! Writing requests in PostgreSQL (the decisions are `store::upsert`'s). One transaction per
-//! batch: lock the seq counter first (see the module doc of `store::postgres`: this is what
-//! keeps seqs in commit order), read what is stored of the batch, then write the plan in two
-//! statements (every request row, every history entry, as arrays) and advance the counter.
+//! batch, in three round trips: lock the seq counter first (see the module doc of
+//! `store::postgres`: this is what keeps seqs in commit order) and read what is stored of the
+//! batch; write the plan (the counters, the new rows, the changed rows, the history entries,
+//! each one statement over arrays); commit. Statements of a round trip are pipelined.
 
 use std::collections::HashMap;
+
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use super::{Conn, PostgresStore};
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
 use crate::store::upsert::{TAKE_NEW_VERSION, Tracked, Write, plan};
-use crate::store::{Result, Upserted, now};
+use crate::store::{Result, StoreError, Upserted, now};
 
 impl Upserts for PostgresStore {
     fn upsert_categorized(
@@ -19,33 +23,46 @@ impl Upserts for PostgresStore {
         categories: &[Option<String>],
     ) -> Result<Upserted> {
         self.write(|conn| {
-            let seq: i64 = conn.query_one("SELECT value FROM counters WHERE name = 'seq' FOR UPDATE", &[])?.get(0);
+            let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
+            // One round trip: the counters (the seq row locked first), then what is stored.
+            let answers = conn.pipeline(&[(LOCK_COUNTERS, &[]), (TRACKED, &[&jurisdiction_id, &ids])])?;
+            let (counters, stored) = match answers.as_slice() {
+                [counters, stored] => (counters, stored),
+                _ => return Err(StoreError::Task("a pipelined answer is missing".into())),
+            };
+            let row = counters.first().ok_or(StoreError::Task("the counters are missing".into()))?;
+            let (seq, rid): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             let seen_at = now();
-            let stored = tracked_batch(conn, jurisdiction_id, requests)?;
-            let (done, writes) = plan(stored, requests, categories, seen_at);
+            let (done, writes) = plan(tracked_batch(stored, requests)?, requests, categories, seen_at);
             if writes.is_empty() {
                 return Ok((done, false));
             }
-            write_rows(conn, jurisdiction_id, &writes, seq, seen_at)?;
-            append_history(conn, jurisdiction_id, &writes, seen_at)?;
-            conn.execute("UPDATE counters SET value = $1 WHERE name = 'seq'", &[&(seq + writes.len() as i64)])?;
+            write_batch(conn, jurisdiction_id, &writes, Counters { seq, rid }, seen_at)?;
             Ok((done, true))
         })
     }
 }
 
-/// What is stored of a batch's requests, in one query.
-fn tracked_batch<'r>(
-    conn: &mut Conn,
-    jurisdiction_id: &str,
-    requests: &'r [ServiceRequest],
-) -> Result<HashMap<&'r str, Tracked>> {
+/// Locks the seq counter (which every writer takes first: see the module doc of
+/// `store::postgres`) and reads it with the row-number counter.
+const LOCK_COUNTERS: &str = "SELECT s.value, r.value FROM counters s, counters r \
+    WHERE s.name = 'seq' AND r.name = 'rid' FOR UPDATE OF s";
+
+/// What is stored of a batch's requests.
+const TRACKED: &str = "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, \
+    closed_at, content_hash, category, requested_at FROM requests \
+    WHERE jurisdiction_id = $1 AND service_request_id = ANY($2)";
+
+/// The counters as a batch found them: the last seq and row number handed out.
+#[derive(Clone, Copy)]
+struct Counters {
+    seq: i64,
+    rid: i64,
+}
+
+/// What is stored of a batch's requests, by id, from the rows of [`TRACKED`].
+fn tracked_batch<'r>(rows: &[Row], requests: &'r [ServiceRequest]) -> Result<HashMap<&'r str, Tracked>> {
     let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
-    let rows = conn.query(
-        "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, closed_at, content_hash, \
-           category, requested_at FROM requests WHERE jurisdiction_id = $1 AND service_request_id = ANY($2)",
-        &[&jurisdiction_id, &ids],
-    )?;
     let wanted: std::collections::HashSet<&'r str> = ids.iter().copied().collect();
     let mut by_id = HashMap::with_capacity(ids.len());
     for r in rows {
@@ -68,15 +85,44 @@ fn tracked_batch<'r>(
     Ok(by_id)
 }
 
-/// Writes every request row of the plan in one statement. A request written twice in one
-/// batch is written once, as its last write (with that write's seq), as the SQLite backend's
-/// second write leaves it; a new row takes the next row number (`rid`) in the order rows were
-/// first inserted, as SQLite's rowid does.
-fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq: i64, seen_at: i64) -> Result<()> {
-    // Under the seq counter's lock (taken first by every writer), so row numbers too are
-    // given in commit order and never twice.
-    let first_rid: i64 = conn.query_one("SELECT value FROM counters WHERE name = 'rid'", &[])?.get(0);
-    let mut rid = first_rid;
+/// Writes the plan in one round trip: the counters advanced, the requests new to the store,
+/// those it holds, the history entries. A request written twice in one batch is written
+/// once, as its last write (with that write's seq), as the SQLite backend's second write
+/// leaves it; a new row takes the next row number (`rid`) in the order rows were first
+/// inserted, as SQLite's rowid does. New rows are plain inserts: every writer holds the seq
+/// counter's lock from before it read what is stored until its commit, so no other row can
+/// have come meanwhile (and if one did, the insert fails and the batch rolls back whole).
+fn write_batch(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], at: Counters, seen_at: i64) -> Result<()> {
+    let (fresh, known, last_rid) = rows_of(writes, at);
+    let history = History::of(writes);
+    let last_seq = at.seq + writes.len() as i64;
+    let (insert_new, upsert_known) = (insert_sql(""), insert_sql(TAKE_NEW_VERSION));
+    let counters: [&(dyn ToSql + Sync); 2] = [&last_seq, &last_rid];
+    let (fresh_params, known_params) =
+        (fresh.params(&jurisdiction_id, &seen_at), known.params(&jurisdiction_id, &seen_at));
+    let history_params = history.params(&jurisdiction_id, &seen_at);
+    let mut steps: Vec<(&str, &[&(dyn ToSql + Sync)])> = vec![(ADVANCE_COUNTERS, &counters)];
+    if !fresh.id.is_empty() {
+        steps.push((&insert_new, &fresh_params));
+    }
+    if !known.id.is_empty() {
+        steps.push((&upsert_known, &known_params));
+    }
+    if !history.id.is_empty() {
+        steps.push((APPEND_HISTORY, &history_params));
+    }
+    conn.pipeline(&steps)?;
+    Ok(())
+}
+
+/// Sets the seq and row-number counters to the last values the batch took.
+const ADVANCE_COUNTERS: &str =
+    "UPDATE counters SET value = CASE name WHEN 'seq' THEN $1::bigint ELSE $2::bigint END WHERE name IN ('seq', 'rid')";
+
+/// The rows to write, split into those new to the store and those it holds, and the last row
+/// number taken.
+fn rows_of<'r>(writes: &'r [Write<'r>], at: Counters) -> (Columns<'r>, Columns<'r>, i64) {
+    let mut rid = at.rid;
     let mut rids: HashMap<&str, i64> = HashMap::new();
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, w) in writes.iter().enumerate() {
@@ -87,20 +133,26 @@ fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq:
         }
         last.insert(id, i);
     }
-    if rid > first_rid {
-        conn.execute("UPDATE counters SET value = $1 WHERE name = 'rid'", &[&rid])?;
-    }
-    let mut rows = Columns::default();
+    let (mut fresh, mut known) = (Columns::default(), Columns::default());
     for (i, w) in writes.iter().enumerate() {
         let id = w.request.service_request_id.as_str();
-        if last.get(id) == Some(&i) {
-            rows.push(w, seq + 1 + i as i64, rids.get(id).copied().unwrap_or(0));
+        if last.get(id) != Some(&i) {
+            continue;
+        }
+        let seq = at.seq + 1 + i as i64;
+        match rids.get(id) {
+            Some(&rid) => fresh.push(w, seq, rid),
+            None => known.push(w, seq, 0),
         }
     }
-    let c = &rows;
-    conn.execute(
-        &format!(
-            "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
+    (fresh, known, rid)
+}
+
+/// Inserting request rows from arrays ([`Columns::params`]), doing `on_conflict` with a row
+/// already there.
+fn insert_sql(on_conflict: &str) -> String {
+    format!(
+        "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
            service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
            expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
            media_url, raw, content_hash, closed_at, category, rid, first_seen, last_seen) \
@@ -109,41 +161,8 @@ fn write_rows(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seq:
            $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
            $21::float8[], $22::float8[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::text[], \
            $28::bigint[]) AS u \
-         {TAKE_NEW_VERSION}"
-        ),
-        &[
-            &jurisdiction_id,
-            &c.id,
-            &c.seq,
-            &c.status,
-            &c.status_raw,
-            &c.status_notes,
-            &c.service_name,
-            &c.service_code,
-            &c.description,
-            &c.agency_responsible,
-            &c.service_notice,
-            &c.requested_at,
-            &c.updated_at,
-            &c.expected_at,
-            &c.requested_text,
-            &c.updated_text,
-            &c.expected_text,
-            &c.address,
-            &c.address_id,
-            &c.zipcode,
-            &c.lat,
-            &c.long,
-            &c.media_url,
-            &c.raw,
-            &c.hash,
-            &c.closed_at,
-            &c.category,
-            &c.rid,
-            &seen_at,
-        ],
-    )?;
-    Ok(())
+         {on_conflict}"
+    )
 }
 
 /// The request rows of a batch, column by column (as PostgreSQL arrays).
@@ -209,29 +228,88 @@ impl<'r> Columns<'r> {
         self.category.push(w.category.as_deref());
         self.rid.push(rid);
     }
+
+    /// The statement parameters of [`insert_sql`], in order.
+    fn params<'a>(&'a self, jurisdiction_id: &'a &str, seen_at: &'a i64) -> [&'a (dyn ToSql + Sync); 29] {
+        [
+            jurisdiction_id,
+            &self.id,
+            &self.seq,
+            &self.status,
+            &self.status_raw,
+            &self.status_notes,
+            &self.service_name,
+            &self.service_code,
+            &self.description,
+            &self.agency_responsible,
+            &self.service_notice,
+            &self.requested_at,
+            &self.updated_at,
+            &self.expected_at,
+            &self.requested_text,
+            &self.updated_text,
+            &self.expected_text,
+            &self.address,
+            &self.address_id,
+            &self.zipcode,
+            &self.lat,
+            &self.long,
+            &self.media_url,
+            &self.raw,
+            &self.hash,
+            &self.closed_at,
+            &self.category,
+            &self.rid,
+            seen_at,
+        ]
+    }
 }
 
-/// Appends the plan's history entries, in order, in one statement.
-fn append_history(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], seen_at: i64) -> Result<()> {
-    let entries: Vec<&Write<'_>> = writes.iter().filter(|w| w.change.is_some()).collect();
-    if entries.is_empty() {
-        return Ok(());
+/// The plan's history entries, column by column, in order.
+struct History<'r> {
+    id: Vec<&'r str>,
+    change: Vec<&'r str>,
+    status: Vec<&'static str>,
+    status_raw: Vec<Option<&'r str>>,
+    status_notes: Vec<Option<&'r str>>,
+    updated_at: Vec<Option<i64>>,
+    description: Vec<Option<&'r str>>,
+}
+
+/// Appending history entries from arrays, in their order.
+const APPEND_HISTORY: &str = "INSERT INTO request_history (jurisdiction_id, service_request_id, seen_at, change, \
+       status, status_raw, status_notes, updated_at, description) \
+     SELECT $1, h.id, $2, h.change, h.status, h.status_raw, h.status_notes, h.updated_at, h.description \
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) \
+       WITH ORDINALITY AS h(id, change, status, status_raw, status_notes, updated_at, description, n) \
+     ORDER BY h.n";
+
+impl<'r> History<'r> {
+    fn of(writes: &'r [Write<'r>]) -> Self {
+        let entries: Vec<&Write<'_>> = writes.iter().filter(|w| w.change.is_some()).collect();
+        History {
+            id: entries.iter().map(|w| w.request.service_request_id.as_str()).collect(),
+            change: entries.iter().map(|w| w.change.as_deref().unwrap_or_default()).collect(),
+            status: entries.iter().map(|w| w.request.status.as_str()).collect(),
+            status_raw: entries.iter().map(|w| w.request.status_raw.as_deref()).collect(),
+            status_notes: entries.iter().map(|w| w.request.status_notes.as_deref()).collect(),
+            updated_at: entries.iter().map(|w| w.updated_at).collect(),
+            description: entries.iter().map(|w| w.request.description.as_deref()).collect(),
+        }
     }
-    let id: Vec<&str> = entries.iter().map(|w| w.request.service_request_id.as_str()).collect();
-    let change: Vec<&str> = entries.iter().map(|w| w.change.as_deref().unwrap_or_default()).collect();
-    let status: Vec<&str> = entries.iter().map(|w| w.request.status.as_str()).collect();
-    let status_raw: Vec<Option<&str>> = entries.iter().map(|w| w.request.status_raw.as_deref()).collect();
-    let status_notes: Vec<Option<&str>> = entries.iter().map(|w| w.request.status_notes.as_deref()).collect();
-    let updated_at: Vec<Option<i64>> = entries.iter().map(|w| w.updated_at).collect();
-    let description: Vec<Option<&str>> = entries.iter().map(|w| w.request.description.as_deref()).collect();
-    conn.execute(
-        "INSERT INTO request_history (jurisdiction_id, service_request_id, seen_at, change, status, status_raw, \
-           status_notes, updated_at, description) \
-         SELECT $1, h.id, $2, h.change, h.status, h.status_raw, h.status_notes, h.updated_at, h.description \
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) \
-           WITH ORDINALITY AS h(id, change, status, status_raw, status_notes, updated_at, description, n) \
-         ORDER BY h.n",
-        &[&jurisdiction_id, &seen_at, &id, &change, &status, &status_raw, &status_notes, &updated_at, &description],
-    )?;
-    Ok(())
+
+    /// The statement parameters of [`APPEND_HISTORY`], in order.
+    fn params<'a>(&'a self, jurisdiction_id: &'a &str, seen_at: &'a i64) -> [&'a (dyn ToSql + Sync); 9] {
+        [
+            jurisdiction_id,
+            seen_at,
+            &self.id,
+            &self.change,
+            &self.status,
+            &self.status_raw,
+            &self.status_notes,
+            &self.updated_at,
+            &self.description,
+        ]
+    }
 }

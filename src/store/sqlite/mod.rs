@@ -95,4 +95,8 @@ impl Backend for SqliteStore {
     fn path(&self) -> Option<&Path> {
         Some(&self.path)
     }
+
+    fn settle(&self) -> Result<()> {
+        Ok(())
+    }
 }
