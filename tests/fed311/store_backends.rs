@@ -473,6 +473,45 @@ fn readings(s: &Store) -> Vec<String> {
     out.extend(stats(StatsScope::Filter(&RequestFilter::default())));
     out.extend(stats(StatsScope::Filter(&RequestFilter { categories: vec!["pothole".into()], ..filter })));
     out.extend(stats(StatsScope::Keys(&keys[..5])));
+    out.extend(histories(s));
+    out
+}
+
+/// Every kind of history a request can have (never changed, changed within its first batch,
+/// changed later, changed twice, replaced by another report under its id, given a category
+/// alone), read back entry by entry: PostgreSQL writes a `created` entry only once its request
+/// is rewritten, SQLite at once, and both must answer alike.
+fn histories(s: &Store) -> Vec<String> {
+    let closed = |mut r: ServiceRequest| {
+        r.status = Status::Closed;
+        r.status_raw = Some("Done".into());
+        r
+    };
+    let base = |id: &str| request(id, 1_600_000_000, 1_600_000_100);
+    let later = |id: &str| request(id, 1_600_000_000, 1_600_000_200);
+    let first = vec![base("h1"), base("h2"), base("h3"), base("h4"), base("h5"), closed(later("h5")), base("h6")];
+    let other_report = request("h4", 1_500_000_000, 1_600_000_300);
+    let mut described = later("h6");
+    described.description = Some("deep pothole".into());
+    let second = vec![base("h1"), closed(later("h2")), base("h3"), other_report, described.clone()];
+    let categories = [None, None, Some("pothole".to_string()), None, None];
+    let mut noted = closed(request("h2", 1_600_000_000, 1_600_000_400));
+    noted.status_notes = Some("filled".into());
+    let mut out = vec![
+        format!("{:?}", s.upsert_requests("h-city", &first).unwrap()),
+        format!("{:?}", s.upsert_categorized("h-city", &second, &categories).unwrap()),
+        format!("{:?}", s.upsert_requests("h-city", &[noted, described]).unwrap()),
+    ];
+    for id in ["h1", "h2", "h3", "h4", "h5", "h6", "missing"] {
+        let first_seen = s.get_request("h-city", id).unwrap().map(|r| r.first_seen);
+        for h in s.history_entries("h-city", id).unwrap() {
+            let when = if Some(h.seen_at) == first_seen { "first seen" } else { "later" };
+            out.push(format!(
+                "history {id} {} {when} {:?} {:?} {:?} {:?} {:?}",
+                h.change, h.status, h.status_raw, h.status_notes, h.updated_at, h.description
+            ));
+        }
+    }
     out
 }
 

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_schema.sql"),
     include_str!("migrations/002_nodes.sql"),
     include_str!("migrations/003_history_key.sql"),
+    include_str!("migrations/004_history_when_changed.sql"),
 ];
 
 /// The advisory lock key migrations run under ("fed311" in ASCII).

@@ -4,11 +4,12 @@
 //! batch; write the plan (the counters, the new rows, the changed rows, the history entries,
 //! each one statement over arrays); commit. Statements of a round trip are pipelined.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::history::{APPEND_HISTORY, Created, History};
 use super::{Conn, PostgresStore};
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
@@ -33,11 +34,12 @@ impl Upserts for PostgresStore {
             let row = counters.first().ok_or(StoreError::Task("the counters are missing".into()))?;
             let (seq, rid): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             let seen_at = now();
-            let (done, writes) = plan(tracked_batch(stored, requests)?, requests, categories, seen_at);
+            let (tracked, unwritten) = tracked_batch(stored, requests)?;
+            let (done, writes) = plan(tracked, requests, categories, seen_at);
             if writes.is_empty() {
                 return Ok((done, false));
             }
-            write_batch(conn, jurisdiction_id, &writes, Counters { seq, rid }, seen_at)?;
+            write_batch(conn, jurisdiction_id, &writes, Counters { seq, rid }, seen_at, &unwritten)?;
             Ok((done, true))
         })
     }
@@ -50,8 +52,12 @@ const LOCK_COUNTERS: &str = "SELECT s.value, r.value FROM counters s, counters r
 
 /// What is stored of a batch's requests.
 const TRACKED: &str = "SELECT service_request_id, status, status_raw, status_notes, updated_at, description, \
-    closed_at, content_hash, category, requested_at FROM requests \
+    closed_at, content_hash, category, requested_at, first_seen, history_written FROM requests \
     WHERE jurisdiction_id = $1 AND service_request_id = ANY($2)";
+
+/// Where [`TRACKED`] has `first_seen` and `history_written`.
+const FIRST_SEEN: usize = 10;
+const HISTORY_WRITTEN: usize = 11;
 
 /// The counters as a batch found them: the last seq and row number handed out.
 #[derive(Clone, Copy)]
@@ -60,13 +66,24 @@ struct Counters {
     rid: i64,
 }
 
-/// What is stored of a batch's requests, by id, from the rows of [`TRACKED`].
-fn tracked_batch<'r>(rows: &[Row], requests: &'r [ServiceRequest]) -> Result<HashMap<&'r str, Tracked>> {
+/// The stored rows, by id, of requests whose history is not written yet.
+type Unwritten<'r, 'a> = HashMap<&'r str, &'a Row>;
+
+/// What is stored of a batch's requests, by id, from the rows of [`TRACKED`]; and the rows of
+/// those whose history is not written yet.
+fn tracked_batch<'r, 'a>(
+    rows: &'a [Row],
+    requests: &'r [ServiceRequest],
+) -> Result<(HashMap<&'r str, Tracked>, Unwritten<'r, 'a>)> {
     let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
     let wanted: std::collections::HashSet<&'r str> = ids.iter().copied().collect();
-    let mut by_id = HashMap::with_capacity(ids.len());
+    let (mut by_id, mut unwritten) = (HashMap::with_capacity(ids.len()), HashMap::new());
     for r in rows {
         let id: &str = r.try_get(0)?;
+        let Some(&key) = wanted.get(id) else { continue };
+        if !r.try_get::<_, bool>(HISTORY_WRITTEN)? {
+            unwritten.insert(key, r);
+        }
         let tracked = Tracked {
             status: r.try_get(1)?,
             status_raw: r.try_get(2)?,
@@ -78,11 +95,9 @@ fn tracked_batch<'r>(rows: &[Row], requests: &'r [ServiceRequest]) -> Result<Has
             category: r.try_get(8)?,
             requested_at: r.try_get(9)?,
         };
-        if let Some(key) = wanted.get(id) {
-            by_id.insert(*key, tracked);
-        }
+        by_id.insert(key, tracked);
     }
-    Ok(by_id)
+    Ok((by_id, unwritten))
 }
 
 /// Writes the plan in one round trip: the counters advanced, the requests new to the store,
@@ -92,15 +107,30 @@ fn tracked_batch<'r>(rows: &[Row], requests: &'r [ServiceRequest]) -> Result<Has
 /// inserted, as SQLite's rowid does. New rows are plain inserts: every writer holds the seq
 /// counter's lock from before it read what is stored until its commit, so no other row can
 /// have come meanwhile (and if one did, the insert fails and the batch rolls back whole).
-fn write_batch(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], at: Counters, seen_at: i64) -> Result<()> {
-    let (fresh, known, last_rid) = rows_of(writes, at);
-    let history = History::of(writes);
+fn write_batch<'r>(
+    conn: &mut Conn,
+    jurisdiction_id: &str,
+    writes: &'r [Write<'r>],
+    at: Counters,
+    seen_at: i64,
+    unwritten: &Unwritten<'r, '_>,
+) -> Result<()> {
+    // The `created` entries to write first: of the rewritten requests whose history is not.
+    let created = writes
+        .iter()
+        .filter(|w| !w.is_new)
+        .filter_map(|w| unwritten.get_key_value(w.request.service_request_id.as_str()))
+        .map(|(id, row)| Ok((*id, Created::of_row(row, FIRST_SEEN)?)))
+        .collect::<Result<HashMap<_, _>>>()?;
+    let (history, kept) = History::of(writes, seen_at, &created);
+    let (fresh, known, last_rid) = rows_of(writes, at, &kept);
     let last_seq = at.seq + writes.len() as i64;
-    let (insert_new, upsert_known) = (insert_sql(""), insert_sql(TAKE_NEW_VERSION));
+    let (insert_new, upsert_known) =
+        (insert_sql(""), insert_sql(&format!("{TAKE_NEW_VERSION}, history_written = excluded.history_written")));
     let counters: [&(dyn ToSql + Sync); 2] = [&last_seq, &last_rid];
     let (fresh_params, known_params) =
         (fresh.params(&jurisdiction_id, &seen_at), known.params(&jurisdiction_id, &seen_at));
-    let history_params = history.params(&jurisdiction_id, &seen_at);
+    let history_params = history.params(&jurisdiction_id);
     let mut steps: Vec<(&str, &[&(dyn ToSql + Sync)])> = vec![(ADVANCE_COUNTERS, &counters)];
     if !fresh.id.is_empty() {
         steps.push((&insert_new, &fresh_params));
@@ -108,7 +138,7 @@ fn write_batch(conn: &mut Conn, jurisdiction_id: &str, writes: &[Write<'_>], at:
     if !known.id.is_empty() {
         steps.push((&upsert_known, &known_params));
     }
-    if !history.id.is_empty() {
+    if !history.is_empty() {
         steps.push((APPEND_HISTORY, &history_params));
     }
     conn.pipeline(&steps)?;
@@ -120,8 +150,9 @@ const ADVANCE_COUNTERS: &str =
     "UPDATE counters SET value = CASE name WHEN 'seq' THEN $1::bigint ELSE $2::bigint END WHERE name IN ('seq', 'rid')";
 
 /// The rows to write, split into those new to the store and those it holds, and the last row
-/// number taken.
-fn rows_of<'r>(writes: &'r [Write<'r>], at: Counters) -> (Columns<'r>, Columns<'r>, i64) {
+/// number taken. Rows the store holds have their history written once rewritten; new ones
+/// when `kept` says so (rewritten within the batch).
+fn rows_of<'r>(writes: &'r [Write<'r>], at: Counters, kept: &HashSet<&str>) -> (Columns<'r>, Columns<'r>, i64) {
     let mut rid = at.rid;
     let mut rids: HashMap<&str, i64> = HashMap::new();
     let mut last: HashMap<&str, usize> = HashMap::new();
@@ -141,8 +172,8 @@ fn rows_of<'r>(writes: &'r [Write<'r>], at: Counters) -> (Columns<'r>, Columns<'
         }
         let seq = at.seq + 1 + i as i64;
         match rids.get(id) {
-            Some(&rid) => fresh.push(w, seq, rid),
-            None => known.push(w, seq, 0),
+            Some(&rid) => fresh.push(w, seq, rid, kept.contains(id)),
+            None => known.push(w, seq, 0, true),
         }
     }
     (fresh, known, rid)
@@ -155,12 +186,12 @@ fn insert_sql(on_conflict: &str) -> String {
         "INSERT INTO requests (jurisdiction_id, service_request_id, seq, status, status_raw, status_notes, \
            service_name, service_code, description, agency_responsible, service_notice, requested_at, updated_at, \
            expected_at, requested_text, updated_text, expected_text, address, address_id, zipcode, lat, long, \
-           media_url, raw, content_hash, closed_at, category, rid, first_seen, last_seen) \
-         SELECT $1, u.*, $29, $29 FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
+           media_url, raw, content_hash, closed_at, category, rid, history_written, first_seen, last_seen) \
+         SELECT $1, u.*, $30, $30 FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], \
            $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
            $21::float8[], $22::float8[], $23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::text[], \
-           $28::bigint[]) AS u \
+           $28::bigint[], $29::bool[]) AS u \
          {on_conflict}"
     )
 }
@@ -195,10 +226,11 @@ struct Columns<'r> {
     closed_at: Vec<Option<i64>>,
     category: Vec<Option<&'r str>>,
     rid: Vec<i64>,
+    history_written: Vec<bool>,
 }
 
 impl<'r> Columns<'r> {
-    fn push(&mut self, w: &'r Write<'r>, seq: i64, rid: i64) {
+    fn push(&mut self, w: &'r Write<'r>, seq: i64, rid: i64, history_written: bool) {
         let r = w.request;
         self.id.push(&r.service_request_id);
         self.seq.push(seq);
@@ -227,10 +259,11 @@ impl<'r> Columns<'r> {
         self.closed_at.push(w.closed_at);
         self.category.push(w.category.as_deref());
         self.rid.push(rid);
+        self.history_written.push(history_written);
     }
 
     /// The statement parameters of [`insert_sql`], in order.
-    fn params<'a>(&'a self, jurisdiction_id: &'a &str, seen_at: &'a i64) -> [&'a (dyn ToSql + Sync); 29] {
+    fn params<'a>(&'a self, jurisdiction_id: &'a &str, seen_at: &'a i64) -> [&'a (dyn ToSql + Sync); 30] {
         [
             jurisdiction_id,
             &self.id,
@@ -260,56 +293,8 @@ impl<'r> Columns<'r> {
             &self.closed_at,
             &self.category,
             &self.rid,
+            &self.history_written,
             seen_at,
-        ]
-    }
-}
-
-/// The plan's history entries, column by column, in order.
-struct History<'r> {
-    id: Vec<&'r str>,
-    change: Vec<&'r str>,
-    status: Vec<&'static str>,
-    status_raw: Vec<Option<&'r str>>,
-    status_notes: Vec<Option<&'r str>>,
-    updated_at: Vec<Option<i64>>,
-    description: Vec<Option<&'r str>>,
-}
-
-/// Appending history entries from arrays, in their order.
-const APPEND_HISTORY: &str = "INSERT INTO request_history (jurisdiction_id, service_request_id, seen_at, change, \
-       status, status_raw, status_notes, updated_at, description) \
-     SELECT $1, h.id, $2, h.change, h.status, h.status_raw, h.status_notes, h.updated_at, h.description \
-     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) \
-       WITH ORDINALITY AS h(id, change, status, status_raw, status_notes, updated_at, description, n) \
-     ORDER BY h.n";
-
-impl<'r> History<'r> {
-    fn of(writes: &'r [Write<'r>]) -> Self {
-        let entries: Vec<&Write<'_>> = writes.iter().filter(|w| w.change.is_some()).collect();
-        History {
-            id: entries.iter().map(|w| w.request.service_request_id.as_str()).collect(),
-            change: entries.iter().map(|w| w.change.as_deref().unwrap_or_default()).collect(),
-            status: entries.iter().map(|w| w.request.status.as_str()).collect(),
-            status_raw: entries.iter().map(|w| w.request.status_raw.as_deref()).collect(),
-            status_notes: entries.iter().map(|w| w.request.status_notes.as_deref()).collect(),
-            updated_at: entries.iter().map(|w| w.updated_at).collect(),
-            description: entries.iter().map(|w| w.request.description.as_deref()).collect(),
-        }
-    }
-
-    /// The statement parameters of [`APPEND_HISTORY`], in order.
-    fn params<'a>(&'a self, jurisdiction_id: &'a &str, seen_at: &'a i64) -> [&'a (dyn ToSql + Sync); 9] {
-        [
-            jurisdiction_id,
-            seen_at,
-            &self.id,
-            &self.change,
-            &self.status,
-            &self.status_raw,
-            &self.status_notes,
-            &self.updated_at,
-            &self.description,
         ]
     }
 }
