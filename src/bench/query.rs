@@ -80,7 +80,7 @@ pub async fn query(args: QueryArgs, store: Option<StoreLocation>, client: Client
         peak_memory_mib().unwrap_or(0),
         anonymous_memory_mib().unwrap_or(0)
     );
-    bench.finish();
+    bench.finish().await;
     Ok(())
 }
 

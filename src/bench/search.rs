@@ -127,7 +127,7 @@ pub async fn search(args: SearchArgs, client: ClientSettings) -> Result<()> {
         peak_memory_mib().unwrap_or(0),
         anonymous_memory_mib().unwrap_or(0)
     );
-    bench.finish();
+    bench.finish().await;
     Ok(())
 }
 

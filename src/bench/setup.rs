@@ -35,6 +35,8 @@ pub struct Bench {
     kept: bool,
     /// The PostgreSQL database made for this run, if the store is there.
     _scratch: Option<ScratchDatabase>,
+    /// Switches that stop the API servers started by [`Bench::serve`].
+    servers: std::sync::Mutex<Vec<tokio::sync::watch::Sender<bool>>>,
 }
 
 impl Bench {
@@ -68,11 +70,11 @@ impl Bench {
             let registry = Registry::load(&work.join("jurisdictions")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let (store, index) = (Store::open(&work.join("data"))?, SearchIndex::open(&work.join("index"))?);
             index_all(&store, &index).await?;
-            Bench { store, index, registry, work, kept: true, _scratch: None }
+            Bench { store, index, registry, work, kept: true, _scratch: None, servers: Default::default() }
         } else {
             let (store, scratch) = super::ingest::fresh_store(store, &work).await?;
             let (index, registry) = build(records, cities, &work, &store, client).await?;
-            Bench { store, index, registry, work, kept: dir.is_some(), _scratch: scratch }
+            Bench { store, index, registry, work, kept: dir.is_some(), _scratch: scratch, servers: Default::default() }
         };
         settle(&bench.index).await?;
         settle_store(&bench.store).await?;
@@ -89,7 +91,8 @@ impl Bench {
         };
         let (store, index, registry) = (self.store.clone(), Some(self.index.clone()), Arc::new(self.registry.clone()));
         let app = App::assemble(settings, registry, store, index).await?;
-        let (addr, _stop) = app.spawn().await?;
+        let (addr, stop) = app.spawn().await?;
+        self.servers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(stop);
         Ok(addr)
     }
 
@@ -98,8 +101,17 @@ impl Bench {
         self.registry.iter().map(|j| j.id.clone()).collect()
     }
 
-    /// Removes the folder unless it is kept.
-    pub fn finish(self) {
+    /// Stops the servers (so that they let go of the store before a PostgreSQL database made
+    /// for the run is dropped) and removes the folder unless it is kept.
+    pub async fn finish(self) {
+        let servers = std::mem::take(&mut *self.servers.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if !servers.is_empty() {
+            for stop in servers {
+                stop.send(true).ok();
+            }
+            // The servers end their connections and background tasks as they stop.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         if !self.kept {
             std::fs::remove_dir_all(&self.work).ok();
         }

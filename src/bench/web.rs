@@ -72,7 +72,7 @@ pub async fn web(args: WebBenchArgs, client: ClientSettings) -> Result<()> {
         quantile_ms(&all, 0.5)
     );
     println!("load average after: {}", load_average());
-    bench.finish();
+    bench.finish().await;
     Ok(())
 }
 

@@ -72,7 +72,7 @@ pub use history::HistoryEntry;
 pub use leases::{CityClaim, Node};
 pub use location::StoreLocation;
 pub use outbox::Submission;
-pub use postgres::ScratchDatabase;
+pub use postgres::{LISTENER_NAME as POSTGRES_LISTENER_NAME, ScratchDatabase};
 pub use requests::{RequestPage, StoredRequest};
 pub use services::CrosswalkRow;
 pub use sqlite::DATABASE_FILE;

@@ -593,3 +593,52 @@ fn strip_volatile(mut value: serde_json::Value) -> serde_json::Value {
     }
     value
 }
+
+/// A node whose version listener loses its connection (a PostgreSQL restart, a proxy
+/// timeout, an administrator) still sees other nodes' writes: it reads the version from the
+/// table until the listener is back, and the listener comes back by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_whose_listener_is_cut_off_still_sees_other_nodes_writes() {
+    let Some(b) = tokio::task::spawn_blocking(|| postgres("listener")).await.unwrap() else { return };
+    let StoreLocation::Postgres(url) = b.location.clone() else { unreachable!("a PostgreSQL backend") };
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let b = Arc::new(b);
+    let other = {
+        let b = b.clone();
+        tokio::task::spawn_blocking(move || b.reopen()).await.unwrap()
+    };
+    let count = |sql: &'static str| {
+        let admin = &admin;
+        async move { admin.query_one(sql, &[&fed311::store::POSTGRES_LISTENER_NAME]).await.unwrap().get::<_, i64>(0) }
+    };
+    let listening =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+    let cut = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+               WHERE datname = current_database() AND application_name = $1";
+    assert_eq!(eventually(|| count(listening), 2).await, 2, "each store listens");
+    assert_eq!(count(cut).await, 2);
+    for round in 0..2 {
+        let before = b.store.data_version().unwrap();
+        let writer = other.clone();
+        tokio::task::spawn_blocking(move || writer.harvest_started(&format!("city-{round}")).unwrap()).await.unwrap();
+        let store = b.store.clone();
+        let after = tokio::task::spawn_blocking(move || moved_from(&store, before)).await.unwrap();
+        assert_ne!(before, after, "round {round}: another node's write is seen");
+        if round == 0 {
+            assert_eq!(eventually(|| count(listening), 2).await, 2, "the listeners come back");
+        }
+    }
+}
+
+/// `probe`'s answer once it is `want`, or its last answer after five seconds.
+async fn eventually<F: std::future::Future<Output = i64>>(probe: impl Fn() -> F, want: i64) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let got = probe().await;
+        if got == want || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

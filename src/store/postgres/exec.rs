@@ -38,12 +38,12 @@ fn runtime() -> Result<&'static Runtime> {
 /// private network, or through a TLS-terminating proxy).
 pub(super) fn connect(url: &str) -> Result<Client> {
     let runtime = runtime()?;
-    let url = url.to_string();
+    let config = config(url, "fed311")?;
     let task = runtime.spawn(async move {
-        let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+        let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
-                tracing::warn!("PostgreSQL connection closed: {e}");
+                tracing::warn!("PostgreSQL connection closed: {}", StoreError::from(e));
             }
         });
         Ok::<_, tokio_postgres::Error>(client)
@@ -52,6 +52,16 @@ pub(super) fn connect(url: &str) -> Result<Client> {
         Ok(connected) => Ok(connected?),
         Err(e) => Err(StoreError::Task(e.to_string())),
     }
+}
+
+/// The connection settings of `url`, named `application` in PostgreSQL's views
+/// (`pg_stat_activity`) unless the URL names it.
+pub(super) fn config(url: &str, application: &str) -> Result<tokio_postgres::Config> {
+    let mut config: tokio_postgres::Config = url.parse()?;
+    if config.get_application_name().is_none() {
+        config.application_name(application);
+    }
+    Ok(config)
 }
 
 /// Runs `future` on the connections' runtime, in the background.

@@ -56,6 +56,7 @@ use super::backend::Backend;
 use super::filter::Param;
 use exec::block_on;
 pub use scratch::ScratchDatabase;
+pub use watch::LISTENER_NAME;
 
 /// Reader connections kept open for the API.
 const READERS: usize = 4;

@@ -22,6 +22,9 @@ use crate::store::Result;
 /// The channel writers notify on; the payload is the new `data_version`.
 pub(super) const CHANNEL: &str = "fed311_data_version";
 
+/// The listener's name in PostgreSQL's views (`pg_stat_activity.application_name`).
+pub const LISTENER_NAME: &str = "fed311 version listener";
+
 /// How long the listener waits before connecting again after losing its connection.
 const RECONNECT_AFTER: Duration = Duration::from_millis(500);
 
@@ -59,11 +62,11 @@ impl Drop for Listener {
 
 /// Starts listening for `url`'s versions into `known`, reconnecting while `known` lives.
 pub(super) fn listen(url: &str, known: &Arc<KnownVersion>) -> Result<Listener> {
-    let (url, known) = (url.to_string(), Arc::downgrade(known));
+    let (config, known) = (exec::config(url, LISTENER_NAME)?, Arc::downgrade(known));
     let task = exec::spawn(async move {
         while let Some(strong) = known.upgrade() {
             drop(strong);
-            if let Err(e) = listen_once(&url, &known).await {
+            if let Err(e) = listen_once(&config, &known).await {
                 tracing::debug!("PostgreSQL version listener: {e}; connecting again");
             }
             if let Some(known) = known.upgrade() {
@@ -77,8 +80,11 @@ pub(super) fn listen(url: &str, known: &Arc<KnownVersion>) -> Result<Listener> {
 
 /// One connection's life: `LISTEN`, read the version once, then follow the notifications
 /// until the connection ends.
-async fn listen_once(url: &str, known: &Weak<KnownVersion>) -> std::result::Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = tokio_postgres::connect(url, NoTls).await?;
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    known: &Weak<KnownVersion>,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
     let (heard, mut notifications) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
