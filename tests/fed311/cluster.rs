@@ -153,6 +153,24 @@ async fn three_nodes(shared: Shared) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    // Stats on every node equal the store: a count per city, the same answer everywhere.
+    let mut answers = Vec::new();
+    for n in &nodes {
+        let (status, stats) = get_json(&format!("http://{}/api/v1/stats?group_by=jurisdiction,status", n.addr)).await;
+        assert_eq!(status, 200, "{stats}");
+        for (id, count) in &alone {
+            let counted: u64 = stats["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|g| g["jurisdiction_id"] == id.as_str())
+                .map(|g| g["count"].as_u64().unwrap())
+                .sum();
+            assert_eq!(counted, *count, "{}: stats of {id}", n.addr);
+        }
+        answers.push(stats);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "every node's stats agree: {answers:?}");
 }
 
 #[tokio::test]
