@@ -1,6 +1,6 @@
 //! Storing what a sweep fetched: each batch is upserted off the async threads while the next
-//! answer is fetched and parsed, and the pass's work list is saved with it, after the records,
-//! so a crash never records progress past what is stored. Requests sent without a
+//! answer is fetched and parsed, and the pass's work list is saved with it, in the same
+//! transaction, so a crash never records progress past what is stored. Requests sent without a
 //! `service_name` get their service's name from the city's service list (the raw record
 //! keeps what the city sent).
 
@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use super::city::CityPass;
 use super::error::CityError;
 use crate::domain::ServiceRequest;
-use crate::store::{StoreError, Upserted};
+use crate::store::{Progress, StoreError, Upserted};
 
 /// A pass's storing: the write under way, and what the writes found.
 #[derive(Default)]
@@ -67,9 +67,12 @@ impl CityPass<'_> {
         let pending = self.work.pending_json();
         let task = tokio::task::spawn_blocking(move || {
             let categories = categorizer.categories(&records);
-            let done = store.upsert_categorized(&id, &records, &categories)?;
-            store.harvest_progress(&id, &pending, newest)?;
-            Ok(done)
+            store.upsert_with_progress(
+                &id,
+                &records,
+                &categories,
+                Progress { pending: &pending, newest_updated: newest },
+            )
         });
         PendingStore { task, stage: stage.to_string() }
     }

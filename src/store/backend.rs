@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::{
     CityClaim, CrosswalkRow, HarvestState, HistoryEntry, PlannedSweep, RequestKey, RequestPage, Result, StatsRow,
-    StatsScope, StoredRequest, Submission, Upserted,
+    StatsScope, StoredRequest, Submission, Upserted, upsert::Progress,
 };
 use crate::domain::{Service, ServiceDefinition, ServiceRequest};
 
@@ -85,6 +85,7 @@ pub(crate) trait Upserts {
         jurisdiction_id: &str,
         requests: &[ServiceRequest],
         categories: &[Option<String>],
+        progress: Option<Progress<'_>>,
     ) -> Result<Upserted>;
 }
 

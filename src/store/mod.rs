@@ -19,7 +19,8 @@
 //! - Harvesting a city (its services and requests, and where its pass stands):
 //!   [`Store::upsert_services`], [`Store::set_service_definition`],
 //!   [`Store::set_service_categories`], [`Store::upsert_requests`],
-//!   [`Store::upsert_categorized`], [`Store::harvest_state`], [`Store::harvest_started`],
+//!   [`Store::upsert_categorized`], [`Store::upsert_with_progress`], [`Store::harvest_state`],
+//!   [`Store::harvest_started`],
 //!   [`Store::harvest_planned`], [`Store::harvest_progress`], [`Store::save_learned`],
 //!   [`Store::harvest_finished`], [`Store::last_successes`], [`Store::open_request_ids`],
 //!   [`Store::newest_requested`], [`Store::count_requests`].
@@ -77,7 +78,7 @@ pub use requests::{RequestPage, StoredRequest};
 pub use services::CrosswalkRow;
 pub use sqlite::DATABASE_FILE;
 pub use stats::{StatsRow, StatsScope};
-pub use upsert::{UpsertCounts, Upserted};
+pub use upsert::{Progress, UpsertCounts, Upserted};
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]

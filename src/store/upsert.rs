@@ -112,8 +112,31 @@ impl Store {
         requests: &[ServiceRequest],
         categories: &[Option<String>],
     ) -> Result<Upserted> {
-        self.backend.upsert_categorized(jurisdiction_id, requests, categories)
+        self.backend.upsert_categorized(jurisdiction_id, requests, categories, None)
     }
+
+    /// Like [`Store::upsert_categorized`], saving a harvest pass's `progress` (its work list
+    /// after this batch, and the newest updated time seen) in the same transaction: progress is
+    /// never recorded without the records it stands for, nor the records without it, and one
+    /// commit does for both.
+    pub fn upsert_with_progress(
+        &self,
+        jurisdiction_id: &str,
+        requests: &[ServiceRequest],
+        categories: &[Option<String>],
+        progress: Progress<'_>,
+    ) -> Result<Upserted> {
+        self.backend.upsert_categorized(jurisdiction_id, requests, categories, Some(progress))
+    }
+}
+
+/// A harvest pass's progress, saved with a batch (see [`Store::harvest_progress`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// The pass's work list (JSON), as it stands after the batch.
+    pub pending: &'a str,
+    /// The newest updated time (unix seconds) of the batch, if any.
+    pub newest_updated: Option<i64>,
 }
 
 /// Decides what a batch writes, given what is stored of its requests (`stored`, by id):

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use fed311::domain::{RequestFilter, Service, ServiceRequest, Status};
 use fed311::store::{
-    CityClaim, Health, PlannedSweep, RequestPage, ScratchDatabase, StatsRow, StatsScope, Store, StoreLocation,
+    CityClaim, Health, PlannedSweep, Progress, RequestPage, ScratchDatabase, StatsRow, StatsScope, Store, StoreLocation,
 };
 use jiff::Timestamp;
 
@@ -248,6 +248,42 @@ fn the_outbox_moves_a_submission_through_its_states() {
         assert_eq!((t2.state.as_str(), t2.refusal_status, t2.attempts), ("refused", Some(422), 1), "{}", b.name);
         assert_eq!(s.outbox_depth().unwrap(), 0, "{}", b.name);
         assert!(s.submission("nope").unwrap().is_none(), "{}", b.name);
+    });
+}
+
+#[test]
+fn a_batch_and_the_progress_after_it_are_saved_together() {
+    on_both("batch_progress", |b| {
+        let s = &b.store;
+        s.harvest_started("city").unwrap();
+        let batch: Vec<_> = (1..=3).map(|i| request(&format!("p{i}"), 1_600_000_000 + i, 1_600_000_100 + i)).collect();
+        let first =
+            Progress { pending: r#"[{"axis":"requested","from":1,"to":2}]"#, newest_updated: Some(1_600_000_103) };
+        let done = s.upsert_with_progress("city", &batch, &[], first).unwrap();
+        assert_eq!(done.counts.inserted, 3, "{}", b.name);
+        let state = s.harvest_state("city").unwrap();
+        assert_eq!((state.pending.as_deref(), state.newest_updated), (Some(first.pending), first.newest_updated));
+        // Nothing new to write: the progress is saved all the same.
+        let version = s.data_version().unwrap();
+        let done =
+            s.upsert_with_progress("city", &batch, &[], Progress { pending: "[]", newest_updated: None }).unwrap();
+        assert_eq!(done.counts.unchanged, 3, "{}", b.name);
+        let state = s.harvest_state("city").unwrap();
+        assert_eq!((state.pending.as_deref(), state.newest_updated), (Some("[]"), first.newest_updated), "{}", b.name);
+        assert_ne!(s.data_version().unwrap(), version, "{}: saved progress is a change", b.name);
+        // A batch PostgreSQL refuses (text with a NUL byte, which SQLite keeps) saves no
+        // progress either.
+        if b.name == "postgres" {
+            let broken = request("p\0null", 1_600_000_004, 1_600_000_104);
+            let failed =
+                s.upsert_with_progress("city", &[broken], &[], Progress { pending: "[9]", newest_updated: None });
+            assert!(failed.is_err(), "PostgreSQL refuses a NUL byte");
+            assert_eq!(
+                s.harvest_state("city").unwrap().pending.as_deref(),
+                Some("[]"),
+                "the batch's progress is not saved"
+            );
+        }
     });
 }
 

@@ -63,12 +63,7 @@ impl HarvestStates for PostgresStore {
     }
 
     fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
-        // GREATEST ignores NULLs, as SQLite's MAX of the two COALESCEs does.
-        self.write_one(
-            "UPDATE harvest_state SET pending = $2, newest_updated = GREATEST(newest_updated, $3) \
-             WHERE jurisdiction_id = $1",
-            &[&jurisdiction_id, &pending, &newest_updated],
-        )?;
+        self.write_one(SAVE_PROGRESS, &[&jurisdiction_id, &pending, &newest_updated])?;
         Ok(())
     }
 
@@ -103,3 +98,8 @@ impl HarvestStates for PostgresStore {
         Ok(())
     }
 }
+
+/// Saves a pass's work list and newest updated time (`jurisdiction_id`, `pending`,
+/// `newest_updated`). GREATEST ignores NULLs, as SQLite's MAX of the two COALESCEs does.
+pub(super) const SAVE_PROGRESS: &str =
+    "UPDATE harvest_state SET pending = $2, newest_updated = GREATEST(newest_updated, $3) WHERE jurisdiction_id = $1";

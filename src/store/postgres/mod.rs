@@ -25,7 +25,10 @@
 //! its prepared statements, as the SQLite backend does. The connections run on one small
 //! tokio runtime of their own (`exec.rs`); callers block on the answers with a plain
 //! thread-parking executor, so the store can be called from any thread, async ones included
-//! (the sync `postgres` crate cannot: it starts a runtime inside the caller's).
+//! (the sync `postgres` crate cannot: it starts a runtime inside the caller's). A round trip
+//! costs a loopback exchange and two thread wake-ups, so a transaction's `BEGIN` goes out
+//! with its first statement, and statements whose answers are not needed in between are
+//! pipelined ([`Conn::pipeline`]). A third kind of connection only listens (`watch.rs`).
 
 mod exec;
 mod export;

@@ -9,12 +9,13 @@ use std::collections::{HashMap, HashSet};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::harvest_state::SAVE_PROGRESS;
 use super::history::{APPEND_HISTORY, Created, History};
 use super::{Conn, PostgresStore};
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
 use crate::store::upsert::{TAKE_NEW_VERSION, Tracked, Write, plan};
-use crate::store::{Result, StoreError, Upserted, now};
+use crate::store::{Progress, Result, StoreError, Upserted, now};
 
 impl Upserts for PostgresStore {
     fn upsert_categorized(
@@ -22,6 +23,7 @@ impl Upserts for PostgresStore {
         jurisdiction_id: &str,
         requests: &[ServiceRequest],
         categories: &[Option<String>],
+        progress: Option<Progress<'_>>,
     ) -> Result<Upserted> {
         self.write(|conn| {
             let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
@@ -37,9 +39,14 @@ impl Upserts for PostgresStore {
             let (tracked, unwritten) = tracked_batch(stored, requests)?;
             let (done, writes) = plan(tracked, requests, categories, seen_at);
             if writes.is_empty() {
-                return Ok((done, false));
+                let saved = match progress {
+                    Some(p) => conn.execute(SAVE_PROGRESS, &[&jurisdiction_id, &p.pending, &p.newest_updated])? > 0,
+                    None => false,
+                };
+                return Ok((done, saved));
             }
-            write_batch(conn, jurisdiction_id, &writes, Counters { seq, rid }, seen_at, &unwritten)?;
+            let at = Counters { seq, rid };
+            write_batch(conn, jurisdiction_id, &writes, at, seen_at, &unwritten, progress)?;
             Ok((done, true))
         })
     }
@@ -101,7 +108,7 @@ fn tracked_batch<'r, 'a>(
 }
 
 /// Writes the plan in one round trip: the counters advanced, the requests new to the store,
-/// those it holds, the history entries. A request written twice in one batch is written
+/// those it holds, the history entries, the pass's progress. A request written twice in one batch is written
 /// once, as its last write (with that write's seq), as the SQLite backend's second write
 /// leaves it; a new row takes the next row number (`rid`) in the order rows were first
 /// inserted, as SQLite's rowid does. New rows are plain inserts: every writer holds the seq
@@ -114,6 +121,7 @@ fn write_batch<'r>(
     at: Counters,
     seen_at: i64,
     unwritten: &Unwritten<'r, '_>,
+    progress: Option<Progress<'_>>,
 ) -> Result<()> {
     // The `created` entries to write first: of the rewritten requests whose history is not.
     let created = writes
@@ -140,6 +148,13 @@ fn write_batch<'r>(
     }
     if !history.is_empty() {
         steps.push((APPEND_HISTORY, &history_params));
+    }
+    let progress_params = progress.map(|p| (p.pending, p.newest_updated));
+    let progress_params = progress_params
+        .as_ref()
+        .map(|(pending, newest)| -> [&(dyn ToSql + Sync); 3] { [&jurisdiction_id, pending, newest] });
+    if let Some(params) = &progress_params {
+        steps.push((SAVE_PROGRESS, params));
     }
     conn.pipeline(&steps)?;
     Ok(())

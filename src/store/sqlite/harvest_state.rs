@@ -72,12 +72,7 @@ impl HarvestStates for SqliteStore {
     /// Records, as a pass goes, the spans still to fetch and the newest updated time seen.
     /// Written after the records it accounts for, so a crash never skips anything.
     fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
-        self.writer().execute(
-            "UPDATE harvest_state SET pending = ?2, \
-               newest_updated = MAX(COALESCE(newest_updated, ?3), COALESCE(?3, newest_updated)) \
-             WHERE jurisdiction_id = ?1",
-            params![jurisdiction_id, pending, newest_updated],
-        )?;
+        self.writer().execute(SAVE_PROGRESS, params![jurisdiction_id, pending, newest_updated])?;
         Ok(())
     }
 
@@ -115,3 +110,8 @@ impl HarvestStates for SqliteStore {
         Ok(())
     }
 }
+
+/// Saves a pass's work list and newest updated time (`jurisdiction_id`, `pending`,
+/// `newest_updated`).
+pub(super) const SAVE_PROGRESS: &str = "UPDATE harvest_state SET pending = ?2, \
+    newest_updated = MAX(COALESCE(newest_updated, ?3), COALESCE(?3, newest_updated)) WHERE jurisdiction_id = ?1";

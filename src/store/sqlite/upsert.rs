@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use rusqlite::{Transaction, TransactionBehavior, params};
 
 use super::SqliteStore;
+use super::harvest_state::SAVE_PROGRESS;
 use crate::domain::ServiceRequest;
 use crate::store::backend::Upserts;
 use crate::store::upsert::{TAKE_NEW_VERSION, Tracked, Write, plan};
-use crate::store::{Result, Upserted, now};
+use crate::store::{Progress, Result, Upserted, now};
 
 impl Upserts for SqliteStore {
     fn upsert_categorized(
@@ -18,6 +19,7 @@ impl Upserts for SqliteStore {
         jurisdiction_id: &str,
         requests: &[ServiceRequest],
         categories: &[Option<String>],
+        progress: Option<Progress<'_>>,
     ) -> Result<Upserted> {
         let mut conn = self.writer();
         // Immediate: the write lock is taken before the batch reads anything, so a second
@@ -30,6 +32,9 @@ impl Upserts for SqliteStore {
         let (done, writes) = plan(stored, requests, categories, seen_at);
         for (write, seq) in writes.iter().zip(seq + 1..) {
             write_request(&tx, jurisdiction_id, write, seq, seen_at)?;
+        }
+        if let Some(p) = progress {
+            tx.prepare_cached(SAVE_PROGRESS)?.execute(params![jurisdiction_id, p.pending, p.newest_updated])?;
         }
         tx.commit()?;
         Ok(done)

@@ -272,9 +272,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Joined<'a> {
 }
 
 impl<'a> Text<'a> {
-    /// The text as an owned string.
+    /// The text as an owned string. A NUL character (`\u0000` in JSON), which no text column
+    /// of PostgreSQL can hold and no city means, becomes U+FFFD, so that both stores keep the
+    /// record, with the same text (the raw record keeps the escape as sent).
     pub fn owned(self) -> Option<String> {
-        self.0.map(Cow::into_owned)
+        self.0.map(|text| if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.into_owned() })
     }
 
     /// The first present of two spellings of a field.

@@ -24,6 +24,7 @@ fn text_accepts_every_shape() {
     assert_eq!(text(r#"[[], "", "z"]"#).as_deref(), Some("z"));
     assert_eq!(text(r#"{"recipient":["a","b"]}"#).as_deref(), Some("a, b"));
     assert_eq!(text(r#""caf\u00e9""#).as_deref(), Some("café"));
+    assert_eq!(text(r#""a\u0000b""#).as_deref(), Some("a\u{FFFD}b"), "a NUL no store can keep");
     for absent in ["null", r#""""#, r#""  ""#, "{}", "[]", r#"{"recipient":[]}"#] {
         assert_eq!(text(absent), None, "{absent}");
     }
