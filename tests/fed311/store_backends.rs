@@ -284,6 +284,10 @@ fn a_batch_and_the_progress_after_it_are_saved_together() {
                 "the batch's progress is not saved"
             );
         }
+        // An error quoting a city that sent a NUL is kept (as U+FFFD on PostgreSQL).
+        s.harvest_finished("city", Some("HTTP 500: \"a\0b\"")).unwrap();
+        let kept = s.harvest_state("city").unwrap().last_error.unwrap();
+        assert!(kept.starts_with("HTTP 500: \"a") && kept.ends_with("b\""), "{}: {kept:?}", b.name);
     });
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::PostgresStore;
+use super::{PostgresStore, storable};
 use crate::store::backend::HarvestStates;
 use crate::store::{HarvestState, PlannedSweep, Result, now};
 
@@ -92,7 +92,7 @@ impl HarvestStates for PostgresStore {
             Some(e) => self.write_one(
                 "UPDATE harvest_state SET consecutive_failures = consecutive_failures + 1, last_error = $2, \
                    running_since = NULL WHERE jurisdiction_id = $1",
-                &[&jurisdiction_id, &e],
+                &[&jurisdiction_id, &storable(e)],
             )?,
         };
         Ok(())

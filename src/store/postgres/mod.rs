@@ -276,6 +276,13 @@ fn commit(conn: &mut Conn, wrote: bool) -> Result<Option<i64>> {
     Ok(version)
 }
 
+/// `text` as a PostgreSQL text column keeps it: a NUL character (which it refuses) becomes
+/// U+FFFD. For messages that may quote a city (errors, refusals); parsed records are cleaned
+/// when read (`wire`).
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}").into() } else { text.into() }
+}
+
 /// A filter's parameters, boxed for tokio-postgres.
 fn boxed(params: Vec<Param>) -> Vec<Box<dyn ToSql + Sync + Send>> {
     params

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_postgres::Row;
 
 use super::leases::DB_NOW;
-use super::{PostgresStore, big};
+use super::{PostgresStore, big, storable};
 use crate::store::backend::OutboxRows;
 use crate::store::leases::lease_seconds;
 use crate::store::{Result, Submission, now};
@@ -123,7 +123,7 @@ impl OutboxRows for PostgresStore {
         self.write_one(
             "UPDATE outbox SET state = 'refused', error = $2, refusal_status = $3, updated_at = $4, claimed_by = NULL, \
              claim_until = 0 WHERE token = $1",
-            &[&token, &error, &status, &now()],
+            &[&token, &storable(error), &status, &now()],
         )?;
         Ok(())
     }
@@ -134,7 +134,7 @@ impl OutboxRows for PostgresStore {
                 "UPDATE outbox SET state = $2, next_attempt = {DB_NOW} + $3, error = $4, updated_at = $5, \
                    claimed_by = NULL, claim_until = 0 WHERE token = $1"
             ),
-            &[&token, &state, &retry_in, &error, &now()],
+            &[&token, &state, &retry_in, &storable(error), &now()],
         )?;
         Ok(())
     }
