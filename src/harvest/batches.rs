@@ -92,6 +92,7 @@ impl CityPass<'_> {
     pub(super) async fn save_work(&mut self) -> Result<(), CityError> {
         self.flush_store().await?;
         let (store, id, pending) = (self.store.clone(), self.city.id.clone(), self.work.pending_json());
-        super::city::blocking(move || store.harvest_progress(&id, &pending, None)).await
+        super::city::blocking(move || store.harvest_progress(&id, Progress { pending: &pending, newest_updated: None }))
+            .await
     }
 }

@@ -107,7 +107,7 @@ pub(crate) trait HarvestStates {
     fn last_successes(&self) -> Result<HashMap<String, i64>>;
     fn harvest_started(&self, jurisdiction_id: &str) -> Result<()>;
     fn harvest_planned(&self, jurisdiction_id: &str, plan: &PlannedSweep) -> Result<()>;
-    fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()>;
+    fn harvest_progress(&self, jurisdiction_id: &str, progress: Progress<'_>) -> Result<()>;
     fn save_learned(
         &self,
         jurisdiction_id: &str,

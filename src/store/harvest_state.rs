@@ -2,7 +2,7 @@
 //! got and what is still to fetch, the city's clock, and health (last attempt, last success,
 //! failures, last error, the last pass's figures).
 
-use super::{Result, Store, now};
+use super::{Progress, Result, Store, now};
 
 /// The harvest bookkeeping of one jurisdiction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,10 +114,11 @@ impl Store {
         self.backend.harvest_planned(jurisdiction_id, plan)
     }
 
-    /// Records, as a pass goes, the spans still to fetch and the newest updated time seen.
-    /// Written after the records it accounts for, so a crash never skips anything.
-    pub fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
-        self.backend.harvest_progress(jurisdiction_id, pending, newest_updated)
+    /// Records, as a pass goes, the spans still to fetch and the newest updated time seen,
+    /// when there are no records to save with them (else [`Store::upsert_with_progress`]
+    /// saves both at once).
+    pub fn harvest_progress(&self, jurisdiction_id: &str, progress: Progress<'_>) -> Result<()> {
+        self.backend.harvest_progress(jurisdiction_id, progress)
     }
 
     /// Records what was learned about the endpoint, the city's clock and the pass's figures.

@@ -306,9 +306,9 @@ fn harvest_state_keeps_plans_pending_spans_and_health() {
             full_rescan_at: None,
         };
         s.harvest_planned("city", &plan).unwrap();
-        s.harvest_progress("city", "[]", Some(50)).unwrap();
-        s.harvest_progress("city", "[]", Some(40)).unwrap();
-        s.harvest_progress("city", "[]", None).unwrap();
+        s.harvest_progress("city", Progress { pending: "[]", newest_updated: Some(50) }).unwrap();
+        s.harvest_progress("city", Progress { pending: "[]", newest_updated: Some(40) }).unwrap();
+        s.harvest_progress("city", Progress { pending: "[]", newest_updated: None }).unwrap();
         s.save_learned("city", r#"{"format":"json"}"#, Some(-3), r#"{"calls":1}"#).unwrap();
         s.save_learned("city", r#"{"format":"json"}"#, None, r#"{"calls":2}"#).unwrap();
         s.harvest_finished("city", None).unwrap();

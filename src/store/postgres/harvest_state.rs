@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use super::{PostgresStore, storable};
 use crate::store::backend::HarvestStates;
-use crate::store::{HarvestState, PlannedSweep, Result, now};
+use tokio_postgres::types::ToSql;
+
+use crate::store::{HarvestState, PlannedSweep, Progress, Result, now};
 
 impl HarvestStates for PostgresStore {
     fn harvest_state(&self, jurisdiction_id: &str) -> Result<HarvestState> {
@@ -62,8 +64,8 @@ impl HarvestStates for PostgresStore {
         Ok(())
     }
 
-    fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
-        self.write_one(SAVE_PROGRESS, &[&jurisdiction_id, &pending, &newest_updated])?;
+    fn harvest_progress(&self, jurisdiction_id: &str, progress: Progress<'_>) -> Result<()> {
+        self.write_one(SAVE_PROGRESS, &progress_params(&jurisdiction_id, &progress))?;
         Ok(())
     }
 
@@ -103,3 +105,8 @@ impl HarvestStates for PostgresStore {
 /// `newest_updated`). GREATEST ignores NULLs, as SQLite's MAX of the two COALESCEs does.
 pub(super) const SAVE_PROGRESS: &str =
     "UPDATE harvest_state SET pending = $2, newest_updated = GREATEST(newest_updated, $3) WHERE jurisdiction_id = $1";
+
+/// The parameters of [`SAVE_PROGRESS`].
+pub(super) fn progress_params<'a>(jurisdiction_id: &'a &str, p: &'a Progress<'_>) -> [&'a (dyn ToSql + Sync); 3] {
+    [jurisdiction_id, &p.pending, &p.newest_updated]
+}

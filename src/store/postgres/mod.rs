@@ -89,6 +89,12 @@ impl Conn {
         self.begin_pending = true;
     }
 
+    /// Ends the transaction under way without its changes (nothing to send when its `BEGIN`
+    /// never went out).
+    fn rollback(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.begin_pending) { Ok(()) } else { self.batch("ROLLBACK") }
+    }
+
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -201,9 +207,7 @@ impl PostgresStore {
             Err(poisoned) => {
                 // A panic mid-transaction: end whatever it left open.
                 let mut conn = poisoned.into_inner();
-                if !std::mem::take(&mut conn.begin_pending) {
-                    conn.batch("ROLLBACK")?;
-                }
+                conn.rollback()?;
                 conn
             }
         };
@@ -217,9 +221,7 @@ impl PostgresStore {
                 Ok(value)
             }
             Err(e) => {
-                if !std::mem::take(&mut conn.begin_pending) {
-                    let _ = conn.batch("ROLLBACK");
-                }
+                let _ = conn.rollback();
                 Err(e)
             }
         }

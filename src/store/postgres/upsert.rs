@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::harvest_state::SAVE_PROGRESS;
+use super::harvest_state::{SAVE_PROGRESS, progress_params};
 use super::history::{APPEND_HISTORY, Created, History};
 use super::{Conn, PostgresStore};
 use crate::domain::ServiceRequest;
@@ -26,9 +26,10 @@ impl Upserts for PostgresStore {
         progress: Option<Progress<'_>>,
     ) -> Result<Upserted> {
         self.write(|conn| {
-            let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
+            let ids: HashSet<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
+            let id_list: Vec<&str> = ids.iter().copied().collect();
             // One round trip: the counters (the seq row locked first), then what is stored.
-            let answers = conn.pipeline(&[(LOCK_COUNTERS, &[]), (TRACKED, &[&jurisdiction_id, &ids])])?;
+            let answers = conn.pipeline(&[(LOCK_COUNTERS, &[]), (TRACKED, &[&jurisdiction_id, &id_list])])?;
             let (counters, stored) = match answers.as_slice() {
                 [counters, stored] => (counters, stored),
                 _ => return Err(StoreError::Task("a pipelined answer is missing".into())),
@@ -36,11 +37,11 @@ impl Upserts for PostgresStore {
             let row = counters.first().ok_or(StoreError::Task("the counters are missing".into()))?;
             let (seq, rid): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             let seen_at = now();
-            let (tracked, unwritten) = tracked_batch(stored, requests)?;
+            let (tracked, unwritten) = tracked_batch(stored, &ids)?;
             let (done, writes) = plan(tracked, requests, categories, seen_at);
             if writes.is_empty() {
-                let saved = match progress {
-                    Some(p) => conn.execute(SAVE_PROGRESS, &[&jurisdiction_id, &p.pending, &p.newest_updated])? > 0,
+                let saved = match &progress {
+                    Some(p) => conn.execute(SAVE_PROGRESS, &progress_params(&jurisdiction_id, p))? > 0,
                     None => false,
                 };
                 return Ok((done, saved));
@@ -76,18 +77,16 @@ struct Counters {
 /// The stored rows, by id, of requests whose history is not written yet.
 type Unwritten<'r, 'a> = HashMap<&'r str, &'a Row>;
 
-/// What is stored of a batch's requests, by id, from the rows of [`TRACKED`]; and the rows of
-/// those whose history is not written yet.
+/// What is stored of a batch's requests (`ids`), by id, from the rows of [`TRACKED`]; and the
+/// rows of those whose history is not written yet.
 fn tracked_batch<'r, 'a>(
     rows: &'a [Row],
-    requests: &'r [ServiceRequest],
+    ids: &HashSet<&'r str>,
 ) -> Result<(HashMap<&'r str, Tracked>, Unwritten<'r, 'a>)> {
-    let ids: Vec<&str> = requests.iter().map(|r| r.service_request_id.as_str()).collect();
-    let wanted: std::collections::HashSet<&'r str> = ids.iter().copied().collect();
-    let (mut by_id, mut unwritten) = (HashMap::with_capacity(ids.len()), HashMap::new());
+    let (mut by_id, mut unwritten) = (HashMap::with_capacity(rows.len()), HashMap::new());
     for r in rows {
         let id: &str = r.try_get(0)?;
-        let Some(&key) = wanted.get(id) else { continue };
+        let Some(&key) = ids.get(id) else { continue };
         if !r.try_get::<_, bool>(HISTORY_WRITTEN)? {
             unwritten.insert(key, r);
         }
@@ -108,12 +107,12 @@ fn tracked_batch<'r, 'a>(
 }
 
 /// Writes the plan in one round trip: the counters advanced, the requests new to the store,
-/// those it holds, the history entries, the pass's progress. A request written twice in one batch is written
-/// once, as its last write (with that write's seq), as the SQLite backend's second write
-/// leaves it; a new row takes the next row number (`rid`) in the order rows were first
-/// inserted, as SQLite's rowid does. New rows are plain inserts: every writer holds the seq
-/// counter's lock from before it read what is stored until its commit, so no other row can
-/// have come meanwhile (and if one did, the insert fails and the batch rolls back whole).
+/// those it holds, the history entries, the pass's progress. A request written twice in one
+/// batch is written once, as its last write (with that write's seq), as the SQLite backend's
+/// second write leaves it; a new row takes the next row number (`rid`) in the order rows were
+/// first inserted, as SQLite's rowid does. New rows are plain inserts: every writer holds the
+/// seq counter's lock from before it read what is stored until its commit, so no other row
+/// can have come meanwhile (and if one did, the insert fails and the batch rolls back whole).
 fn write_batch<'r>(
     conn: &mut Conn,
     jurisdiction_id: &str,
@@ -149,10 +148,7 @@ fn write_batch<'r>(
     if !history.is_empty() {
         steps.push((APPEND_HISTORY, &history_params));
     }
-    let progress_params = progress.map(|p| (p.pending, p.newest_updated));
-    let progress_params = progress_params
-        .as_ref()
-        .map(|(pending, newest)| -> [&(dyn ToSql + Sync); 3] { [&jurisdiction_id, pending, newest] });
+    let progress_params = progress.as_ref().map(|p| progress_params(&jurisdiction_id, p));
     if let Some(params) = &progress_params {
         steps.push((SAVE_PROGRESS, params));
     }

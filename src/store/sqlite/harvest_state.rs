@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::store::backend::HarvestStates;
-use crate::store::{HarvestState, PlannedSweep, Result, now};
+use crate::store::{HarvestState, PlannedSweep, Progress, Result, now};
 
 impl HarvestStates for SqliteStore {
     /// The state of one jurisdiction (default when never harvested).
@@ -69,10 +69,8 @@ impl HarvestStates for SqliteStore {
         Ok(())
     }
 
-    /// Records, as a pass goes, the spans still to fetch and the newest updated time seen.
-    /// Written after the records it accounts for, so a crash never skips anything.
-    fn harvest_progress(&self, jurisdiction_id: &str, pending: &str, newest_updated: Option<i64>) -> Result<()> {
-        self.writer().execute(SAVE_PROGRESS, params![jurisdiction_id, pending, newest_updated])?;
+    fn harvest_progress(&self, jurisdiction_id: &str, p: Progress<'_>) -> Result<()> {
+        self.writer().execute(SAVE_PROGRESS, params![jurisdiction_id, p.pending, p.newest_updated])?;
         Ok(())
     }
 
